@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tread_shared.db.types import UTCDateTime
+from tread_reporting.base import Base
+
+
+class EventTypeCount(Base):
+    __tablename__ = "event_type_counts"
+
+    type: Mapped[str] = mapped_column(String(200), primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    last_event_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    last_stream_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class EventTypeCountOut(BaseModel):
+    type: str
+    source: str
+    count: int
+    first_seen_at: datetime
+    last_event_at: datetime
+
+
+class EventCountsOut(BaseModel):
+    items: list[EventTypeCountOut]
+    total: int

@@ -1,0 +1,1 @@
+"""Tread's shared library: what every service needs and no service owns."""

@@ -1,0 +1,158 @@
+"""The service factory: every Tread service is built the same way.
+
+A service hands :func:`create_service_app` its settings, routers and consumers; the factory adds
+problem details, auth, request context, idempotency, health, metrics, the outbox relay, the
+consumers, and the ``instance.started`` event."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.routing import APIRoute
+from starlette.middleware.gzip import GZipMiddleware
+
+from tread_shared.auth.tokens import TokenVerifier
+from tread_shared.clock import utcnow
+from tread_shared.db.engine import Database
+from tread_shared.errors import install_problem_handlers
+from tread_shared.events.broker import Broker
+from tread_shared.events.consumer import ConsumerSpec, EventConsumer
+from tread_shared.events.outbox import Outbox
+from tread_shared.events.payloads.platform import InstanceStarted
+from tread_shared.events.relay import OutboxRelay
+from tread_shared.http.idempotency import IdempotencyMiddleware
+from tread_shared.http.request_context import RequestContextMiddleware
+from tread_shared.observability.health import health_router
+from tread_shared.observability.logs import configure_logging
+from tread_shared.observability.metrics import metrics_router
+from tread_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceRuntime:
+    """What a running service holds: reachable from routes as ``request.app.state``."""
+
+    settings: ServiceSettings
+    db: Database
+    broker: Broker | None
+    outbox: Outbox
+    relay: OutboxRelay | None = None
+    consumers: list[EventConsumer] = field(default_factory=list)
+
+
+ConsumerFactory = Callable[[ServiceRuntime], ConsumerSpec]
+
+
+def human_operation_id(route: APIRoute) -> str:
+    """Stable, human operationIds: the route function's name (``create_account``)."""
+    return route.name
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    routers: Sequence[APIRouter] = (),
+    consumers: Sequence[ConsumerFactory] = (),
+) -> FastAPI:
+    """Build a Tread service. Background work (relay, consumers) runs inside the lifespan."""
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(
+            settings.resolved_database_url,
+            pool_size=settings.database_pool_size,
+            echo=settings.database_echo,
+        )
+        broker = Broker(settings) if settings.events_enabled else None
+        runtime = ServiceRuntime(
+            settings=settings,
+            db=db,
+            broker=broker,
+            outbox=Outbox(settings.service_name, settings.nats_subject_root),
+        )
+        app.state.runtime = runtime
+        app.state.db = db
+        app.state.broker = broker
+        app.state.outbox = runtime.outbox
+        tasks: list[asyncio.Task[None]] = []
+        if broker is not None:
+            broker.start()
+            runtime.relay = OutboxRelay(
+                db,
+                broker,
+                service=settings.service_name,
+                batch_size=settings.relay_batch_size,
+                poll_seconds=settings.relay_poll_seconds,
+                holder=f"{settings.service_name}-{settings.instance_id}",
+            )
+            tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
+            for factory in consumers:
+                consumer = EventConsumer(factory(runtime), db, broker, settings)
+                runtime.consumers.append(consumer)
+                tasks.append(asyncio.create_task(consumer.run(), name=f"consumer-{consumer.durable}"))
+        await _announce_start(runtime)
+        log.info("%s started (instance %s)", settings.service_name, settings.instance_id)
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if runtime.relay is not None:
+                with contextlib.suppress(Exception):
+                    await runtime.relay.release()
+            if broker is not None:
+                await broker.close()
+            await db.dispose()
+            log.info("%s stopped", settings.service_name)
+
+    app = FastAPI(
+        title=title,
+        version=settings.version,
+        lifespan=lifespan,
+        generate_unique_id_function=human_operation_id,
+    )
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier.from_settings(settings)
+    install_problem_handlers(app)
+    app.add_middleware(IdempotencyMiddleware, lock_seconds=settings.idempotency_lock_seconds)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(RequestContextMiddleware, service=settings.service_name)
+    app.include_router(health_router)
+    app.include_router(metrics_router)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+async def _announce_start(runtime: ServiceRuntime) -> None:
+    settings = runtime.settings
+    async with runtime.db.unit_of_work() as session:
+        await runtime.outbox.add(
+            session,
+            InstanceStarted(
+                service_name=settings.service_name,
+                instance_id=settings.instance_id,
+                software_version=settings.version,
+                started_at=utcnow(),
+            ),
+            subject=settings.instance_id,
+        )
+
+
+def get_outbox(request: Request) -> Outbox:
+    outbox: Outbox = request.app.state.outbox
+    return outbox
+
+
+EventOutbox = Annotated[Outbox, Depends(get_outbox)]

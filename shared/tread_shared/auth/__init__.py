@@ -1,0 +1,1 @@
+"""Authentication (RS256 JWT) and the caller's identity."""

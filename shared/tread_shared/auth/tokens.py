@@ -1,0 +1,101 @@
+"""RS256 JWT verification against a configured public key or a JWKS endpoint.
+
+Only RS256 is accepted: ``alg: none`` and HS256 tokens (even signed with the public key as an
+HMAC secret) are refused. ``exp``, ``iss``, ``aud`` and ``sub`` are required."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import jwt
+
+from tread_shared.auth.principal import Principal
+from tread_shared.errors import Unauthorized
+from tread_shared.settings import ServiceSettings
+
+ALGORITHMS = ["RS256"]
+
+
+class TokenVerifier:
+    """Checks bearer tokens and turns them into a :class:`Principal`."""
+
+    def __init__(
+        self,
+        *,
+        public_key: str | None,
+        jwks_url: str | None,
+        issuer: str,
+        audience: str,
+        leeway_seconds: int = 30,
+    ) -> None:
+        self.public_key = public_key
+        self.jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway = leeway_seconds
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> TokenVerifier:
+        public_key = settings.jwt_public_key
+        if not public_key and settings.jwt_public_key_file:
+            public_key = settings.jwt_public_key_file.read_text()
+        return cls(
+            public_key=public_key,
+            jwks_url=settings.jwt_jwks_url,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            leeway_seconds=settings.jwt_leeway_seconds,
+        )
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.public_key or self.jwks)
+
+    async def _key_for(self, token: str) -> Any:
+        if self.jwks is not None:
+            try:
+                signing_key = await asyncio.to_thread(self.jwks.get_signing_key_from_jwt, token)
+            except jwt.PyJWKClientError as exc:
+                raise Unauthorized(f"No usable signing key: {exc}") from exc
+            return signing_key.key
+        if self.public_key:
+            return self.public_key
+        raise Unauthorized("The service has no key to verify tokens with.")
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("The bearer token is not a JWT.") from exc
+        if header.get("alg") not in ALGORITHMS:
+            raise Unauthorized("Only RS256 tokens are accepted.")
+        key = await self._key_for(token)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("The token has expired.") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"The token was refused: {exc}") from exc
+        return principal_from_claims(claims)
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    roles = claims.get("roles") or []
+    territories = claims.get("territories") or []
+    if not isinstance(roles, list) or not isinstance(territories, list):
+        raise Unauthorized("The roles and territories claims must be lists.")
+    return Principal(
+        sub=str(claims["sub"]),
+        name=str(claims.get("name") or ""),
+        roles=frozenset(str(r) for r in roles),
+        territories=frozenset(str(t) for t in territories),
+    )

@@ -1,0 +1,1 @@
+"""Database: engines, sessions, column types and model conventions for SQLite and PostgreSQL."""

@@ -1,0 +1,23 @@
+"""The request is the unit of work: ``DbSession`` commits once, after the route returns and
+before the answer is sent, or rolls back if anything failed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tread_shared.db.engine import Database
+
+
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    db: Database = request.app.state.db
+    async with db.unit_of_work() as session:
+        yield session
+
+
+# scope="function": the commit happens before the response is sent, so a failed commit is
+# the client's error answer rather than a success followed by lost data.
+DbSession = Annotated[AsyncSession, Depends(request_session, scope="function")]

@@ -1,0 +1,1 @@
+"""Events: the CloudEvents envelope, payload models, outbox, relay, consumer and catalogue."""

@@ -1,0 +1,1 @@
+"""HTTP conventions the mobile and web apps rely on."""

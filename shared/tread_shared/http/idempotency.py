@@ -1,0 +1,212 @@
+"""``Idempotency-Key`` on POST: a retried request gets the first answer, not a second effect.
+
+Keys are stored per service and per caller (the token's ``sub``). A replay answers the stored
+response with ``Idempotent-Replayed: true``; the same key with another body is 422; the same key
+while the first request is still running is 409. Server errors (5xx) are not stored, so the
+client may retry them. A request that died mid-way frees its key after ``lock_seconds``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tread_shared.auth.tokens import TokenVerifier
+from tread_shared.clock import as_utc, utcnow
+from tread_shared.db.engine import Database
+from tread_shared.db.platform_tables import idempotency_keys
+from tread_shared.errors import PROBLEM_JSON, Conflict, Problem, Unprocessable
+
+log = logging.getLogger(__name__)
+
+HEADER = b"idempotency-key"
+MAX_KEY_LENGTH = 200
+_REPLAYED_HEADERS = {"content-type", "etag", "location"}
+
+
+class IdempotencyMiddleware:
+    """ASGI middleware; reads ``app.state.db`` and ``app.state.token_verifier``."""
+
+    def __init__(self, app: ASGIApp, *, lock_seconds: int = 60) -> None:
+        self.app = app
+        self.lock_seconds = lock_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        key_raw = headers.get(HEADER)
+        if key_raw is None:
+            await self.app(scope, receive, send)
+            return
+        key = key_raw.decode("latin-1").strip()
+        if not key or len(key) > MAX_KEY_LENGTH:
+            await _send_problem(
+                send,
+                Problem(
+                    f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
+                    slug="invalid-idempotency-key",
+                ),
+            )
+            return
+        principal = await _caller(scope, headers)
+        if principal is None:
+            # Not authenticated: let the route answer 401; nothing to remember.
+            await self.app(scope, receive, send)
+            return
+
+        body = await _read_body(receive)
+        digest = hashlib.sha256(
+            b"\n".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
+        ).hexdigest()
+        db: Database = scope["app"].state.db
+        try:
+            stored = await self._claim(db, principal, key, scope, digest)
+        except Problem as problem:
+            await _send_problem(send, problem)
+            return
+        if stored is not None:
+            await _replay(send, stored)
+            return
+
+        captured: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
+
+        async def replay_receive() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def capture_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = message.get("headers", [])
+            elif message["type"] == "http.response.body":
+                captured["body"] += message.get("body", b"")
+            await send(message)
+
+        try:
+            await self.app(scope, replay_receive, capture_send)
+        finally:
+            await self._finish(db, principal, key, captured)
+
+    async def _claim(
+        self, db: Database, principal: str, key: str, scope: Scope, digest: str
+    ) -> dict[str, Any] | None:
+        now = utcnow()
+        lock = now + timedelta(seconds=self.lock_seconds)
+        row_filter = (idempotency_keys.c.principal == principal, idempotency_keys.c.key == key)
+        for _attempt in range(3):
+            async with db.unit_of_work() as session:
+                row = (await session.execute(select(idempotency_keys).where(*row_filter))).first()
+                if row is None:
+                    try:
+                        await session.execute(
+                            insert(idempotency_keys).values(
+                                principal=principal,
+                                key=key,
+                                method=scope["method"],
+                                path=scope["path"],
+                                request_hash=digest,
+                                state="in_progress",
+                                created_at=now,
+                                locked_until=lock,
+                            )
+                        )
+                        await session.flush()
+                    except IntegrityError:
+                        await session.rollback()
+                        continue
+                    return None
+                if row.request_hash != digest:
+                    raise Unprocessable(
+                        "This Idempotency-Key was used with another request; use a new key.",
+                        slug="idempotency-key-reused",
+                    )
+                if row.state == "completed":
+                    return {
+                        "status": row.status_code,
+                        "headers": row.response_headers or [],
+                        "body": row.response_body or b"",
+                    }
+                if as_utc(row.locked_until) > now:
+                    raise Conflict(
+                        "A request with this Idempotency-Key is still being processed; retry later.",
+                        slug="idempotency-key-in-use",
+                        headers={"Retry-After": "1"},
+                    )
+                await session.execute(
+                    update(idempotency_keys).where(*row_filter).values(locked_until=lock)
+                )
+                return None
+        raise Conflict("Could not claim the Idempotency-Key; retry.", slug="idempotency-key-in-use")
+
+    async def _finish(self, db: Database, principal: str, key: str, captured: dict[str, Any]) -> None:
+        row_filter = (idempotency_keys.c.principal == principal, idempotency_keys.c.key == key)
+        try:
+            async with db.unit_of_work() as session:
+                if captured["status"] >= 500:
+                    await session.execute(delete(idempotency_keys).where(*row_filter))
+                    return
+                kept = [
+                    [name.decode("latin-1"), value.decode("latin-1")]
+                    for name, value in captured["headers"]
+                    if name.decode("latin-1").lower() in _REPLAYED_HEADERS
+                ]
+                await session.execute(
+                    update(idempotency_keys)
+                    .where(*row_filter)
+                    .values(
+                        state="completed",
+                        status_code=captured["status"],
+                        response_headers=kept,
+                        response_body=captured["body"],
+                    )
+                )
+        except Exception:  # noqa: BLE001 - the answer is sent; the key frees itself later
+            log.exception("could not store the idempotent response for key %s", key)
+
+
+async def _caller(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
+    authorization = headers.get(b"authorization", b"").decode("latin-1")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    verifier: TokenVerifier = scope["app"].state.token_verifier
+    try:
+        principal = await verifier.verify(token.strip())
+    except Problem:
+        return None
+    return principal.sub
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _replay(send: Send, stored: dict[str, Any]) -> None:
+    headers = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in stored["headers"]]
+    headers.append((b"idempotent-replayed", b"true"))
+    headers.append((b"content-length", str(len(stored["body"])).encode()))
+    await send({"type": "http.response.start", "status": stored["status"], "headers": headers})
+    await send({"type": "http.response.body", "body": stored["body"]})
+
+
+async def _send_problem(send: Send, problem: Problem) -> None:
+    body = json.dumps(problem.document()).encode()
+    headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in problem.headers.items()]
+    await send({"type": "http.response.start", "status": problem.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,79 @@
+"""Request id and W3C trace context for every request; access log and HTTP metrics."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tread_shared.context import correlation_id_var, request_id_var, traceparent_var
+from tread_shared.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
+
+log = logging.getLogger("tread.access")
+
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+
+def child_traceparent(incoming: str | None) -> str:
+    """Continue the caller's trace with a new span id, or start a new trace."""
+    match = _TRACEPARENT.match(incoming or "")
+    trace_id = match.group(1) if match else secrets.token_hex(16)
+    flags = match.group(3) if match else "01"
+    return f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        incoming_id = headers.get("x-request-id", "")
+        request_id = incoming_id if _REQUEST_ID.match(incoming_id) else secrets.token_hex(12)
+        traceparent = child_traceparent(headers.get("traceparent"))
+        tokens = (
+            request_id_var.set(request_id),
+            correlation_id_var.set(headers.get("x-correlation-id") or request_id),
+            traceparent_var.set(traceparent),
+        )
+        status = {"code": 500}
+        started = time.perf_counter()
+
+        async def send_with_ids(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-request-id", request_id.encode()),
+                    (b"traceparent", traceparent.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_ids)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            route_path = getattr(route, "path", None) or "unmatched"
+            method = scope["method"]
+            HTTP_REQUESTS.labels(self.service, method, route_path, str(status["code"])).inc()
+            HTTP_LATENCY.labels(self.service, method, route_path).observe(elapsed)
+            log.info(
+                "%s %s %d",
+                method,
+                scope["path"],
+                status["code"],
+                extra={"status": status["code"], "duration_ms": round(elapsed * 1000, 2)},
+            )
+            request_id_var.reset(tokens[0])
+            correlation_id_var.reset(tokens[1])
+            traceparent_var.reset(tokens[2])

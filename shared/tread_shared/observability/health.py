@@ -1,0 +1,38 @@
+"""``/healthz`` (the process answers) and ``/readyz`` (database and broker reachable)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+health_router = APIRouter(tags=["operations"])
+
+
+@health_router.get("/healthz", operation_id="health_check")
+async def healthz(request: Request) -> dict[str, Any]:
+    settings = request.app.state.settings
+    return {"status": "ok", "service": settings.service_name, "instance": settings.instance_id}
+
+
+@health_router.get("/readyz", operation_id="readiness_check")
+async def readyz(request: Request) -> JSONResponse:
+    checks: dict[str, str] = {}
+    try:
+        async with request.app.state.db.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        checks["database"] = f"error: {type(exc).__name__}"
+    broker = request.app.state.broker
+    if broker is None:
+        checks["broker"] = "disabled"
+    else:
+        checks["broker"] = "ok" if broker.connected and broker.ready.is_set() else "unavailable"
+    ready = all(value in ("ok", "disabled") for value in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "not-ready", "checks": checks},
+        status_code=200 if ready else 503,
+    )

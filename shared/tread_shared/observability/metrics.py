@@ -1,0 +1,39 @@
+"""Prometheus metrics shared by every service, and the ``/metrics`` endpoint."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+
+HTTP_REQUESTS = Counter(
+    "tread_http_requests_total", "HTTP requests answered", ["service", "method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "tread_http_request_seconds",
+    "HTTP request latency",
+    ["service", "method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+EVENTS_PUBLISHED = Counter(
+    "tread_events_published_total", "Outbox events published to JetStream", ["service"]
+)
+OUTBOX_PENDING = Gauge("tread_outbox_pending", "Outbox rows not yet published", ["service"])
+EVENTS_CONSUMED = Counter(
+    "tread_events_consumed_total", "Events applied by a consumer", ["service", "consumer", "type"]
+)
+EVENTS_DUPLICATE = Counter(
+    "tread_events_duplicate_total", "Deliveries skipped as already applied", ["service", "consumer"]
+)
+EVENTS_FAILED = Counter(
+    "tread_events_failed_total", "Event deliveries whose handler failed", ["service", "consumer"]
+)
+EVENTS_DEAD_LETTERED = Counter(
+    "tread_events_dead_lettered_total", "Events moved to the dead-letter subject", ["service", "consumer"]
+)
+
+metrics_router = APIRouter()
+
+
+@metrics_router.get("/metrics", include_in_schema=False)
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
