@@ -99,7 +99,9 @@ def create_service_app(
             for factory in consumers:
                 consumer = EventConsumer(factory(runtime), db, broker, settings)
                 runtime.consumers.append(consumer)
-                tasks.append(asyncio.create_task(consumer.run(), name=f"consumer-{consumer.durable}"))
+                tasks.append(
+                    asyncio.create_task(consumer.run(), name=f"consumer-{consumer.durable}")
+                )
         await _announce_start(runtime)
         log.info("%s started (instance %s)", settings.service_name, settings.instance_id)
         try:

@@ -30,7 +30,9 @@ def run_service_command(
     migrate.add_argument("--revision", default="head")
     args = parser.parse_args(argv)
     if args.command == "migrate":
-        upgrade(migrations_dir, settings.resolved_database_url, settings.service_name, args.revision)
+        upgrade(
+            migrations_dir, settings.resolved_database_url, settings.service_name, args.revision
+        )
         return
     uvicorn.run(
         app_factory,

@@ -4,10 +4,11 @@ outage delays events but never stops a service from starting or answering."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import nats
-from nats.aio.client import Client as NATS
+from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
@@ -58,7 +59,7 @@ class Broker:
 
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
-        self.nc: NATS | None = None
+        self.nc: NatsClient | None = None
         self.js: JetStreamContext | None = None
         self.ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -116,10 +117,8 @@ class Broker:
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001
-                pass
         if self.nc is not None and not self.nc.is_closed:
             try:
                 await self.nc.drain()

@@ -8,6 +8,7 @@ swapped) treated as a broken pull that is set up again from scratch."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
@@ -156,10 +157,9 @@ class EventConsumer:
                     received += 1
                     await self.handle(msg)
         finally:
-            try:
+            # The connection may be gone already.
+            with contextlib.suppress(Exception):
                 await sub.unsubscribe()
-            except Exception:  # noqa: BLE001 - the connection may be gone already
-                pass
 
     async def handle(self, msg: Msg) -> None:
         """Apply one delivery: once in effect, retried with backoff, dead-lettered at the bound."""

@@ -20,7 +20,9 @@ class Outbox:
         self.service = service
         self.subject_root = subject_root
 
-    async def add(self, session: AsyncSession, payload: EventPayload, *, subject: str) -> CloudEvent:
+    async def add(
+        self, session: AsyncSession, payload: EventPayload, *, subject: str
+    ) -> CloudEvent:
         """Record ``payload`` about entity ``subject``; it is published once the session commits.
 
         Pending ORM changes are flushed first, so the entity's row lock is taken before the

@@ -10,6 +10,7 @@ same ``Nats-Msg-Id``: the broker drops the duplicate and consumers' inboxes woul
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -69,10 +70,8 @@ class OutboxRelay:
                 continue
             if sent == self.batch_size:
                 continue
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.db.outbox_committed.wait(), timeout=self.poll_seconds)
-            except TimeoutError:
-                pass
             self.db.outbox_committed.clear()
 
     async def _acquire_lease(self) -> bool:

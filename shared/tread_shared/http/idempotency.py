@@ -64,7 +64,14 @@ class IdempotencyMiddleware:
 
         body = await _read_body(receive)
         digest = hashlib.sha256(
-            b"\n".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
+            b"\n".join(
+                [
+                    scope["method"].encode(),
+                    scope["path"].encode(),
+                    scope.get("query_string", b""),
+                    body,
+                ]
+            )
         ).hexdigest()
         db: Database = scope["app"].state.db
         try:
@@ -135,7 +142,7 @@ class IdempotencyMiddleware:
                     }
                 if as_utc(row.locked_until) > now:
                     raise Conflict(
-                        "A request with this Idempotency-Key is still being processed; retry later.",
+                        "A request with this Idempotency-Key is still running; retry later.",
                         slug="idempotency-key-in-use",
                         headers={"Retry-After": "1"},
                     )
@@ -145,7 +152,9 @@ class IdempotencyMiddleware:
                 return None
         raise Conflict("Could not claim the Idempotency-Key; retry.", slug="idempotency-key-in-use")
 
-    async def _finish(self, db: Database, principal: str, key: str, captured: dict[str, Any]) -> None:
+    async def _finish(
+        self, db: Database, principal: str, key: str, captured: dict[str, Any]
+    ) -> None:
         row_filter = (idempotency_keys.c.principal == principal, idempotency_keys.c.key == key)
         try:
             async with db.unit_of_work() as session:
@@ -167,7 +176,7 @@ class IdempotencyMiddleware:
                         response_body=captured["body"],
                     )
                 )
-        except Exception:  # noqa: BLE001 - the answer is sent; the key frees itself later
+        except Exception:
             log.exception("could not store the idempotent response for key %s", key)
 
 
@@ -206,7 +215,10 @@ async def _replay(send: Send, stored: dict[str, Any]) -> None:
 
 async def _send_problem(send: Send, problem: Problem) -> None:
     body = json.dumps(problem.document()).encode()
-    headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
     headers += [(k.lower().encode(), v.encode()) for k, v in problem.headers.items()]
     await send({"type": "http.response.start", "status": problem.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -28,7 +28,9 @@ EVENTS_FAILED = Counter(
     "tread_events_failed_total", "Event deliveries whose handler failed", ["service", "consumer"]
 )
 EVENTS_DEAD_LETTERED = Counter(
-    "tread_events_dead_lettered_total", "Events moved to the dead-letter subject", ["service", "consumer"]
+    "tread_events_dead_lettered_total",
+    "Events moved to the dead-letter subject",
+    ["service", "consumer"],
 )
 
 metrics_router = APIRouter()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tread_reporting.event_counts.service import count_event
 from tread_shared.app import ServiceRuntime
 from tread_shared.events.consumer import ConsumerSpec
 from tread_shared.events.envelope import CloudEvent
-from tread_reporting.event_counts.service import count_event
 
 
 async def on_any_event(session: AsyncSession, event: CloudEvent, stream_seq: int) -> None:

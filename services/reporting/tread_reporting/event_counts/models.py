@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tread_shared.db.types import UTCDateTime
 from tread_reporting.base import Base
+from tread_shared.db.types import UTCDateTime
 
 
 class EventTypeCount(Base):

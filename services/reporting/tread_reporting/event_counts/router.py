@@ -4,11 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from tread_reporting.event_counts import repository
+from tread_reporting.event_counts.schemas import EventCountsOut, EventTypeCountOut
 from tread_shared.auth.dependencies import require_roles
 from tread_shared.auth.principal import Principal, Role
 from tread_shared.db.session import DbSession
-from tread_reporting.event_counts import repository
-from tread_reporting.event_counts.schemas import EventCountsOut, EventTypeCountOut
 
 router = APIRouter(prefix="/v1/reports", tags=["events"])
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tread_shared.clock import utcnow
-from tread_shared.events.envelope import CloudEvent
 from tread_reporting.event_counts import repository
 from tread_reporting.event_counts.models import EventTypeCount
+from tread_shared.clock import utcnow
+from tread_shared.events.envelope import CloudEvent
 
 
 async def count_event(session: AsyncSession, event: CloudEvent, stream_seq: int = 0) -> None:

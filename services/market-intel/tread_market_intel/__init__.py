@@ -1,0 +1,5 @@
+"""Tread market-intel service."""
+
+from pathlib import Path
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"

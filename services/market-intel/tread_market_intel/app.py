@@ -1,0 +1,12 @@
+"""The market-intel service application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from tread_market_intel.settings import Settings
+from tread_shared.app import create_service_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(settings or Settings(), title="Tread Market intelligence", routers=[])

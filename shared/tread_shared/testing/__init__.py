@@ -1,0 +1,1 @@
+"""Test fixtures for every service: databases, a NATS server, tokens, running apps."""
