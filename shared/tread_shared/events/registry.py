@@ -24,7 +24,7 @@ class EventPayload(BaseModel):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "entity" in cls.__dict__ and "verb" in cls.__dict__:
+        if "verb" in cls.__dict__ and hasattr(cls, "entity"):
             key = (cls.service, cls.entity, cls.verb, cls.version)
             EventPayload._models[key] = cls
 

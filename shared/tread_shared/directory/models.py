@@ -1,0 +1,34 @@
+"""The ``account_directory`` table. A service adds it to its own Base::
+
+class AccountDirectory(AccountDirectoryMixin, Base):
+    __tablename__ = "account_directory"
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, Integer, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tread_shared.db.types import UTCDateTime
+
+
+class AccountDirectoryMixin:
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    name: Mapped[str] = mapped_column(String(300), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    territory: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
+    owner_id: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    key_account_manager_id: Mapped[str | None] = mapped_column(
+        String(200), nullable=True, index=True
+    )
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    segment: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    erp_customer_id: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    quadrant: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
