@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -56,6 +56,17 @@ class ServiceSettings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = True
+
+    @field_validator("jwt_public_key", "jwt_public_key_file", "jwt_jwks_url", mode="before")
+    @classmethod
+    def _empty_means_unset(cls, value: object) -> object:
+        # Compose passes `${VAR:-}` through as an empty string: that means "not configured".
+        return None if value == "" else value
+
+    @property
+    def nats_servers(self) -> list[str]:
+        """The servers of ``nats_url``: one URL, or a cluster's URLs separated by commas."""
+        return [url.strip() for url in self.nats_url.split(",") if url.strip()]
 
     def default_database_url(self, var_dir: Path | None = None) -> str:
         base = var_dir or Path.cwd() / "var"

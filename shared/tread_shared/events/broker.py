@@ -76,7 +76,7 @@ class Broker:
         while True:
             try:
                 nc = await nats.connect(
-                    self.settings.nats_url,
+                    self.settings.nats_servers,
                     name=f"{self.settings.service_name}-{self.settings.instance_id}",
                     connect_timeout=self.settings.nats_connect_timeout_seconds,
                     max_reconnect_attempts=-1,
