@@ -1,0 +1,72 @@
+# The same verbs for everything: up, test, lint, fmt, migrate, bench.
+# Needs nothing but Python >= 3.11: the rest (NATS and Caddy included) installs into .venv.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The first Python >= 3.11 on PATH, unless PYTHON=... is given.
+PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12 python3.11; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	2>/dev/null && { echo $$p; break; }; done)
+
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := shared services/accounts services/actionplans services/contracts \
+	services/market-intel services/reporting cli
+MYPY_PACKAGES := tread_shared tread_accounts tread_actionplans tread_contracts \
+	tread_market_intel tread_reporting tread_cli
+# Reinstall only when what is installed changes: the stamp's name carries their hash.
+INSTALL_INPUTS := $(addsuffix /pyproject.toml,$(PACKAGES)) requirements-dev.txt
+INSTALL_HASH := $(shell cat $(INSTALL_INPUTS) 2>/dev/null | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.installed-$(INSTALL_HASH)
+
+.PHONY: help up test lint fmt migrate bench install
+
+help:
+	@echo "make up       install into .venv and run everything (tread up)"
+	@echo "make test     install into .venv and run the whole test suite"
+	@echo "make lint     ruff check, ruff format --check, mypy"
+	@echo "make fmt      ruff format and safe fixes"
+	@echo "make migrate  bring every service's database to head (tread migrate)"
+	@echo "make bench    run the benchmarks in bench/"
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is needed (or set PYTHON=...)"; exit 1; }
+	@# Debian/Ubuntu ship venv without ensurepip unless python3-venv is installed:
+	@# then make the venv without pip and bootstrap pip into it.
+	$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+		rm -rf $(VENV) && $(PYTHON) -m venv --without-pip $(VENV) && \
+		$(PYTHON) -c "import urllib.request; \
+			print(urllib.request.urlopen('https://bootstrap.pypa.io/get-pip.py').read().decode())" \
+			| $(BIN)/python - --quiet; }
+
+$(STAMP): $(BIN)/python
+	rm -f $(VENV)/.installed-*
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		-e 'shared[test]' $(addprefix -e ,$(filter-out shared,$(PACKAGES))) -r requirements-dev.txt
+	touch $@
+
+install: $(STAMP)
+
+up: install
+	$(BIN)/tread up
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(addprefix -p ,$(MYPY_PACKAGES))
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrate: install
+	$(BIN)/tread migrate
+
+bench: install
+	@shopt -s nullglob; benches=(bench/[!_]*.py); \
+	if [ $${#benches[@]} -eq 0 ]; then echo "no benchmarks in bench/"; fi; \
+	for bench in "$${benches[@]}"; do echo "== $$bench"; $(BIN)/python "$$bench" || exit 1; done

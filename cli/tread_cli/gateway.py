@@ -1,0 +1,179 @@
+"""The gateway: one origin for every API. The route table below is the only place that says
+which service owns which resource; ``render_caddyfile`` turns it into Caddy's configuration, for
+``tread up`` (upstreams on 127.0.0.1) and for docker-compose (``deploy/gateway/Caddyfile``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from tread_cli.services import SERVICES
+
+# Service → the top-level resources under /v1 it owns.
+ROUTES: dict[str, tuple[str, ...]] = {
+    "accounts": ("accounts", "contacts", "activities", "cases", "integrations", "portfolio"),
+    "actionplans": (
+        "plans",
+        "indicators",
+        "deviations",
+        "corrective-actions",
+        "resource-requests",
+        "meetings",
+    ),
+    "contracts": (
+        "programs",
+        "offers",
+        "contracts",
+        "audits",
+        "facilitations",
+        "facilitation-guidelines",
+    ),
+    "market-intel": (
+        "products",
+        "competitor-products",
+        "arguments",
+        "observations",
+        "price-positioning",
+        "subscriptions",
+        "digests",
+    ),
+    "reporting": ("reports",),
+}
+
+CORS_ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+CORS_ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, If-Match"
+CORS_EXPOSED_HEADERS = "ETag, Idempotent-Replayed, X-Request-Id"
+CORS_MAX_AGE_SECONDS = 600
+COMPOSE_PORT = 8080
+
+NOT_FOUND = (
+    '{"type":"urn:tread:problem:not-found","title":"Not Found","status":404,'
+    '"detail":"No Tread API lives at this path."}'
+)
+# {err.status_code} is Caddy's placeholder: 502 when the service is down, 504 on a timeout.
+UPSTREAM_FAILED = (
+    '{"type":"urn:tread:problem:bad-gateway","title":"Bad Gateway","status":{err.status_code},'
+    '"detail":"The Tread service behind this path did not answer."}'
+)
+HEALTHY = '{"status":"ok","service":"gateway"}'
+
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+def check_origin(origin: str) -> str:
+    """A web origin as browsers send it (``https://app.example.com``); anything else would
+    never match, or would end up as Caddyfile syntax."""
+    if not _ORIGIN.match(origin):
+        raise ValueError(f"not a web origin (scheme://host[:port]): {origin!r}")
+    return origin
+
+
+def split_origins(value: str) -> list[str]:
+    """``TREAD_GATEWAY_CORS_ORIGINS``: comma-separated origins."""
+    return [check_origin(o.strip()) for o in value.split(",") if o.strip()]
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    port: int
+    upstreams: Mapping[str, str]  # service name → host:port
+    bind: str | None = "127.0.0.1"
+    cors_origins: tuple[str, ...] = ()
+
+
+def local_config(
+    port: int, service_ports: Mapping[str, int], cors_origins: Iterable[str] = ()
+) -> GatewayConfig:
+    """The gateway of ``tread up``: on 127.0.0.1, services on 127.0.0.1."""
+    upstreams = {name: f"127.0.0.1:{service_port}" for name, service_port in service_ports.items()}
+    return GatewayConfig(port, upstreams, "127.0.0.1", tuple(map(check_origin, cors_origins)))
+
+
+def compose_config(cors_origins: Iterable[str] = ()) -> GatewayConfig:
+    """The gateway of docker-compose: services reached by their compose names."""
+    upstreams = {s.name: f"{s.name}:{s.default_port}" for s in SERVICES}
+    return GatewayConfig(COMPOSE_PORT, upstreams, None, tuple(map(check_origin, cors_origins)))
+
+
+def render_caddyfile(config: GatewayConfig) -> str:
+    lines = [
+        "# Generated from the route table in cli/tread_cli/gateway.py: change it there.",
+        "# docker-compose's copy: tread gateway-config --compose > deploy/gateway/Caddyfile",
+        "{",
+        "\tadmin off",
+        "\tauto_https off",
+        "\tpersist_config off",
+        "}",
+        "",
+        f":{config.port} {{",
+    ]
+    if config.bind:
+        lines.append(f"\tbind {config.bind}")
+    lines += ["\tencode gzip", ""]
+    lines += _cors(config.cors_origins)
+    lines += [
+        "\thandle /healthz {",
+        "\t\theader Content-Type application/json",
+        f"\t\trespond `{HEALTHY}` 200",
+        "\t}",
+        "",
+    ]
+    for service, resources in ROUTES.items():
+        upstream = config.upstreams[service]
+        matcher = "@" + service.replace("-", "_")
+        lines += [
+            f"\t{matcher} {{",
+            *(f"\t\tpath /v1/{r} /v1/{r}/*" for r in resources),
+            "\t}",
+            f"\thandle {matcher} {{",
+            f"\t\treverse_proxy {upstream}",
+            "\t}",
+            f"\thandle /openapi/{service}.json {{",
+            "\t\trewrite * /openapi.json",
+            f"\t\treverse_proxy {upstream}",
+            "\t}",
+            "",
+        ]
+    lines += [
+        "\thandle {",
+        "\t\theader Content-Type application/problem+json",
+        f"\t\trespond `{NOT_FOUND}` 404",
+        "\t}",
+        "",
+        "\thandle_errors {",
+        "\t\theader Content-Type application/problem+json",
+        f"\t\trespond `{UPSTREAM_FAILED}` {{err.status_code}}",
+        "\t}",
+        "}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _cors(origins: tuple[str, ...]) -> list[str]:
+    if not origins:
+        return []
+    # Several values of one header field in a matcher are OR-ed.
+    origin_lines = [f"\t\theader Origin {origin}" for origin in origins]
+    return [
+        "\t@cors_origin {",
+        *origin_lines,
+        "\t}",
+        "\theader @cors_origin {",
+        "\t\tAccess-Control-Allow-Origin {http.request.header.Origin}",
+        f'\t\tAccess-Control-Expose-Headers "{CORS_EXPOSED_HEADERS}"',
+        "\t\t+Vary Origin",
+        "\t}",
+        "\t@cors_preflight {",
+        "\t\tmethod OPTIONS",
+        *origin_lines,
+        "\t\theader Access-Control-Request-Method *",
+        "\t}",
+        "\thandle @cors_preflight {",
+        f'\t\theader Access-Control-Allow-Methods "{CORS_ALLOWED_METHODS}"',
+        f'\t\theader Access-Control-Allow-Headers "{CORS_ALLOWED_HEADERS}"',
+        f"\t\theader Access-Control-Max-Age {CORS_MAX_AGE_SECONDS}",
+        "\t\trespond 204",
+        "\t}",
+        "",
+    ]

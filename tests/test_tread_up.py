@@ -1,0 +1,299 @@
+"""``tread up`` end to end: the real command in a subprocess, every part on a free port, used
+through its gateway as a client would.
+
+On SQLite with its own nats-server by default; with ``TREAD_TEST_POSTGRES_URL`` and
+``TREAD_TEST_NATS_URL`` it runs with ``--postgres`` and ``--nats`` instead, in databases and a
+stream of its own. The tests share one running platform and run in file order: the last one
+stops it."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import nats
+import pytest
+
+from tread_cli.databases import postgres_url
+from tread_cli.processes import pid_alive
+from tread_cli.services import SERVICES
+from tread_cli.state import read_state
+from tread_shared.testing.databases import PostgresDatabases, run_blocking
+from tread_shared.testing.nats_server import free_port
+
+pytestmark = pytest.mark.slow
+
+ORIGIN = "http://localhost:5173"
+T = TypeVar("T")
+
+
+@dataclass
+class Platform:
+    process: subprocess.Popen[bytes]
+    var_dir: Path
+    output: Path
+    gateway: str
+    service_ports: dict[str, int]
+    stream: str
+    seen_pids: set[int] = field(default_factory=set)
+
+    def tread(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tread_cli", *args, "--var-dir", str(self.var_dir)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+
+    @functools.cached_property
+    def admin_token(self) -> str:
+        done = self.tread("token", "--sub", "e2e-operator", "--role", "admin")
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    def pids(self) -> dict[str, int]:
+        state = read_state(self.var_dir)
+        assert state is not None
+        pids = {p.name: p.pid for p in state.processes if p.pid is not None}
+        self.seen_pids.update(pids.values())
+        return pids
+
+
+def eventually(check: Callable[[], T | None], timeout: float, what: str) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout}s")
+        time.sleep(0.2)
+
+
+def _external_options(suffix: str) -> tuple[list[str], dict[str, str], str]:
+    """Flags and environment to run against the system PostgreSQL and NATS, isolated."""
+    args: list[str] = []
+    env: dict[str, str] = {}
+    stream = "TREAD"
+    postgres = os.environ.get("TREAD_TEST_POSTGRES_URL")
+    if postgres:
+        args += ["--postgres", postgres, "--database-prefix", f"tread_e2e_{suffix}_"]
+    nats_url = os.environ.get("TREAD_TEST_NATS_URL")
+    if nats_url:
+        stream = f"E2E{suffix.upper()}"
+        args += ["--nats", nats_url]
+        for service in SERVICES:
+            env |= service.env(nats_stream=stream, nats_subject_root=f"e2e{suffix}")
+    return args, env, stream
+
+
+def _clean_external(suffix: str, stream: str) -> None:
+    postgres = os.environ.get("TREAD_TEST_POSTGRES_URL")
+    if postgres:
+        databases = PostgresDatabases(postgres)
+        for service in SERVICES:
+            databases.drop(postgres_url(postgres, service, f"tread_e2e_{suffix}_"))
+    nats_url = os.environ.get("TREAD_TEST_NATS_URL")
+    if nats_url:
+
+        async def delete_streams() -> None:
+            nc = await nats.connect(nats_url, connect_timeout=2)
+            js = nc.jetstream()
+            for name in (stream, f"{stream}_DEADLETTER"):
+                with contextlib.suppress(Exception):
+                    await js.delete_stream(name)
+            await nc.close()
+
+        run_blocking(delete_streams())
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    var_dir = tmp_path_factory.mktemp("tread-up")
+    suffix = uuid.uuid4().hex[:8]
+    external_args, external_env, stream = _external_options(suffix)
+    ports = {service.name: free_port() for service in SERVICES}
+    gateway_port = free_port()
+    args = [
+        "--var-dir", str(var_dir),
+        "--gateway-port", str(gateway_port),
+        "--nats-port", str(free_port()),
+        "--cors-origin", ORIGIN,
+        "--ready-timeout", "40",
+        *[arg for s in SERVICES for arg in (f"--{s.name}-port", str(ports[s.name]))],
+        *external_args,
+    ]  # fmt: skip
+    output = var_dir / "tread-up.out"
+    with output.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tread_cli", "up", *args],
+            env={**os.environ, **external_env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    platform = Platform(process, var_dir, output, f"http://127.0.0.1:{gateway_port}", ports, stream)
+
+    def up() -> bool:
+        assert process.poll() is None, output.read_text()
+        return "Ctrl-C stops everything" in output.read_text()
+
+    try:
+        eventually(up, 60, "tread up ready")
+        platform.pids()
+        yield platform
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        _clean_external(suffix, stream)
+
+
+def test_it_prints_the_gateway_services_and_a_token_per_role(platform: Platform) -> None:
+    printed = platform.output.read_text()
+
+    assert platform.gateway in printed
+    for service in SERVICES:
+        assert f"http://127.0.0.1:{platform.service_ports[service.name]}" in printed
+        assert f"{platform.gateway}/openapi/{service.name}.json" in printed
+    for role in ("ACCOUNT_MANAGER", "KEY_ACCOUNT_MANAGER", "DISTRICT_MANAGER", "ADMIN"):
+        assert f"export TREAD_TOKEN_{role}='ey" in printed
+    assert "demo data:" in printed
+
+
+def test_reporting_counts_events_of_every_service_through_the_gateway(
+    platform: Platform,
+) -> None:
+    headers = {"Authorization": f"Bearer {platform.admin_token}"}
+    wanted = {f"tread.{s.name}.instance.started.v1" for s in SERVICES}
+
+    def counted() -> set[str] | None:
+        answer = httpx.get(f"{platform.gateway}/v1/reports/events", headers=headers)
+        assert answer.status_code == 200, answer.text
+        types = {item["type"] for item in answer.json()["items"]}
+        return types if wanted <= types else None
+
+    eventually(counted, 10, "instance.started of all five services counted")
+
+
+def test_a_token_printed_by_tread_up_works_as_is(platform: Platform) -> None:
+    env_file = (platform.var_dir / "dev-tokens.env").read_text()
+    token = env_file.split("TREAD_TOKEN_CENTRAL='")[1].split("'")[0]
+
+    answer = httpx.get(
+        f"{platform.gateway}/v1/reports/events", headers={"Authorization": f"Bearer {token}"}
+    )
+
+    assert answer.status_code == 200
+
+
+def test_unknown_paths_are_a_404_problem(platform: Platform) -> None:
+    answer = httpx.get(f"{platform.gateway}/v1/nope")
+
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["status"] == 404
+
+
+def test_each_service_openapi_is_served_gzipped_on_request(platform: Platform) -> None:
+    for service in SERVICES:
+        answer = httpx.get(
+            f"{platform.gateway}/openapi/{service.name}.json",
+            headers={"Accept-Encoding": "gzip"},
+        )
+        assert answer.status_code == 200
+        assert answer.headers["content-encoding"] == "gzip"
+        assert "/readyz" in answer.json()["paths"]
+
+
+def test_browsers_of_the_configured_origin_may_call(platform: Platform) -> None:
+    preflight = httpx.options(
+        f"{platform.gateway}/v1/reports/events",
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    call = httpx.get(
+        f"{platform.gateway}/v1/reports/events",
+        headers={"Origin": ORIGIN, "Authorization": f"Bearer {platform.admin_token}"},
+    )
+
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == ORIGIN
+    assert "Authorization" in preflight.headers["access-control-allow-headers"]
+    assert call.headers["access-control-allow-origin"] == ORIGIN
+    assert "X-Request-Id" in call.headers["access-control-expose-headers"]
+
+
+def test_request_id_and_trace_pass_through_the_gateway(platform: Platform) -> None:
+    trace_id = uuid.uuid4().hex
+    answer = httpx.get(
+        f"{platform.gateway}/v1/reports/events",
+        headers={"X-Request-Id": "e2e-request-1", "traceparent": f"00-{trace_id}-{'1' * 16}-01"},
+    )
+
+    assert answer.status_code == 401  # no token: still the service answering
+    assert answer.headers["x-request-id"] == "e2e-request-1"
+    assert answer.headers["traceparent"].split("-")[1] == trace_id
+
+
+def test_status_shows_every_part_ready_and_the_reporting_consumer(platform: Platform) -> None:
+    done = platform.tread("status", "--json", "--stream", platform.stream)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    names = {p["name"]: p["readiness"] for p in report["processes"]}
+    assert {s.name for s in SERVICES} | {"gateway"} <= set(names)
+    assert set(names.values()) == {"ready"}
+    assert report["broker"]["stream"]["messages"] >= len(SERVICES)
+    assert "reporting" in {c["name"] for c in report["broker"]["consumers"]}
+
+
+def test_a_crashed_service_is_restarted(platform: Platform) -> None:
+    before = platform.pids()["accounts"]
+
+    os.kill(before, signal.SIGKILL)
+
+    after = eventually(
+        lambda: (pid := platform.pids()["accounts"]) != before and pid,
+        10,
+        "accounts started again",
+    )
+    assert pid_alive(after)
+    readyz = f"http://127.0.0.1:{platform.service_ports['accounts']}/readyz"
+    eventually(lambda: _answers_200(readyz), 20, "accounts ready again")
+    assert "accounts started again" in platform.output.read_text()
+
+
+def test_ctrl_c_stops_everything_and_leaves_no_process(platform: Platform) -> None:
+    platform.pids()
+
+    platform.process.send_signal(signal.SIGINT)
+
+    assert platform.process.wait(30) == 0
+    assert [pid for pid in platform.seen_pids if pid_alive(pid)] == []
+    assert read_state(platform.var_dir) is None
+    assert platform.output.read_text().rstrip().endswith("tread: stopped")
+
+
+def _answers_200(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
