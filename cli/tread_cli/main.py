@@ -29,6 +29,7 @@ from tread_cli.gateway import (
     render_caddyfile,
     split_origins,
 )
+from tread_cli.reporting_rebuild import add_reporting_command, run_reporting
 from tread_cli.services import SERVICES, service_named
 from tread_cli.status import DEFAULT_STREAM, collect_status, format_status, healthy, status_as_json
 from tread_cli.tokens import ROLES, dev_token
@@ -228,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_ports(gateway, DEFAULT_GATEWAY_PORT)
     _add_cors(gateway)
+    add_reporting_command(commands)
     return parser
 
 
@@ -313,6 +315,7 @@ COMMANDS = {
     "revision": _revision,
     "status": _status,
     "gateway-config": _gateway_config,
+    "reporting": run_reporting,
 }
 
 

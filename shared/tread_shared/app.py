@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.middleware.gzip import GZipMiddleware
 
 from tread_shared.auth.tokens import TokenVerifier
 from tread_shared.clock import utcnow
 from tread_shared.db.engine import Database
-from tread_shared.errors import install_problem_handlers
+from tread_shared.errors import PROBLEM_RESPONSES, document_problems, install_problem_handlers
 from tread_shared.events.broker import Broker
 from tread_shared.events.consumer import ConsumerSpec, EventConsumer
 from tread_shared.events.outbox import Outbox
@@ -47,6 +47,8 @@ class ServiceRuntime:
     relay: OutboxRelay | None = None
     consumers: list[EventConsumer] = field(default_factory=list)
 
+
+SHUTDOWN_STEP_SECONDS = 2.0
 
 ConsumerFactory = Callable[[ServiceRuntime], ConsumerSpec]
 
@@ -102,17 +104,20 @@ def create_service_app(
                 tasks.append(
                     asyncio.create_task(consumer.run(), name=f"consumer-{consumer.durable}")
                 )
-        await _announce_start(runtime)
+        if not await _announce_start(runtime):
+            # A database down at start makes the service not ready (``/readyz``); it does not
+            # keep it from starting. The event is recorded once the database answers.
+            tasks.append(asyncio.create_task(_keep_announcing(runtime), name="announce-start"))
         log.info("%s started (instance %s)", settings.service_name, settings.instance_id)
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            if runtime.relay is not None:
+            await _stop(tasks)
+            if runtime.relay is not None and runtime.relay.holds_lease:
+                # Best effort, and bounded: an unreachable database must not hold the exit.
                 with contextlib.suppress(Exception):
-                    await runtime.relay.release()
+                    async with asyncio.timeout(SHUTDOWN_STEP_SECONDS):
+                        await runtime.relay.release()
             if broker is not None:
                 await broker.close()
             await db.dispose()
@@ -123,33 +128,84 @@ def create_service_app(
         version=settings.version,
         lifespan=lifespan,
         generate_unique_id_function=human_operation_id,
+        responses=PROBLEM_RESPONSES,
     )
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier.from_settings(settings)
     install_problem_handlers(app)
-    app.add_middleware(IdempotencyMiddleware, lock_seconds=settings.idempotency_lock_seconds)
+    document_problems(app)
+    app.add_middleware(
+        IdempotencyMiddleware,
+        lock_seconds=settings.idempotency_lock_seconds,
+        ttl_hours=settings.idempotency_ttl_hours,
+    )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     app.include_router(health_router)
     app.include_router(metrics_router)
     for router in routers:
         app.include_router(router)
+    _refuse_duplicate_operation_ids(app)
     return app
 
 
-async def _announce_start(runtime: ServiceRuntime) -> None:
+def _refuse_duplicate_operation_ids(app: FastAPI) -> None:
+    # Client generators name their methods after operationIds: two alike would collide.
+    seen: dict[str, str] = {}
+    for route in iter_route_contexts(app.routes):
+        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
+            continue
+        operation_id = route.operation_id or route.unique_id
+        if operation_id in seen:
+            raise ValueError(
+                f"operationId {operation_id!r} is used by {seen[operation_id]} and {route.path}:"
+                " rename one of the route functions"
+            )
+        seen[operation_id] = route.path or ""
+
+
+async def _announce_start(runtime: ServiceRuntime) -> bool:
+    """Record ``instance.started``; ``False`` when the database did not take it in time."""
     settings = runtime.settings
-    async with runtime.db.unit_of_work() as session:
-        await runtime.outbox.add(
-            session,
-            InstanceStarted(
-                service_name=settings.service_name,
-                instance_id=settings.instance_id,
-                software_version=settings.version,
-                started_at=utcnow(),
-            ),
-            subject=settings.instance_id,
-        )
+    try:
+        async with asyncio.timeout(settings.readiness_timeout_seconds):
+            async with runtime.db.unit_of_work() as session:
+                await runtime.outbox.add(
+                    session,
+                    InstanceStarted(
+                        service_name=settings.service_name,
+                        instance_id=settings.instance_id,
+                        software_version=settings.version,
+                        started_at=utcnow(),
+                    ),
+                    subject=settings.instance_id,
+                )
+    except Exception as exc:  # noqa: BLE001 - the database may come up later
+        log.warning("cannot record instance.started yet: %s", exc or type(exc).__name__)
+        return False
+    return True
+
+
+async def _keep_announcing(runtime: ServiceRuntime) -> None:
+    delay = 0.5
+    while not await _announce_start(runtime):
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 5.0)
+
+
+async def _stop(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel ``tasks`` and wait for them to end.
+
+    Cancelled again until they do: on Python 3.11 ``asyncio.wait_for`` (used inside nats-py)
+    can swallow a cancellation that arrives as its timeout fires, and the task carries on."""
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _done, pending = await asyncio.wait(pending, timeout=0.5)
+    for task in tasks:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s had failed", task.get_name(), exc_info=task.exception())
 
 
 def get_outbox(request: Request) -> Outbox:

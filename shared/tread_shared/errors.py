@@ -6,19 +6,50 @@ stack trace in the body (the trace goes to the log with the request id)."""
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import Send
 
 from tread_shared.context import request_id_var
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
+
+
+class ValidationIssue(BaseModel):
+    """One field the server could not accept."""
+
+    location: list[str] = Field(description='Where the value is, e.g. ["body", "title"]')
+    message: str
+    type: str = Field(description="A stable code for the kind of error, e.g. missing")
+
+
+class ProblemDocument(BaseModel):
+    """An RFC 9457 problem: what every Tread error answer looks like."""
+
+    model_config = ConfigDict(extra="allow", title="Problem")
+
+    type: str = Field(description="A URN naming the kind of problem: urn:tread:problem:<slug>")
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = Field(None, description="The path of the request")
+    request_id: str | None = Field(None, description="Quote it when reporting the error")
+    errors: list[ValidationIssue] | None = Field(
+        None, description="The fields refused (validation problems only)"
+    )
 
 
 class Problem(Exception):
@@ -99,12 +130,36 @@ class PreconditionRequired(Problem):
 
 
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
+    """The HTTP answer carrying ``problem``."""
     return JSONResponse(
         problem.document(request.url.path if request else None),
         status_code=problem.status,
         headers=problem.headers,
         media_type=PROBLEM_JSON,
     )
+
+
+def internal_error() -> Problem:
+    """The only thing a client learns of a bug: no exception text, no stack trace."""
+    return Problem(
+        "An unexpected error occurred; it has been logged with the request id.",
+        status=500,
+        slug="internal-error",
+    )
+
+
+async def send_problem(send: Send, problem: Problem, instance: str | None = None) -> None:
+    """Answer ``problem`` from ASGI middleware (outside FastAPI's exception handlers)."""
+    body = json.dumps(problem.document(instance)).encode()
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    headers += [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in problem.headers.items()
+    ]
+    await send({"type": "http.response.start", "status": problem.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 _HTTP_SLUGS = {
@@ -135,6 +190,15 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        match, _scope = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= route.methods or set()
+    return sorted(methods)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error of ``app`` an RFC 9457 document."""
 
@@ -146,13 +210,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         status = exc.status_code
         detail = exc.detail if isinstance(exc.detail, str) else None
+        headers = dict(exc.headers or {})
         if status == 404 and detail == "Not Found":
             detail = f"No resource at {request.url.path}"
+        if status == 405:
+            # Starlette names only the methods of the first route matching the path.
+            headers["Allow"] = ", ".join(_allowed_methods(request))
         problem = Problem(
-            detail,
-            status=status,
-            slug=_HTTP_SLUGS.get(status, "http-error"),
-            headers=dict(exc.headers or {}),
+            detail, status=status, slug=_HTTP_SLUGS.get(status, "http-error"), headers=headers
         )
         return problem_response(problem, request)
 
@@ -177,12 +242,56 @@ def install_problem_handlers(app: FastAPI) -> None:
             )
         return problem_response(problem, request)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        problem = Problem(
-            "An unexpected error occurred; it has been logged with the request id.",
-            status=500,
-            slug="internal-error",
+    @app.exception_handler(StaleDataError)
+    async def _lost_update(request: Request, exc: StaleDataError) -> JSONResponse:
+        # Two writers passed the If-Match check at once; the version column stopped the second.
+        problem = PreconditionFailed(
+            "The resource changed while your change was being saved; read it again and retry."
         )
         return problem_response(problem, request)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Reached only without RequestContextMiddleware, which answers bugs inside the request.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(internal_error(), request)
+
+
+def _error_status(code: str) -> bool:
+    return code[:1] in ("4", "5")
+
+
+def document_problems(app: FastAPI) -> None:
+    """Document every error answer of ``app`` as ``application/problem+json``.
+
+    Error responses documented as ``application/json`` (FastAPI's default for a ``model``) move
+    to ``application/problem+json``. With :data:`PROBLEM_RESPONSES` as the app's default
+    responses, FastAPI no longer adds its own 422 schema, which is not what we answer."""
+    generate: Callable[[], dict[str, Any]] = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        problem_ref = {"$ref": "#/components/schemas/ProblemDocument"}
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                for code, response in operation.get("responses", {}).items():
+                    if not _error_status(code):
+                        continue
+                    content = response.setdefault("content", {})
+                    documented = content.pop("application/json", None) or {}
+                    content.setdefault(
+                        PROBLEM_JSON, {"schema": documented.get("schema", problem_ref)}
+                    )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ProblemDocument, "description": "The request cannot be served as sent"},
+    "5XX": {"model": ProblemDocument, "description": "The service failed or is unavailable"},
+}
+"""Default responses of every route: errors are problem documents (:func:`document_problems`)."""

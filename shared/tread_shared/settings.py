@@ -47,6 +47,9 @@ class ServiceSettings(BaseSettings):
     jwt_public_key: str | None = None
     jwt_public_key_file: Path | None = None
     jwt_jwks_url: str | None = None
+    jwt_jwks_timeout_seconds: float = 2.0
+    jwt_jwks_cache_seconds: float = 300.0
+    jwt_jwks_refetch_seconds: float = 10.0
     jwt_issuer: str = "tread-dev"
     jwt_audience: str = "tread"
     jwt_leeway_seconds: int = 30
@@ -56,6 +59,8 @@ class ServiceSettings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = True
+
+    readiness_timeout_seconds: float = 2.0
 
     @field_validator("jwt_public_key", "jwt_public_key_file", "jwt_jwks_url", mode="before")
     @classmethod

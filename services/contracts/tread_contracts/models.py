@@ -1,5 +1,36 @@
 """Every table of the contracts service, in one place for Alembic."""
 
+from tread_contracts.audits.models import Audit, AuditScore
 from tread_contracts.base import Base
+from tread_contracts.compliance.models import ComplianceSnapshot, SellInVolume
+from tread_contracts.contracts.models import Contract, ContractSignature, RenewalNotice
+from tread_contracts.directory.models import AccountDirectory
+from tread_contracts.facilitations.models import (
+    Facilitation,
+    FacilitationBudget,
+    FacilitationGuideline,
+    FacilitationSpending,
+)
+from tread_contracts.offers.models import Offer, OfferLine, OfferRevision
+from tread_contracts.programs.models import Program, ProgramVersion
 
-__all__ = ["Base"]
+__all__ = [
+    "AccountDirectory",
+    "Audit",
+    "AuditScore",
+    "Base",
+    "ComplianceSnapshot",
+    "Contract",
+    "ContractSignature",
+    "Facilitation",
+    "FacilitationBudget",
+    "FacilitationGuideline",
+    "FacilitationSpending",
+    "Offer",
+    "OfferLine",
+    "OfferRevision",
+    "Program",
+    "ProgramVersion",
+    "RenewalNotice",
+    "SellInVolume",
+]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import Depends, Request
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from tread_shared.settings import ServiceSettings
@@ -12,3 +17,30 @@ class Settings(ServiceSettings):
 
     service_name: str = "contracts"
     http_port: int = 8103
+
+    # The highest discount (percent) each role may offer without a district manager's approval;
+    # a caller with several roles has the highest of theirs. JSON in the environment:
+    # CONTRACTS_DISCOUNT_LIMIT_PCT='{"account_manager": "12"}'.
+    discount_limit_pct: dict[str, Decimal] = Field(
+        default_factory=lambda: {
+            "account_manager": Decimal(10),
+            "key_account_manager": Decimal(15),
+            "district_manager": Decimal(25),
+            "admin": Decimal(100),
+        }
+    )
+    # Days before a contract's end at which a renewal-due event is emitted (once per window).
+    renewal_notice_days: list[int] = Field(default_factory=lambda: [90, 30])
+    # Expiries, renewal notices and compliance re-evaluation run on this period in every
+    # replica (each is safe to run concurrently).
+    schedule_enabled: bool = True
+    schedule_interval_seconds: float = 3600.0
+    schedule_first_delay_seconds: float = 30.0
+
+
+def current_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+ContractsSettings = Annotated[Settings, Depends(current_settings)]

@@ -1,6 +1,52 @@
 """Every table of the reporting service, in one place for Alembic."""
 
 from tread_reporting.base import Base
+from tread_reporting.business.models import CreditRecord, SellInRecord
+from tread_reporting.cases.models import CaseRecord
+from tread_reporting.central.models import CentralReport
+from tread_reporting.directory.models import AccountEntry
 from tread_reporting.event_counts.models import EventTypeCount
+from tread_reporting.generations.models import Generation, GenerationPointer
+from tread_reporting.partnerships.models import (
+    AuditRecord,
+    ComplianceRecord,
+    ContractRecord,
+    FacilitationRecord,
+)
+from tread_reporting.portfolio.models import ActivityRecord, Qualification
+from tread_reporting.timeline.models import Milestone
 
-__all__ = ["Base", "EventTypeCount"]
+__all__ = [
+    "AccountEntry",
+    "ActivityRecord",
+    "AuditRecord",
+    "Base",
+    "CaseRecord",
+    "CentralReport",
+    "ComplianceRecord",
+    "ContractRecord",
+    "CreditRecord",
+    "EventTypeCount",
+    "FacilitationRecord",
+    "Generation",
+    "GenerationPointer",
+    "Milestone",
+    "Qualification",
+    "SellInRecord",
+]
+
+# The read models: every row belongs to a generation (rebuild, cleanup).
+READ_MODELS: list[type[Base]] = [
+    AccountEntry,
+    ActivityRecord,
+    AuditRecord,
+    CaseRecord,
+    ComplianceRecord,
+    ContractRecord,
+    CreditRecord,
+    EventTypeCount,
+    FacilitationRecord,
+    Milestone,
+    Qualification,
+    SellInRecord,
+]

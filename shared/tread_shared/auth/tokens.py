@@ -5,11 +5,11 @@ HMAC secret) are refused. ``exp``, ``iss``, ``aud`` and ``sub`` are required."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import jwt
 
+from tread_shared.auth.jwks import JwksKeys
 from tread_shared.auth.principal import Principal
 from tread_shared.errors import Unauthorized
 from tread_shared.settings import ServiceSettings
@@ -24,25 +24,34 @@ class TokenVerifier:
         self,
         *,
         public_key: str | None,
-        jwks_url: str | None,
+        jwks: JwksKeys | None,
         issuer: str,
         audience: str,
         leeway_seconds: int = 30,
     ) -> None:
         self.public_key = public_key
-        self.jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
+        self.jwks = jwks
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway_seconds
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> TokenVerifier:
+        """The verifier ``settings`` describe: a JWKS URL if set, else the public key."""
         public_key = settings.jwt_public_key
         if not public_key and settings.jwt_public_key_file:
             public_key = settings.jwt_public_key_file.read_text()
+        jwks = None
+        if settings.jwt_jwks_url:
+            jwks = JwksKeys(
+                settings.jwt_jwks_url,
+                timeout_seconds=settings.jwt_jwks_timeout_seconds,
+                cache_seconds=settings.jwt_jwks_cache_seconds,
+                refetch_seconds=settings.jwt_jwks_refetch_seconds,
+            )
         return cls(
             public_key=public_key,
-            jwks_url=settings.jwt_jwks_url,
+            jwks=jwks,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             leeway_seconds=settings.jwt_leeway_seconds,
@@ -52,25 +61,23 @@ class TokenVerifier:
     def configured(self) -> bool:
         return bool(self.public_key or self.jwks)
 
-    async def _key_for(self, token: str) -> Any:
+    async def _key_for(self, header: dict[str, Any]) -> Any:
         if self.jwks is not None:
-            try:
-                signing_key = await asyncio.to_thread(self.jwks.get_signing_key_from_jwt, token)
-            except jwt.PyJWKClientError as exc:
-                raise Unauthorized(f"No usable signing key: {exc}") from exc
-            return signing_key.key
+            kid = header.get("kid")
+            return await self.jwks.key_for(kid if isinstance(kid, str) else None)
         if self.public_key:
             return self.public_key
         raise Unauthorized("The service has no key to verify tokens with.")
 
     async def verify(self, token: str) -> Principal:
+        """The caller ``token`` names; a 401 problem when it is not one we accept."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
             raise Unauthorized("The bearer token is not a JWT.") from exc
         if header.get("alg") not in ALGORITHMS:
             raise Unauthorized("Only RS256 tokens are accepted.")
-        key = await self._key_for(token)
+        key = await self._key_for(header)
         try:
             claims = jwt.decode(
                 token,
@@ -89,6 +96,7 @@ class TokenVerifier:
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    """The :class:`Principal` of verified ``claims``."""
     roles = claims.get("roles") or []
     territories = claims.get("territories") or []
     if not isinstance(roles, list) or not isinstance(territories, list):

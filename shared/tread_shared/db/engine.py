@@ -3,22 +3,84 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.util.concurrency import await_
 
 OUTBOX_DIRTY = "tread_outbox_dirty"
+# Execution option of the engine behind ``Database.reading``: a deferred BEGIN on SQLite.
+READ_ONLY = "tread_read_only"
+SQLITE_WRITE_WAIT_SECONDS = 30.0
+
+
+class SqliteWriters:
+    """One write transaction at a time per engine, in arrival order.
+
+    SQLite has one writer at a time. With ``BEGIN IMMEDIATE`` alone, the others wait in SQLite's
+    busy handler, which polls with sleeps growing to 100 ms, so under contention a writer waits
+    far longer than the transaction ahead of it. Here writers queue on an asyncio lock, taken
+    just before ``BEGIN IMMEDIATE`` and released as soon as the commit or rollback is done, so
+    the next one starts at once. Other processes (the CLI, migrations) still meet the busy
+    handler; readers (``READ_ONLY``) do not queue at all."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._lock = asyncio.Lock()
+        self._holder: Any = None  # the DBAPI connection in a write transaction
+        dialect = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(connection: Any) -> None:
+            try:
+                commit(connection)
+            finally:
+                self.release(connection)
+
+        def do_rollback(connection: Any) -> None:
+            try:
+                rollback(connection)
+            finally:
+                self.release(connection)
+
+        dialect.do_commit = do_commit  # type: ignore[method-assign,assignment]
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign,assignment]
+        # Whatever happens to a connection, it does not keep the queue when given back.
+        event.listen(engine, "checkin", lambda connection, _record: self.release(connection))
+        event.listen(engine, "invalidate", lambda connection, _record, _e: self.release(connection))
+
+    def begin(self, conn: Connection) -> None:
+        """Wait for our turn (inside SQLAlchemy's greenlet), then ``BEGIN IMMEDIATE``."""
+        try:
+            await_(asyncio.wait_for(self._lock.acquire(), SQLITE_WRITE_WAIT_SECONDS))
+        except TimeoutError as exc:
+            locked = sqlite3.OperationalError("database is locked")
+            raise OperationalError("BEGIN IMMEDIATE", None, locked) from exc
+        self._holder = conn.connection.dbapi_connection
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.release(self._holder)
+            raise
+
+    def release(self, connection: Any) -> None:
+        dbapi_connection = getattr(connection, "dbapi_connection", connection)
+        if dbapi_connection is not None and dbapi_connection is self._holder:
+            self._holder = None
+            self._lock.release()
 
 
 def is_sqlite(url: str) -> bool:
@@ -27,7 +89,9 @@ def is_sqlite(url: str) -> bool:
 
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     """An async engine. On SQLite: WAL, foreign keys, a busy timeout and ``BEGIN IMMEDIATE``
-    so that concurrent writers queue instead of failing on lock upgrades."""
+    so that concurrent writers queue (:class:`SqliteWriters`) instead of failing on lock
+    upgrades; plain ``BEGIN`` for connections with the ``READ_ONLY`` execution option, as
+    readers need no write lock in WAL mode."""
     parsed = make_url(url)
     if is_sqlite(url):
         if parsed.database and parsed.database != ":memory:":
@@ -44,9 +108,14 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        writers = SqliteWriters(engine.sync_engine)
+
         @event.listens_for(engine.sync_engine, "begin")
-        def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _sqlite_begin(conn: Connection) -> None:
+            if conn.get_execution_options().get(READ_ONLY, False):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                writers.begin(conn)
 
         return engine
     return create_async_engine(
@@ -60,6 +129,7 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size, echo=echo)
+        self._read_only_engine = self.engine.execution_options(**{READ_ONLY: True})
         # A Session class of this database's own, so that its events concern it alone.
         session_class = type("TreadSession", (Session,), {})
         self.sessions = async_sessionmaker(
@@ -91,6 +161,13 @@ class Database:
                 await session.rollback()
                 raise
             await session.commit()
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reading only (Core, no ORM session); rolled back at the end. On
+        SQLite it takes no write lock, so it neither waits for writers nor holds them up."""
+        async with self._read_only_engine.connect() as connection:
+            yield connection
 
     async def dispose(self) -> None:
         await self.engine.dispose()

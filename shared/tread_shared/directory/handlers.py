@@ -21,6 +21,7 @@ from tread_shared.events.payloads.accounts import (
     AccountCreated,
     AccountDeleted,
     AccountEvent,
+    AccountQualified,
     AccountReassigned,
     AccountUpdated,
 )
@@ -29,6 +30,7 @@ DIRECTORY_EVENTS: tuple[type[AccountEvent], ...] = (
     AccountCreated,
     AccountUpdated,
     AccountReassigned,
+    AccountQualified,
     AccountClosed,
     AccountDeleted,
 )

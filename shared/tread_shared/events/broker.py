@@ -1,5 +1,11 @@
 """The NATS connection: established in the background, reconnecting forever, so that a broker
-outage delays events but never stops a service from starting or answering."""
+outage delays events but never stops a service from starting or answering.
+
+nats-py reconnects the connection and re-subscribes by itself, but a JetStream pull request in
+flight is lost with the old connection and nothing tells the puller: the consumer watches idle
+heartbeats for that (:mod:`tread_shared.events.consumer`). The relay and the consumer wait on
+:meth:`Broker.wait_connected` after a failure, so they resume as soon as the broker is back
+rather than at the end of a backoff."""
 
 from __future__ import annotations
 
@@ -21,10 +27,12 @@ DUPLICATE_WINDOW_SECONDS = 600.0
 
 
 def dead_letter_subject(settings: ServiceSettings, consumer: str) -> str:
+    """``<dead_letter_root>.<subject_root>.<durable>``: where a consumer's failed events go."""
     return f"{settings.nats_dead_letter_root}.{settings.nats_subject_root}.{consumer}"
 
 
 def dead_letter_stream(settings: ServiceSettings) -> str:
+    """``<STREAM>_DEADLETTER``, the stream that keeps every consumer's dead letters."""
     return f"{settings.nats_stream}_DEADLETTER"
 
 
@@ -62,6 +70,7 @@ class Broker:
         self.nc: NatsClient | None = None
         self.js: JetStreamContext | None = None
         self.ready = asyncio.Event()
+        self._connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -82,6 +91,10 @@ class Broker:
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=0.5,
                     allow_reconnect=True,
+                    # A broker that vanished without closing the socket is noticed in ~15 s,
+                    # not after nats-py's default of several minutes.
+                    ping_interval=5,
+                    max_outstanding_pings=3,
                     error_cb=self._on_error,
                     disconnected_cb=self._on_disconnected,
                     reconnected_cb=self._on_reconnected,
@@ -96,22 +109,45 @@ class Broker:
                 delay = min(delay * 2, 5.0)
                 continue
             self.nc, self.js = nc, js
+            self._connected.set()
             self.ready.set()
             log.info("connected to NATS at %s", self.settings.nats_url)
             return
 
     async def wait_ready(self) -> JetStreamContext:
+        """The JetStream context, once the first connection is up and the streams exist."""
         await self.ready.wait()
         assert self.js is not None
         return self.js
+
+    async def wait_connected(self, within: float) -> bool:
+        """Wait up to ``within`` seconds for the connection to be up; whether it is."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._connected.wait(), within)
+        return self.connected
+
+    async def wait_to_retry(self, delay: float) -> bool:
+        """The pause after a failure: while disconnected, until the connection is back (at most
+        ``delay``); else ``delay``. Whether the connection came back, so callers may retry
+        at once and reset their backoff."""
+        if self.connected:
+            await asyncio.sleep(delay)
+            return False
+        return await self.wait_connected(within=delay)
+
+    async def ensure_streams(self) -> None:
+        """Create the streams again, e.g. after a broker came back without its storage."""
+        await ensure_streams(await self.wait_ready(), self.settings)
 
     async def _on_error(self, exc: Exception) -> None:
         log.warning("NATS error: %s", exc)
 
     async def _on_disconnected(self) -> None:
+        self._connected.clear()
         log.warning("disconnected from NATS")
 
     async def _on_reconnected(self) -> None:
+        self._connected.set()
         log.info("reconnected to NATS")
 
     async def close(self) -> None:
@@ -121,6 +157,8 @@ class Broker:
                 await self._task
         if self.nc is not None and not self.nc.is_closed:
             try:
-                await self.nc.drain()
+                # Draining flushes pending acks; it cannot while reconnecting, and must not
+                # hold a shutdown up for nats-py's 30 s default.
+                await asyncio.wait_for(self.nc.drain(), timeout=5)
             except Exception:  # noqa: BLE001 - closing anyway
                 await self.nc.close()

@@ -1,9 +1,29 @@
 """The durable pull consumer: explicit ack, an inbox table so that an event applied twice has
 the effect of once, bounded redelivery with backoff, then the dead-letter subject.
 
-The pull loop is ours rather than nats-py's ``fetch``: one pull request at a time with an idle
-heartbeat, messages handled as they arrive, and a missed heartbeat (broker restarted, connection
-swapped) treated as a broken pull that is set up again from scratch."""
+Pulling. The pull loop is ours rather than nats-py's ``fetch``: pull requests carry an idle
+heartbeat, and the next request goes out when half of the current one has arrived, so messages
+keep flowing while we apply. nats-py reconnects by itself but does not resend a pull request in
+flight, so a restarted broker would leave the consumer waiting forever: a broker that shuts
+down answers the pull with "409 Server Shutdown", and one that crashed (or a consumer that moved
+to another node) goes silent — silence longer than two heartbeats — and either way the pull is
+set up again from scratch once the connection is back.
+
+Applying. The messages that have arrived are applied together, in stream order, in one
+transaction: one statement records the batch in the inbox (skipping the events it holds
+already: those are duplicates), then each handler in turn, one commit, then the acks. Under
+load that is one commit per batch instead of one per event; at low rates a batch is a single
+event. If a handler fails, the transaction is rolled back, that event is retried later, and the
+others are applied again without it; if anything else fails (the commit, the database), each
+event is applied alone in a transaction of its own. Handlers therefore must not act outside the
+session (no HTTP calls): they may run more than once.
+
+Failing. An event whose handler fails is redelivered after a backoff
+(``consumer_backoff_seconds``) while the following events carry on; at
+``consumer_max_deliver`` deliveries it is published to the dead-letter subject
+(``<dead_letter_root>.<subject_root>.<durable>``, stream ``<STREAM>_DEADLETTER``) with the error
+in its headers, and terminated. A message that is not a CloudEvent, or whose payload does not
+validate, can never succeed and goes there at once."""
 
 from __future__ import annotations
 
@@ -20,8 +40,9 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_shared.clock import utcnow
@@ -43,13 +64,28 @@ log = logging.getLogger(__name__)
 # A handler applies one event inside the consumer's transaction; the int is the stream sequence.
 Handler = Callable[[AsyncSession, CloudEvent, int], Awaitable[None]]
 
+MAX_SETUP_DELAY_SECONDS = 5.0
+
 
 class HeartbeatMissed(Exception):
     """No message and no heartbeat within the expected time: the pull is broken."""
 
 
+class PullEnded(Exception):
+    """The broker ended our pull request for a reason other than its expiry."""
+
+
 class PoisonEvent(Exception):
-    """An event that can never be applied (not a CloudEvent, wrong payload): dead-letter it."""
+    """An event that can never be applied (not a CloudEvent): dead-letter it."""
+
+
+class _HandlerFailed(Exception):
+    """The handler of the ``index``-th event of a batch raised ``error``."""
+
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(index, error)
+        self.index = index
+        self.error = error
 
 
 @dataclass
@@ -66,6 +102,13 @@ class ConsumerSpec:
     deliver_policy: DeliverPolicy = DeliverPolicy.ALL
 
 
+@dataclass
+class _Delivery:
+    msg: Msg
+    event: CloudEvent
+    stream_seq: int
+
+
 class EventConsumer:
     """Runs one durable consumer for one service; several replicas share the durable."""
 
@@ -78,6 +121,10 @@ class EventConsumer:
         self.settings = settings
         self.service = settings.service_name
         self.applied = 0
+        self.duplicates = 0
+        self.dead_lettered = 0
+        self.heartbeats_missed = 0
+        self.pulls_ended = 0
         self.last_stream_seq = 0
 
     @property
@@ -91,14 +138,16 @@ class EventConsumer:
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=self.spec.deliver_policy,
             ack_wait=self.settings.consumer_ack_wait_seconds,
-            # The server's bound is a safety net above ours: we dead-letter at our bound.
-            max_deliver=self.settings.consumer_max_deliver + 2,
+            # No bound on the server: ours dead-letters failing events, and events that failed
+            # only because the database was unreachable are retried until it is back.
+            max_deliver=-1,
             max_ack_pending=10_000,
             filter_subjects=subjects if len(subjects) > 1 else None,
             filter_subject=subjects[0] if len(subjects) == 1 else None,
         )
 
     async def ensure(self, js: JetStreamContext) -> None:
+        """Create the durable consumer unless it exists."""
         stream = self.settings.nats_stream
         try:
             await js.consumer_info(stream, self.spec.durable)
@@ -106,150 +155,262 @@ class EventConsumer:
             await js.add_consumer(stream, self.consumer_config())
 
     async def run(self) -> None:
+        """Pull and apply events until cancelled; broker trouble sets the pull up again."""
         js = await self.broker.wait_ready()
         delay = 0.2
         while True:
             try:
                 await self.ensure(js)
-                await self._pull_loop(js)
+                await self._pull_loop()
             except asyncio.CancelledError:
                 raise
+            except HeartbeatMissed as exc:
+                # Usually the broker restarted: pull again as soon as it is back.
+                self.heartbeats_missed += 1
+                log.warning("consumer %s: %s; pulling again", self.durable, exc)
+                await self.broker.wait_connected(within=MAX_SETUP_DELAY_SECONDS)
+            except PullEnded as exc:
+                # "409 Server Shutdown", "Leadership Change", "Consumer Deleted"...
+                self.pulls_ended += 1
+                log.warning("consumer %s: %s; pulling again", self.durable, exc)
+                await self.broker.wait_to_retry(0.2)
             except Exception as exc:  # noqa: BLE001 - broker trouble: set the pull up again
-                log.warning("consumer %s: %s; resuming in %.1fs", self.durable, exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-            else:
-                delay = 0.2
+                log.warning("consumer %s: %s; resuming within %.1fs", self.durable, exc, delay)
+                came_back = await self.broker.wait_to_retry(delay)
+                delay = 0.2 if came_back else min(delay * 2, MAX_SETUP_DELAY_SECONDS)
 
-    async def _pull_loop(self, js: JetStreamContext) -> None:
+    async def _pull_loop(self) -> None:
         nc = self.broker.nc
         assert nc is not None
-        inbox = nc.new_inbox()
-        sub = await nc.subscribe(inbox, pending_msgs_limit=100_000)
+        arrived: asyncio.Queue[Msg] = asyncio.Queue()
+
+        async def receive(msg: Msg) -> None:
+            arrived.put_nowait(msg)
+
+        sub = await nc.subscribe(nc.new_inbox(), cb=receive)
         batch = self.settings.consumer_batch_size
         heartbeat = self.settings.consumer_heartbeat_seconds
-        expires = max(heartbeat * 10, 10.0)
+        silence_limit = heartbeat * 2 + 1
         request = json.dumps(
             {
                 "batch": batch,
-                "expires": int(expires * 1e9),
+                "expires": int(max(heartbeat * 10, 10.0) * 1e9),
                 "idle_heartbeat": int(heartbeat * 1e9),
             }
         ).encode()
         pull_subject = f"$JS.API.CONSUMER.MSG.NEXT.{self.settings.nats_stream}.{self.durable}"
+        outstanding = 0  # messages asked for and not yet received
         try:
             while True:
-                await nc.publish(pull_subject, request, reply=inbox)
-                received = 0
-                while received < batch:
-                    try:
-                        msg = await sub.next_msg(timeout=heartbeat * 2 + 1)
-                    except TimeoutError as exc:
-                        raise HeartbeatMissed(f"no heartbeat in {heartbeat * 2 + 1:.1f}s") from exc
+                if outstanding <= batch // 2:
+                    await nc.publish(pull_subject, request, reply=sub.subject)
+                    outstanding += batch
+                try:
+                    first = await asyncio.wait_for(arrived.get(), timeout=silence_limit)
+                except TimeoutError as exc:
+                    raise HeartbeatMissed(
+                        f"nothing from the broker in {silence_limit:.1f}s"
+                    ) from exc
+                messages = [first]
+                while len(messages) < batch and not arrived.empty():
+                    messages.append(arrived.get_nowait())
+                deliveries: list[Msg] = []
+                ended = ""
+                for msg in messages:
                     status = JetStreamContext.is_status_msg(msg)
-                    if status == "100":
-                        continue
-                    if status in ("404", "408"):
-                        break
-                    if status is not None:
+                    if status is None:
+                        deliveries.append(msg)
+                        outstanding -= 1
+                    elif status in ("404", "408"):
+                        # A request expired; what it still owed will not come.
+                        unfilled = (msg.headers or {}).get("Nats-Pending-Messages")
+                        outstanding -= int(unfilled) if unfilled else batch
+                        outstanding = max(outstanding, 0)
+                    elif status != "100":  # 100: an idle heartbeat
                         description = (msg.headers or {}).get("Description", "")
-                        raise RuntimeError(f"pull ended with status {status} {description}")
-                    received += 1
-                    await self.handle(msg)
+                        ended = f"pull ended with status {status} {description}"
+                if not ended and outstanding <= batch // 2:
+                    # Ask for more before applying, so the next messages arrive meanwhile.
+                    await nc.publish(pull_subject, request, reply=sub.subject)
+                    outstanding += batch
+                # Messages that came before the end of the pull are applied, not dropped: a
+                # dropped one would come back only after ack_wait, behind later events.
+                if deliveries:
+                    await self.handle_batch(deliveries)
+                if ended:
+                    raise PullEnded(ended)
         finally:
             # The connection may be gone already.
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
 
-    async def handle(self, msg: Msg) -> None:
-        """Apply one delivery: once in effect, retried with backoff, dead-lettered at the bound."""
-        meta = msg.metadata
-        deliveries = meta.num_delivered
-        stream_seq = meta.sequence.stream
+    async def handle_batch(self, messages: list[Msg]) -> None:
+        """Apply deliveries in stream order, once each in effect; retry or dead-letter those
+        that fail, acknowledge the others."""
+        deliveries: list[_Delivery] = []
+        for msg in messages:
+            try:
+                event = _parse(msg.data)
+            except PoisonEvent as exc:
+                EVENTS_FAILED.labels(self.service, self.durable).inc()
+                await self._dead_letter(msg, exc)
+                continue
+            deliveries.append(_Delivery(msg, event, msg.metadata.sequence.stream))
+        while deliveries:
+            try:
+                applied = await self._apply_together(deliveries)
+            except _HandlerFailed as failure:
+                # Rolled back: apply the others again without the failing one.
+                failed = deliveries.pop(failure.index)
+                EVENTS_FAILED.labels(self.service, self.durable).inc()
+                await self._retry_or_dead_letter(failed, failure.error)
+                continue
+            except Exception:  # noqa: BLE001 - not a handler: find out applying each alone
+                for delivery in deliveries:
+                    await self.handle(delivery)
+                return
+            for delivery, effective in zip(deliveries, applied, strict=True):
+                await self._acknowledge(delivery, effective)
+            return
+
+    async def handle(self, delivery: _Delivery) -> None:
+        """Apply one delivery in a transaction of its own; retry or dead-letter on failure."""
         try:
-            event = _parse(msg.data)
-            applied = await self._apply(event, stream_seq)
+            applied = await self._apply_alone(delivery)
         except Exception as exc:  # noqa: BLE001 - every failure is retried or dead-lettered
             EVENTS_FAILED.labels(self.service, self.durable).inc()
-            poison = isinstance(exc, PoisonEvent)
-            if poison or deliveries >= self.settings.consumer_max_deliver:
-                await self._dead_letter(msg, exc, deliveries)
-                await msg.term()
-                return
-            backoff = self.settings.consumer_backoff_seconds
-            delay = backoff[min(deliveries - 1, len(backoff) - 1)] if backoff else 1.0
-            log.warning(
-                "consumer %s: delivery %d of stream seq %d failed (%s); retry in %.1fs",
-                self.durable,
-                deliveries,
-                stream_seq,
-                exc,
-                delay,
-            )
-            await msg.nak(delay=delay)
+            await self._retry_or_dead_letter(delivery, exc)
             return
-        self.last_stream_seq = max(self.last_stream_seq, stream_seq)
-        if applied:
-            self.applied += 1
-            EVENTS_CONSUMED.labels(self.service, self.durable, event.type).inc()
-        else:
-            EVENTS_DUPLICATE.labels(self.service, self.durable).inc()
-        await msg.ack()
+        await self._acknowledge(delivery, applied)
 
-    async def _apply(self, event: CloudEvent, stream_seq: int) -> bool:
+    async def _apply_together(self, deliveries: list[_Delivery]) -> list[bool]:
+        """Apply a batch in one transaction; for each delivery, whether it took effect (or
+        was a duplicate)."""
+        applied: list[bool] = []
+        async with self.db.unit_of_work() as session:
+            fresh = await self._record_in_inbox(session, deliveries)
+            for index, delivery in enumerate(deliveries):
+                effective = delivery.event.id in fresh
+                applied.append(effective)
+                if not effective:
+                    continue
+                fresh.discard(delivery.event.id)  # a second copy in this batch is a duplicate
+                try:
+                    await self._call_handler(session, delivery)
+                except Exception as exc:
+                    raise _HandlerFailed(index, exc) from exc
+        return applied
+
+    async def _apply_alone(self, delivery: _Delivery) -> bool:
+        async with self.db.unit_of_work() as session:
+            if not await self._record_in_inbox(session, [delivery]):
+                return False
+            await self._call_handler(session, delivery)
+        return True
+
+    async def _record_in_inbox(
+        self, session: AsyncSession, deliveries: list[_Delivery]
+    ) -> set[str]:
+        """Insert the deliveries' inbox rows in one statement, skipping events the inbox holds
+        already; the ids inserted, i.e. the events to apply. A replica inserting the same id at
+        the same moment makes PostgreSQL wait for its commit, then skip the row."""
+        rows = {d.event.id: self._inbox_row(d) for d in reversed(deliveries)}  # first copy kept
+        insert_rows = sqlite_insert if self.db.is_sqlite else postgres_insert
+        statement = (
+            insert_rows(inbox_events)
+            .values(list(rows.values()))
+            .on_conflict_do_nothing()
+            .returning(inbox_events.c.event_id)
+        )
+        return set(await session.scalars(statement))
+
+    async def _call_handler(self, session: AsyncSession, delivery: _Delivery) -> None:
+        event = delivery.event
         handler = self.spec.handlers.get(event.type, self.spec.fallback)
+        if handler is None:
+            return
         corr_token = correlation_id_var.set(event.correlationid)
         trace_token = traceparent_var.set(event.traceparent)
         try:
-            async with self.db.unit_of_work() as session:
-                seen = await session.scalar(
-                    select(inbox_events.c.event_id).where(
-                        inbox_events.c.consumer == self.durable,
-                        inbox_events.c.event_id == event.id,
-                    )
-                )
-                if seen is not None:
-                    return False
-                await session.execute(
-                    insert(inbox_events).values(
-                        consumer=self.durable,
-                        event_id=event.id,
-                        type=event.type,
-                        stream_seq=stream_seq,
-                        applied_at=utcnow(),
-                    )
-                )
-                if handler is not None:
-                    await handler(session, event, stream_seq)
-        except IntegrityError:
-            # Another replica applied the same event at the same moment: once in effect.
-            return False
+            await handler(session, event, delivery.stream_seq)
         finally:
             correlation_id_var.reset(corr_token)
             traceparent_var.reset(trace_token)
-        return True
 
-    async def _dead_letter(self, msg: Msg, exc: BaseException, deliveries: int) -> None:
-        nc = self.broker.nc
-        assert nc is not None and self.broker.js is not None
+    def _inbox_row(self, delivery: _Delivery) -> dict[str, Any]:
+        return {
+            "consumer": self.durable,
+            "event_id": delivery.event.id,
+            "type": delivery.event.type,
+            "stream_seq": delivery.stream_seq,
+            "applied_at": utcnow(),
+        }
+
+    async def _acknowledge(self, delivery: _Delivery, applied: bool) -> None:
+        await delivery.msg.ack()
+        self.last_stream_seq = max(self.last_stream_seq, delivery.stream_seq)
+        if applied:
+            self.applied += 1
+            EVENTS_CONSUMED.labels(self.service, self.durable, delivery.event.type).inc()
+        else:
+            self.duplicates += 1
+            EVENTS_DUPLICATE.labels(self.service, self.durable).inc()
+
+    async def _retry_or_dead_letter(self, delivery: _Delivery, exc: Exception) -> None:
+        deliveries = delivery.msg.metadata.num_delivered
+        # A payload that does not validate will not validate next time either.
+        hopeless = isinstance(exc, ValidationError)
+        if hopeless or (
+            deliveries >= self.settings.consumer_max_deliver and not _is_unreachable(exc)
+        ):
+            await self._dead_letter(delivery.msg, exc)
+            return
+        backoff = self.settings.consumer_backoff_seconds
+        delay = backoff[min(deliveries - 1, len(backoff) - 1)] if backoff else 1.0
+        log.warning(
+            "consumer %s: delivery %d of stream seq %d failed (%s); retry in %.2fs",
+            self.durable,
+            deliveries,
+            delivery.stream_seq,
+            exc,
+            delay,
+        )
+        await delivery.msg.nak(delay=delay)
+
+    async def _dead_letter(self, msg: Msg, exc: BaseException) -> None:
+        """Publish the message to the dead-letter subject with the error, then terminate it."""
+        js = self.broker.js
+        assert js is not None
+        meta = msg.metadata
         headers = {
+            # Publishing it again after a failure here does not store it twice.
+            "Nats-Msg-Id": f"{self.durable}:{meta.stream}:{meta.sequence.stream}",
             "Tread-Consumer": self.durable,
             "Tread-Original-Subject": msg.subject,
-            "Tread-Stream-Sequence": str(msg.metadata.sequence.stream),
-            "Tread-Deliveries": str(deliveries),
+            "Tread-Stream-Sequence": str(meta.sequence.stream),
+            "Tread-Deliveries": str(meta.num_delivered),
             "Tread-Error": f"{type(exc).__name__}: {exc}"[:2000],
         }
-        await self.broker.js.publish(
+        await js.publish(
             dead_letter_subject(self.settings, self.durable), msg.data, headers=headers
         )
+        await msg.term()
+        self.dead_lettered += 1
         EVENTS_DEAD_LETTERED.labels(self.service, self.durable).inc()
         log.error(
             "consumer %s: stream seq %d dead-lettered after %d deliveries: %s",
             self.durable,
-            msg.metadata.sequence.stream,
-            deliveries,
+            meta.sequence.stream,
+            meta.num_delivered,
             exc,
         )
+
+
+def _is_unreachable(exc: BaseException) -> bool:
+    """The database could not be reached: not the event's fault, so never dead-lettered."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError | DisconnectionError | OSError)
 
 
 def _parse(data: bytes) -> CloudEvent:

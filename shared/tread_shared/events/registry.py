@@ -26,6 +26,9 @@ class EventPayload(BaseModel):
         super().__init_subclass__(**kwargs)
         if "verb" in cls.__dict__ and hasattr(cls, "entity"):
             key = (cls.service, cls.entity, cls.verb, cls.version)
+            existing = EventPayload._models.get(key)
+            if existing is not None and _clash(existing, cls):
+                raise TypeError(f"{_name(cls)} and {_name(existing)} describe one event type")
             EventPayload._models[key] = cls
 
     @classmethod
@@ -36,8 +39,26 @@ class EventPayload(BaseModel):
         return f"tread.{producer}.{cls.entity}.{cls.verb}.v{cls.version}"
 
 
+PAYLOADS_PACKAGE = "tread_shared.events.payloads"
+
+
+def _catalogued(model: type[EventPayload]) -> bool:
+    return model.__module__.startswith(PAYLOADS_PACKAGE + ".")
+
+
+def _name(model: type[EventPayload]) -> str:
+    return f"{model.__module__}.{model.__qualname__}"
+
+
+def _clash(existing: type[EventPayload], new: type[EventPayload]) -> bool:
+    """Two models of the catalogue describing one event type (tests may redefine theirs)."""
+    return _name(existing) != _name(new) and _catalogued(existing) and _catalogued(new)
+
+
 def payload_model_for(event_type: str) -> type[EventPayload] | None:
     """The payload model of an event type, or ``None`` when it is unknown here."""
+    import tread_shared.events.payloads  # noqa: F401  (registers every model)
+
     parts = event_type.split(".")
     if len(parts) != 5 or parts[0] != "tread" or not parts[4][1:].isdigit():
         return None
@@ -47,6 +68,11 @@ def payload_model_for(event_type: str) -> type[EventPayload] | None:
 
 
 def all_payload_models() -> list[type[EventPayload]]:
+    """Every payload model of Tread's catalogue (those in ``tread_shared.events.payloads``;
+    models defined elsewhere, e.g. by tests, are left out), by producer, entity, verb, version."""
     import tread_shared.events.payloads  # noqa: F401  (registers every model)
 
-    return sorted(EventPayload._models.values(), key=lambda m: (m.service or "", m.entity, m.verb))
+    return sorted(
+        (model for model in EventPayload._models.values() if _catalogued(model)),
+        key=lambda m: (m.service or "", m.entity, m.verb, m.version),
+    )

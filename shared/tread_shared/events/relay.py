@@ -1,11 +1,35 @@
-"""The outbox relay: publishes committed outbox rows to JetStream, in order, and marks them
-published only after the broker's ack.
+"""The outbox relay: publishes committed outbox rows to JetStream and marks them published only
+after the broker's ack.
 
-Rows are claimed by state (``pending``), never by "id greater than the last one seen": ids are
-taken before commit, so rows can commit out of order. Several relays may run (one per replica);
-a lease row lets one publish at a time, which keeps per-entity order, and a relay that dies
-loses the lease after ``LEASE_SECONDS``. A crash between publish and mark republishes with the
-same ``Nats-Msg-Id``: the broker drops the duplicate and consumers' inboxes would anyway."""
+Claiming. Rows are claimed by state (``pending``, in ``seq`` order), never by "seq greater than
+the last one seen": seqs are taken before commit, so a row may commit after a higher one and
+must still be found.
+
+One publisher at a time. Several relays run (one per replica). A lease row
+(``outbox_relay_lease``) lets one of them publish at a time; the holder renews it as it works,
+and a relay that dies loses it after ``lease_seconds``, when another takes over. The lease is a
+time lease in the database rather than a lock held in a transaction, so that no transaction
+stays open while we wait on the network, and it works alike on SQLite and PostgreSQL.
+
+Why not ``FOR UPDATE SKIP LOCKED`` on PostgreSQL. SKIP LOCKED lets several relays claim
+*different* rows at once: each row is claimed once, but two events of one entity may then be
+published by two relays in either order, which breaks per-entity order, the guarantee consumers
+rely on. We would need to partition by entity to win anything, and one relay already publishes
+far faster than a service writes (see ``bench/RESULTS.md``). So we do not use it.
+
+What holds when the lease does not. A lease may expire while its holder still works (a long
+pause, clock skew between replicas), so two relays can publish the same rows at the same moment.
+That stays safe: every event is published with ``Nats-Msg-Id`` = event id, so the broker stores
+it once (within its duplicate window), and each relay publishes an entity's next event only
+after the broker acked the one before, so the stored order of an entity's events is their
+outbox order whichever relay stored each. The consumers' inbox covers republishing after the
+duplicate window. A crash between publish and mark is the same case.
+
+Speed. Rows are published in waves: a wave holds at most one row per entity, its publishes are
+pipelined (``publish_async``) and awaited together, then the next wave goes. Distinct entities
+(the common case) go in one round trip; an entity's next event waits for the ack of the one
+before. The first failed publish ends the batch, the acked rows are marked in one statement, and
+the rest is retried from the outbox."""
 
 from __future__ import annotations
 
@@ -13,11 +37,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from nats.js import JetStreamContext
+from nats.js.errors import NoStreamResponseError
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -31,6 +58,40 @@ log = logging.getLogger(__name__)
 
 LEASE_NAME = "outbox"
 LEASE_SECONDS = 5.0
+PUBLISH_TIMEOUT_SECONDS = 2.0
+MAX_BACKOFF_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """A pending outbox row, as the relay publishes it."""
+
+    seq: int
+    entity_id: str
+    nats_subject: str
+    envelope: dict[str, Any]
+    headers: dict[str, Any]
+
+    @property
+    def body(self) -> bytes:
+        return json.dumps(self.envelope, separators=(",", ":")).encode()
+
+
+@dataclass
+class PublishOutcome:
+    """Which rows the broker acked (by seq), and the failure that ended the batch, if any."""
+
+    acked: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    error: BaseException | None = None
+
+
+class PublishFailed(Exception):
+    """Some rows of a batch could not be published; they stay pending and are retried."""
+
+
+class BrokerUnavailable(Exception):
+    """The broker connection is down: nothing is claimed until it is back."""
 
 
 class OutboxRelay:
@@ -45,6 +106,8 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_seconds: float = 0.2,
         holder: str | None = None,
+        lease_seconds: float = LEASE_SECONDS,
+        publish_timeout: float = PUBLISH_TIMEOUT_SECONDS,
     ) -> None:
         self.db = db
         self.broker = broker
@@ -52,33 +115,184 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.holder = holder or uuid.uuid4().hex
+        self.lease_seconds = lease_seconds
+        self.publish_timeout = publish_timeout
         self.published = 0
+        self._lease_valid_until = 0.0  # monotonic; 0: we do not hold the lease
 
     async def run(self) -> None:
+        """Publish pending rows as they are committed, until cancelled. Broker or database
+        trouble is logged and retried with backoff; it never ends the loop."""
         js = await self.broker.wait_ready()
         backoff = self.poll_seconds
         while True:
+            # Cleared before claiming: a commit from now on is either seen by this claim or
+            # wakes the wait below.
+            self.db.outbox_committed.clear()
             try:
                 sent = await self.publish_batch(js)
-                backoff = self.poll_seconds
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - broker or database trouble: retry later
-                log.warning("outbox relay: %s; retrying in %.1fs", exc, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                log.warning("outbox relay: %s; retrying within %.1fs", exc, backoff)
+                backoff = await self._recover(exc, backoff)
                 continue
-            if sent == self.batch_size:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.db.outbox_committed.wait(), timeout=self.poll_seconds)
-            self.db.outbox_committed.clear()
+            backoff = self.poll_seconds
+            if not self.holds_lease:
+                await asyncio.sleep(self.poll_seconds)
+            elif sent < self.batch_size:
+                await self._wait_for_commit()
+
+    @property
+    def holds_lease(self) -> bool:
+        return self._lease_valid_until > time.monotonic()
+
+    async def publish_batch(self, js: JetStreamContext) -> int:
+        """Publish up to ``batch_size`` pending rows if we hold the lease; how many were acked.
+        Raises :class:`PublishFailed` after marking what was acked if some could not be."""
+        if not self.broker.connected:
+            # Publishing now would only fill nats-py's reconnect buffer with copies.
+            raise BrokerUnavailable("not connected to NATS")
+        if not await self._hold_lease():
+            return 0
+        rows = await self.claim()
+        if not rows:
+            OUTBOX_PENDING.labels(self.service).set(0)
+            return 0
+        outcome = await self.publish(js, rows)
+        await self.mark(outcome)
+        if len(rows) < self.batch_size:
+            OUTBOX_PENDING.labels(self.service).set(len(rows) - len(outcome.acked))
+        if outcome.error is not None:
+            raise PublishFailed(
+                f"{len(outcome.failed)} outbox row(s) not published: {_describe(outcome.error)}"
+            ) from outcome.error
+        return len(outcome.acked)
+
+    async def claim(self) -> list[OutboxRow]:
+        """The oldest pending rows, in ``seq`` order, at most ``batch_size``."""
+        query = (
+            select(
+                outbox_events.c.seq,
+                outbox_events.c.entity_id,
+                outbox_events.c.nats_subject,
+                outbox_events.c.envelope,
+                outbox_events.c.headers,
+            )
+            .where(outbox_events.c.state == "pending")
+            .order_by(outbox_events.c.seq)
+            .limit(self.batch_size)
+        )
+        async with self.db.reading() as connection:
+            result = await connection.execute(query)
+            return [OutboxRow(*row) for row in result.all()]
+
+    async def publish(self, js: JetStreamContext, rows: list[OutboxRow]) -> PublishOutcome:
+        """Publish ``rows`` in waves of at most one row per entity (see the module docstring);
+        stop at the first wave with a failure."""
+        outcome = PublishOutcome()
+        remaining = rows
+        while remaining:
+            wave: list[OutboxRow] = []
+            later: list[OutboxRow] = []
+            entities: set[str] = set()
+            for row in remaining:
+                if row.entity_id in entities:
+                    later.append(row)
+                else:
+                    entities.add(row.entity_id)
+                    wave.append(row)
+            await self._publish_wave(js, wave, outcome)
+            if outcome.error is not None:
+                break
+            remaining = later
+        self.published += len(outcome.acked)
+        EVENTS_PUBLISHED.labels(self.service).inc(len(outcome.acked))
+        return outcome
+
+    async def _publish_wave(
+        self, js: JetStreamContext, wave: list[OutboxRow], outcome: PublishOutcome
+    ) -> None:
+        sent: list[tuple[OutboxRow, asyncio.Future[Any]]] = []
+        for row in wave:
+            try:
+                future = await js.publish_async(
+                    row.nats_subject, row.body, headers=_str_headers(row.headers)
+                )
+            except Exception as exc:  # noqa: BLE001 - e.g. reconnect buffer full: retry later
+                outcome.error = exc
+                outcome.failed.extend(r.seq for r in wave[len(sent) :])
+                break
+            sent.append((row, future))
+        if not sent:
+            return
+        futures = [future for _, future in sent]
+        done, waiting = await asyncio.wait(futures, timeout=self.publish_timeout)
+        for future in waiting:
+            future.cancel()
+        for row, future in sent:
+            error = (
+                future.exception()
+                if future in done
+                else TimeoutError(f"no ack within {self.publish_timeout}s")
+            )
+            if error is None:
+                outcome.acked.append(row.seq)
+            else:
+                outcome.failed.append(row.seq)
+                outcome.error = outcome.error or error
+
+    async def mark(self, outcome: PublishOutcome) -> None:
+        """Mark acked rows published and count the attempt on failed ones, in one transaction."""
+        if not outcome.acked and not outcome.failed:
+            return
+        async with self.db.engine.begin() as connection:
+            if outcome.acked:
+                await connection.execute(
+                    update(outbox_events)
+                    .where(outbox_events.c.seq.in_(outcome.acked))
+                    .values(
+                        state="published",
+                        published_at=utcnow(),
+                        times_sent=outbox_events.c.times_sent + 1,
+                    )
+                )
+            if outcome.failed:
+                await connection.execute(
+                    update(outbox_events)
+                    .where(outbox_events.c.seq.in_(outcome.failed))
+                    .values(
+                        times_sent=outbox_events.c.times_sent + 1,
+                        last_error=_describe(outcome.error)[:2000],
+                    )
+                )
+
+    async def release(self) -> None:
+        """Give the lease up (clean shutdown), so another replica takes over at once."""
+        self._lease_valid_until = 0.0
+        async with self.db.engine.begin() as connection:
+            await connection.execute(
+                update(outbox_relay_lease)
+                .where(outbox_relay_lease.c.name == LEASE_NAME)
+                .where(outbox_relay_lease.c.holder == self.holder)
+                .values(expires_at=utcnow() - timedelta(seconds=1))
+            )
+
+    async def _hold_lease(self) -> bool:
+        # Renewing costs a write transaction: only when less than half the lease is left.
+        started = time.monotonic()
+        if self._lease_valid_until - started > self.lease_seconds / 2:
+            return True
+        acquired = await self._acquire_lease()
+        # Counted from before the renewal, so we never believe in a longer lease than we have.
+        self._lease_valid_until = started + self.lease_seconds if acquired else 0.0
+        return acquired
 
     async def _acquire_lease(self) -> bool:
         now = utcnow()
-        expires = now + timedelta(seconds=LEASE_SECONDS)
-        async with self.db.unit_of_work() as session:
-            result = await session.execute(
+        expires = now + timedelta(seconds=self.lease_seconds)
+        async with self.db.engine.begin() as connection:
+            result = await connection.execute(
                 update(outbox_relay_lease)
                 .where(outbox_relay_lease.c.name == LEASE_NAME)
                 .where(
@@ -87,16 +301,16 @@ class OutboxRelay:
                 )
                 .values(holder=self.holder, expires_at=expires)
             )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
+            if result.rowcount == 1:
                 return True
-            exists = await session.scalar(
+            exists = await connection.scalar(
                 select(outbox_relay_lease.c.name).where(outbox_relay_lease.c.name == LEASE_NAME)
             )
             if exists is not None:
                 return False
         try:
-            async with self.db.unit_of_work() as session:
-                await session.execute(
+            async with self.db.engine.begin() as connection:
+                await connection.execute(
                     insert(outbox_relay_lease).values(
                         name=LEASE_NAME, holder=self.holder, expires_at=expires
                     )
@@ -105,78 +319,26 @@ class OutboxRelay:
             return False
         return True
 
-    async def release(self) -> None:
-        """Give the lease up (clean shutdown), so another replica takes over at once."""
-        async with self.db.unit_of_work() as session:
-            await session.execute(
-                update(outbox_relay_lease)
-                .where(outbox_relay_lease.c.name == LEASE_NAME)
-                .where(outbox_relay_lease.c.holder == self.holder)
-                .values(expires_at=utcnow() - timedelta(seconds=1))
-            )
+    async def _wait_for_commit(self) -> None:
+        """Until a transaction that wrote outbox rows commits in this process, or the poll
+        interval passes (rows written by other replicas are found by polling)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.db.outbox_committed.wait(), timeout=self.poll_seconds)
 
-    async def publish_batch(self, js: JetStreamContext) -> int:
-        """Publish up to ``batch_size`` pending rows in sequence order; returns how many."""
-        if not await self._acquire_lease():
-            return 0
-        async with self.db.unit_of_work() as session:
-            rows = (
-                await session.execute(
-                    select(
-                        outbox_events.c.seq,
-                        outbox_events.c.nats_subject,
-                        outbox_events.c.envelope,
-                        outbox_events.c.headers,
-                    )
-                    .where(outbox_events.c.state == "pending")
-                    .order_by(outbox_events.c.seq)
-                    .limit(self.batch_size)
-                )
-            ).all()
-        if not rows:
-            OUTBOX_PENDING.labels(self.service).set(0)
-            return 0
-        sent: list[int] = []
-        failure: tuple[int, str] | None = None
-        for row in rows:
-            try:
-                await js.publish(
-                    row.nats_subject,
-                    json.dumps(row.envelope, separators=(",", ":")).encode(),
-                    headers=_str_headers(row.headers),
-                    timeout=2.0,
-                )
-            except Exception as exc:  # noqa: BLE001 - keep what was sent, retry the rest
-                failure = (row.seq, f"{type(exc).__name__}: {exc}")
-                break
-            sent.append(row.seq)
-        await self._mark(sent, failure)
-        self.published += len(sent)
-        EVENTS_PUBLISHED.labels(self.service).inc(len(sent))
-        if failure is not None:
-            raise RuntimeError(f"publishing outbox row {failure[0]} failed: {failure[1]}")
-        return len(sent)
+    async def _recover(self, exc: BaseException, backoff: float) -> float:
+        """Wait before the next attempt; returns the backoff after that one."""
+        cause = exc.__cause__ if isinstance(exc, PublishFailed) else exc
+        if isinstance(cause, NoStreamResponseError) and self.broker.connected:
+            # No stream answered: JetStream is starting, or the broker lost its storage.
+            with contextlib.suppress(Exception):
+                await self.broker.ensure_streams()
+        if await self.broker.wait_to_retry(backoff):
+            return self.poll_seconds  # the broker is back: retry at once, and soon again
+        return min(backoff * 2, MAX_BACKOFF_SECONDS)
 
-    async def _mark(self, sent: list[int], failure: tuple[int, str] | None) -> None:
-        if not sent and failure is None:
-            return
-        async with self.db.unit_of_work() as session:
-            if sent:
-                await session.execute(
-                    update(outbox_events)
-                    .where(outbox_events.c.seq.in_(sent))
-                    .values(
-                        state="published",
-                        published_at=utcnow(),
-                        times_sent=outbox_events.c.times_sent + 1,
-                    )
-                )
-            if failure is not None:
-                await session.execute(
-                    update(outbox_events)
-                    .where(outbox_events.c.seq == failure[0])
-                    .values(times_sent=outbox_events.c.times_sent + 1, last_error=failure[1])
-                )
+
+def _describe(error: BaseException | None) -> str:
+    return f"{type(error).__name__}: {error}" if error is not None else ""
 
 
 def _str_headers(headers: dict[str, Any]) -> dict[str, str]:

@@ -12,10 +12,12 @@ from tread_shared.errors import PreconditionFailed, PreconditionRequired
 
 
 def etag_for(entity_id: uuid.UUID | str, version: int) -> str:
+    """The strong ETag of ``entity_id`` at ``version``."""
     return f'"{entity_id}-v{version}"'
 
 
 def set_etag(response: Response, entity_id: uuid.UUID | str, version: int) -> None:
+    """Answer the entity's ETag, so that the client can send it back as If-Match."""
     response.headers["ETag"] = etag_for(entity_id, version)
 
 

@@ -3,25 +3,27 @@
 Keys are stored per service and per caller (the token's ``sub``). A replay answers the stored
 response with ``Idempotent-Replayed: true``; the same key with another body is 422; the same key
 while the first request is still running is 409. Server errors (5xx) are not stored, so the
-client may retry them. A request that died mid-way frees its key after ``lock_seconds``."""
+client may retry them. A request that died mid-way frees its key after ``lock_seconds``; a key
+is forgotten ``ttl_hours`` after its first use."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tread_shared.auth.tokens import TokenVerifier
 from tread_shared.clock import as_utc, utcnow
 from tread_shared.db.engine import Database
 from tread_shared.db.platform_tables import idempotency_keys
-from tread_shared.errors import PROBLEM_JSON, Conflict, Problem, Unprocessable
+from tread_shared.errors import Conflict, Problem, Unprocessable, send_problem
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +35,10 @@ _REPLAYED_HEADERS = {"content-type", "etag", "location"}
 class IdempotencyMiddleware:
     """ASGI middleware; reads ``app.state.db`` and ``app.state.token_verifier``."""
 
-    def __init__(self, app: ASGIApp, *, lock_seconds: int = 60) -> None:
+    def __init__(self, app: ASGIApp, *, lock_seconds: int = 60, ttl_hours: int = 24) -> None:
         self.app = app
         self.lock_seconds = lock_seconds
+        self.ttl_hours = ttl_hours
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -48,13 +51,11 @@ class IdempotencyMiddleware:
             return
         key = key_raw.decode("latin-1").strip()
         if not key or len(key) > MAX_KEY_LENGTH:
-            await _send_problem(
-                send,
-                Problem(
-                    f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
-                    slug="invalid-idempotency-key",
-                ),
+            problem = Problem(
+                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
+                slug="invalid-idempotency-key",
             )
+            await send_problem(send, problem, scope["path"])
             return
         principal = await _caller(scope, headers)
         if principal is None:
@@ -77,7 +78,7 @@ class IdempotencyMiddleware:
         try:
             stored = await self._claim(db, principal, key, scope, digest)
         except Problem as problem:
-            await _send_problem(send, problem)
+            await send_problem(send, problem, scope["path"])
             return
         if stored is not None:
             await _replay(send, stored)
@@ -85,7 +86,13 @@ class IdempotencyMiddleware:
 
         captured: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
 
+        body_sent = False
+
         async def replay_receive() -> Message:
+            nonlocal body_sent
+            if body_sent:
+                return await receive()  # waits for the client to disconnect, as the server would
+            body_sent = True
             return {"type": "http.request", "body": body, "more_body": False}
 
         async def capture_send(message: Message) -> None:
@@ -104,31 +111,40 @@ class IdempotencyMiddleware:
     async def _claim(
         self, db: Database, principal: str, key: str, scope: Scope, digest: str
     ) -> dict[str, Any] | None:
+        """Take the key for this request (``None``), or the stored answer to replay.
+
+        Never lets an insert fail: a failed statement aborts a PostgreSQL transaction, so the
+        row is inserted with ``ON CONFLICT DO NOTHING`` and taken over with conditional
+        updates, and whoever loses a race simply reads the winner's row."""
         now = utcnow()
-        lock = now + timedelta(seconds=self.lock_seconds)
-        row_filter = (idempotency_keys.c.principal == principal, idempotency_keys.c.key == key)
+        claim = {
+            "method": scope["method"],
+            "path": scope["path"],
+            "request_hash": digest,
+            "state": "in_progress",
+            "status_code": None,
+            "response_headers": None,
+            "response_body": None,
+            "created_at": now,
+            "locked_until": now + timedelta(seconds=self.lock_seconds),
+        }
+        this_key = (idempotency_keys.c.principal == principal, idempotency_keys.c.key == key)
+        forgotten_before = now - timedelta(hours=self.ttl_hours)
         for _attempt in range(3):
             async with db.unit_of_work() as session:
-                row = (await session.execute(select(idempotency_keys).where(*row_filter))).first()
-                if row is None:
-                    try:
-                        await session.execute(
-                            insert(idempotency_keys).values(
-                                principal=principal,
-                                key=key,
-                                method=scope["method"],
-                                path=scope["path"],
-                                request_hash=digest,
-                                state="in_progress",
-                                created_at=now,
-                                locked_until=lock,
-                            )
-                        )
-                        await session.flush()
-                    except IntegrityError:
-                        await session.rollback()
-                        continue
+                if await _insert_if_absent(
+                    session, db, {"principal": principal, "key": key, **claim}
+                ):
                     return None
+                row = (await session.execute(select(idempotency_keys).where(*this_key))).first()
+                if row is None:
+                    continue  # freed by a failed first request since our insert: try again
+                if as_utc(row.created_at) < forgotten_before:
+                    # Kept past its time to live: the key is new again.
+                    taken = idempotency_keys.c.created_at < forgotten_before
+                    if await _take_over(session, (*this_key, taken), claim):
+                        return None
+                    continue
                 if row.request_hash != digest:
                     raise Unprocessable(
                         "This Idempotency-Key was used with another request; use a new key.",
@@ -140,16 +156,19 @@ class IdempotencyMiddleware:
                         "headers": row.response_headers or [],
                         "body": row.response_body or b"",
                     }
-                if as_utc(row.locked_until) > now:
-                    raise Conflict(
-                        "A request with this Idempotency-Key is still running; retry later.",
-                        slug="idempotency-key-in-use",
-                        headers={"Retry-After": "1"},
-                    )
-                await session.execute(
-                    update(idempotency_keys).where(*row_filter).values(locked_until=lock)
+                abandoned = (
+                    idempotency_keys.c.state == "in_progress",
+                    idempotency_keys.c.locked_until <= now,
                 )
-                return None
+                if as_utc(row.locked_until) <= now and await _take_over(
+                    session, (*this_key, *abandoned), claim
+                ):
+                    return None
+                raise Conflict(
+                    "A request with this Idempotency-Key is still running; retry later.",
+                    slug="idempotency-key-in-use",
+                    headers={"Retry-After": "1"},
+                )
         raise Conflict("Could not claim the Idempotency-Key; retry.", slug="idempotency-key-in-use")
 
     async def _finish(
@@ -178,6 +197,26 @@ class IdempotencyMiddleware:
                 )
         except Exception:
             log.exception("could not store the idempotent response for key %s", key)
+
+
+async def _insert_if_absent(session: AsyncSession, db: Database, values: dict[str, Any]) -> bool:
+    dialect_insert = sqlite_insert if db.is_sqlite else postgresql_insert
+    statement = (
+        dialect_insert(idempotency_keys)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(idempotency_keys.c.key)
+    )
+    return (await session.execute(statement)).first() is not None
+
+
+async def _take_over(
+    session: AsyncSession, condition: tuple[ColumnElement[bool], ...], claim: dict[str, Any]
+) -> bool:
+    statement = (
+        update(idempotency_keys).where(*condition).values(**claim).returning(idempotency_keys.c.key)
+    )
+    return (await session.execute(statement)).first() is not None
 
 
 async def _caller(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
@@ -211,14 +250,3 @@ async def _replay(send: Send, stored: dict[str, Any]) -> None:
     headers.append((b"content-length", str(len(stored["body"])).encode()))
     await send({"type": "http.response.start", "status": stored["status"], "headers": headers})
     await send({"type": "http.response.body", "body": stored["body"]})
-
-
-async def _send_problem(send: Send, problem: Problem) -> None:
-    body = json.dumps(problem.document()).encode()
-    headers = [
-        (b"content-type", PROBLEM_JSON.encode()),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    headers += [(k.lower().encode(), v.encode()) for k, v in problem.headers.items()]
-    await send({"type": "http.response.start", "status": problem.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

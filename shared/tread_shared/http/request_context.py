@@ -10,9 +10,11 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tread_shared.context import correlation_id_var, request_id_var, traceparent_var
+from tread_shared.errors import internal_error, send_problem
 from tread_shared.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 log = logging.getLogger("tread.access")
+errors_log = logging.getLogger("tread.errors")
 
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
@@ -21,12 +23,18 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 def child_traceparent(incoming: str | None) -> str:
     """Continue the caller's trace with a new span id, or start a new trace."""
     match = _TRACEPARENT.match(incoming or "")
+    if match and (set(match.group(1)) == {"0"} or set(match.group(2)) == {"0"}):
+        match = None  # all-zero ids are invalid (W3C Trace Context)
     trace_id = match.group(1) if match else secrets.token_hex(16)
     flags = match.group(3) if match else "01"
     return f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
 
 
 class RequestContextMiddleware:
+    """Sets the request id and trace context for everything the request does (logs, outbox,
+    outgoing calls), echoes them in the answer, logs and counts the request, and turns a bug
+    into a 500 problem document that still carries the request id."""
+
     def __init__(self, app: ASGIApp, *, service: str) -> None:
         self.app = app
         self.service = service
@@ -44,12 +52,13 @@ class RequestContextMiddleware:
             correlation_id_var.set(headers.get("x-correlation-id") or request_id),
             traceparent_var.set(traceparent),
         )
-        status = {"code": 500}
+        status = {"code": 500, "started": False}
         started = time.perf_counter()
 
         async def send_with_ids(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                status["started"] = True
                 message.setdefault("headers", [])
                 message["headers"] = [
                     *message["headers"],
@@ -60,6 +69,13 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_ids)
+        except Exception:
+            if status["started"]:
+                raise
+            # Logged here, inside the request's context, so the trace carries the request id;
+            # not re-raised, so the server adds no second, context-free traceback.
+            errors_log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            await send_problem(send_with_ids, internal_error(), scope["path"])
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

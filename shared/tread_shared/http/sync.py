@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from fastapi import Query
+from pydantic import AwareDatetime, BaseModel
 
 
 class Tombstone(BaseModel):
@@ -15,6 +16,16 @@ class Tombstone(BaseModel):
     id: uuid.UUID
     deleted: bool = True
     updated_at: datetime
+
+
+UpdatedSince = Annotated[
+    AwareDatetime | None,
+    Query(
+        description="Only items changed at or after this time (with its UTC offset), deletions"
+        " included, in the order they changed; pass the greatest updated_at you received."
+    ),
+]
+"""The ``updated_since`` query parameter of a list: a time with its offset (else 422)."""
 
 
 def tombstone_or(item: Any, render: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,16 +14,23 @@ health_router = APIRouter(tags=["operations"])
 
 @health_router.get("/healthz", operation_id="health_check")
 async def healthz(request: Request) -> dict[str, Any]:
+    """200 as long as the process answers."""
     settings = request.app.state.settings
     return {"status": "ok", "service": settings.service_name, "instance": settings.instance_id}
 
 
 @health_router.get("/readyz", operation_id="readiness_check")
 async def readyz(request: Request) -> JSONResponse:
+    """200 when the database answers and the broker is connected, else 503 with the checks.
+
+    A broker outage makes the service not ready without stopping writes: events wait in the
+    outbox."""
     checks: dict[str, str] = {}
+    timeout = request.app.state.settings.readiness_timeout_seconds
     try:
-        async with request.app.state.db.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        async with asyncio.timeout(timeout):
+            async with request.app.state.db.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         checks["database"] = f"error: {type(exc).__name__}"

@@ -2,15 +2,19 @@
 
 Environment:
 - ``TREAD_TEST_POSTGRES_URL`` (e.g. ``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``):
-  databases are PostgreSQL, cloned per test from a migrated template; else SQLite files.
+  databases are PostgreSQL, cloned from a migrated template and emptied between tests (a test
+  sees no other test's rows); else SQLite files copied from a migrated one.
 - ``TREAD_TEST_NATS_URL``: the NATS server to use; else one is started from the wheel.
 Each test gets its own stream and subject root, so tests never see each other's events.
+Systems outside Tread are faked by real HTTP servers (``external_http_server``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -24,7 +28,10 @@ from fastapi import FastAPI
 from tread_shared.auth.dev_keys import generate_key_pair, mint_token
 from tread_shared.settings import ServiceSettings
 from tread_shared.testing.databases import PostgresDatabases, SqliteDatabases, run_blocking
+from tread_shared.testing.external_http import ExternalHttpServer, Handler
+from tread_shared.testing.http import Caller
 from tread_shared.testing.nats_server import NatsServer
+from tread_shared.testing.reused_postgres import ReusedPostgresDatabases
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -46,31 +53,34 @@ def database_backend() -> str:
 @pytest.fixture(scope="session")
 def _database_pool(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[SqliteDatabases | PostgresDatabases]:
+) -> Iterator[SqliteDatabases | ReusedPostgresDatabases]:
     postgres_url = os.environ.get("TREAD_TEST_POSTGRES_URL")
     if postgres_url:
-        pool = PostgresDatabases(postgres_url)
+        pool = ReusedPostgresDatabases(PostgresDatabases(postgres_url))
         yield pool
-        pool.drop_templates()
+        pool.close()
     else:
         yield SqliteDatabases(tmp_path_factory.mktemp("databases"))
 
 
 @pytest.fixture
 def make_database(
-    _database_pool: SqliteDatabases | PostgresDatabases,
+    _database_pool: SqliteDatabases | ReusedPostgresDatabases,
 ) -> Iterator[Callable[[str, Path], str]]:
     """``make_database(service, migrations_dir)`` → the URL of a fresh, migrated database."""
-    created: list[str] = []
+    created: list[tuple[str, Path, str]] = []
 
     def create(service: str, migrations_dir: Path) -> str:
         url = _database_pool.create(service, migrations_dir)
-        created.append(url)
+        created.append((service, migrations_dir, url))
         return url
 
     yield create
-    for url in created:
-        _database_pool.drop(url)
+    for service, migrations_dir, url in created:
+        if isinstance(_database_pool, ReusedPostgresDatabases):
+            _database_pool.release(service, migrations_dir, url)
+        else:
+            _database_pool.drop(url)
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +108,31 @@ def token_factory(jwt_key_pair: tuple[str, str]) -> Callable[..., str]:
             name=name,
             **kwargs,
         )
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def caller(token_factory: Callable[..., str]) -> Callable[..., Caller]:
+    """``caller("account_manager", sub="am-1", territories=[...])`` → a :class:`Caller` whose
+    headers carry a token with those roles."""
+
+    def make(*roles: str, sub: str, territories: list[str] | None = None) -> Caller:
+        token = token_factory(*roles, sub=sub, territories=territories or [])
+        return Caller(sub=sub, headers={"Authorization": f"Bearer {token}"})
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def make_caller(token_factory: Callable[..., str]) -> Callable[..., Caller]:
+    """``make_caller(*roles, sub=..., territories=[...])`` → a :class:`Caller` whose headers
+    carry a valid token (``sub`` is made up when not given)."""
+
+    def make(*roles: str, sub: str | None = None, territories: list[str] | None = None) -> Caller:
+        sub = sub or f"user-{uuid.uuid4().hex[:8]}"
+        token = token_factory(*roles, sub=sub, territories=territories or [])
+        return Caller(sub=sub, headers={"Authorization": f"Bearer {token}"})
 
     return make
 
@@ -172,6 +207,24 @@ def make_settings(
     return build
 
 
+@pytest.fixture
+def external_http_server() -> Iterator[Callable[..., ExternalHttpServer]]:
+    """``external_http_server(handler, listening=True)`` → a real HTTP server on 127.0.0.1
+    answering ``handler(request) -> (status, headers, body)``; stopped after the test."""
+    servers: list[ExternalHttpServer] = []
+
+    def start(handler: Handler, *, listening: bool = True) -> ExternalHttpServer:
+        server = ExternalHttpServer(handler)
+        servers.append(server)
+        if listening:
+            server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
 @contextlib.asynccontextmanager
 async def serve_in_process(
     app: FastAPI, base_url: str = "http://testserver"
@@ -181,3 +234,14 @@ async def serve_in_process(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
+
+
+async def ready_answer(client: httpx.AsyncClient, within: float = 10.0) -> httpx.Response:
+    """``/readyz`` once it answers 200 (the broker connects in the background), or its last
+    answer after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        answer = await client.get("/readyz")
+        if answer.status_code == 200 or time.monotonic() > deadline:
+            return answer
+        await asyncio.sleep(0.02)

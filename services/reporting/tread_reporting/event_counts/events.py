@@ -1,18 +1,30 @@
-"""Reporting's consumer of the whole stream."""
+"""Every event, known or not, counts once in its type."""
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from tread_reporting.event_counts.models import EventTypeCount
+from tread_reporting.projection.registry import Landing, Projection
+from tread_reporting.projection.writes import Accumulation, Writes
 
-from tread_reporting.event_counts.service import count_event
-from tread_shared.app import ServiceRuntime
-from tread_shared.events.consumer import ConsumerSpec
-from tread_shared.events.envelope import CloudEvent
+projection = Projection()
+
+COUNTING = Accumulation(
+    add=("count",), least=("first_seen_at",), greatest=("last_event_at", "last_stream_seq")
+)
 
 
-async def on_any_event(session: AsyncSession, event: CloudEvent, stream_seq: int) -> None:
-    await count_event(session, event, stream_seq)
-
-
-def reporting_consumer(_runtime: ServiceRuntime) -> ConsumerSpec:
-    return ConsumerSpec(durable="reporting", subjects=[">"], handlers={}, fallback=on_any_event)
+@projection.on_every_event
+def count_event(at: Landing, writes: Writes) -> None:
+    event = at.event
+    writes.accumulate(
+        EventTypeCount,
+        {
+            "type": event.type,
+            "source": event.source,
+            "count": 1,
+            "first_seen_at": event.time,
+            "last_event_at": event.time,
+            "last_stream_seq": at.stream_seq,
+        },
+        COUNTING,
+    )

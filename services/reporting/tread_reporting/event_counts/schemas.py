@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from tread_reporting.freshness.schemas import AsOf
+
 
 class EventTypeCountOut(BaseModel):
     type: str
@@ -16,3 +18,4 @@ class EventTypeCountOut(BaseModel):
 class EventCountsOut(BaseModel):
     items: list[EventTypeCountOut]
     total: int
+    as_of: AsOf

@@ -1,0 +1,1 @@
+"""The portfolio: dealer and end-user accounts, their groups, owners and reassignments."""

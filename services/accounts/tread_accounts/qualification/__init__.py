@@ -1,0 +1,2 @@
+"""Qualification: what an account is expected to bring against what it needs, and the
+portfolio analysis by quadrant."""

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tread_contracts.compliance.models import ComplianceSnapshot, SellInVolume
+
+
+async def sell_in(
+    session: AsyncSession, account_id: uuid.UUID, period: str, product_line: str
+) -> SellInVolume | None:
+    return await session.get(SellInVolume, (account_id, period, product_line))
+
+
+async def sell_in_total(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    months: Sequence[str],
+    product_line: str | None = None,
+) -> int:
+    query = select(func.coalesce(func.sum(SellInVolume.quantity), 0)).where(
+        SellInVolume.account_id == account_id, SellInVolume.period.in_(months)
+    )
+    if product_line is not None:
+        query = query.where(SellInVolume.product_line == product_line)
+    return int(await session.scalar(query) or 0)
+
+
+async def snapshot(session: AsyncSession, contract_id: uuid.UUID) -> ComplianceSnapshot | None:
+    return await session.get(ComplianceSnapshot, contract_id)

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from tread_contracts.compliance import service
+from tread_contracts.compliance.schemas import ComplianceOut
+from tread_contracts.contracts.service import contract_in_scope
+from tread_contracts.directory.access import Staff
+from tread_shared.clock import utcnow
+from tread_shared.db.session import DbSession
+
+router = APIRouter(prefix="/v1/contracts", tags=["compliance"])
+
+
+@router.get("/{contract_id}/compliance", response_model=ComplianceOut)
+async def get_contract_compliance(
+    contract_id: uuid.UUID,
+    session: DbSession,
+    caller: Staff,
+    as_of: Annotated[
+        date | None, Query(description="Evaluate as of this day (default today)")
+    ] = None,
+) -> ComplianceOut:
+    """The contract's commitments and tier requirements against sell-in and the latest audit:
+    what is met, on track, at risk and missed."""
+    contract = await contract_in_scope(session, caller, contract_id)
+    return await service.evaluate(session, contract, as_of or utcnow().date())

@@ -1,0 +1,17 @@
+"""The consumer of the accounts service's events: the directory, and sell-in for compliance."""
+
+from __future__ import annotations
+
+from tread_contracts.compliance.events import sell_in_handlers
+from tread_contracts.directory.models import AccountDirectory
+from tread_shared.app import ServiceRuntime
+from tread_shared.directory.handlers import directory_handlers
+from tread_shared.events.consumer import ConsumerSpec
+
+
+def accounts_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
+    return ConsumerSpec(
+        durable="contracts-accounts",
+        subjects=["accounts.>"],
+        handlers={**directory_handlers(AccountDirectory), **sell_in_handlers(runtime.outbox)},
+    )

@@ -1,0 +1,1 @@
+"""Offers: priced lines negotiated in revisions, discount approval, accept or reject."""

@@ -1,0 +1,1 @@
+"""Partnership programs: tiers with requirements and benefits, published as versions."""

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints, field_validator
+
+from tread_shared.money import Money
+
+TierCode = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$"), Field(examples=["gold"])
+]
+CriterionCode = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,29}$"), Field(examples=["LP1"])
+]
+Score = Annotated[int, Field(ge=0, le=100)]
+Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4)]
+
+
+class NamedRequirementIn(BaseModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    minimum: Annotated[Decimal, Field(ge=0)] | None = None
+
+
+class Tier(BaseModel):
+    """A tier's requirements (volume, audit score per criterion, others) and benefits."""
+
+    code: TierCode
+    name: Annotated[str, StringConstraints(max_length=100)] | None = None
+    min_annual_volume: Annotated[int, Field(ge=0)] = 0
+    min_scores: dict[CriterionCode, Score] = {}
+    other_requirements: list[NamedRequirementIn] = []
+    rebate_pct: Percent = Decimal(0)
+    facilitation_budget: Money
+
+
+class ProgramIn(BaseModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    description: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    tiers: Annotated[list[Tier], Field(min_length=1, max_length=20)]
+
+    @field_validator("tiers")
+    @classmethod
+    def _distinct_codes(cls, tiers: list[Tier]) -> list[Tier]:
+        codes = [tier.code for tier in tiers]
+        if len(set(codes)) != len(codes):
+            raise ValueError("tier codes must be distinct")
+        return tiers
+
+
+class ProgramVersionOut(BaseModel):
+    program_id: uuid.UUID
+    version: int
+    name: str
+    description: str | None
+    tiers: list[Tier]
+    published_at: datetime
+    published_by: str
+
+
+class ProgramOut(ProgramVersionOut):
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProgramPage(BaseModel):
+    items: list[ProgramOut]
+    next_cursor: str | None = None

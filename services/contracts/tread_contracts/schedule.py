@@ -1,0 +1,40 @@
+"""The service's scheduled work: expiring offers and contracts, renewal-due notices, and the
+compliance that time alone changes. Each step is safe with several replicas (see ``jobs``)."""
+
+from __future__ import annotations
+
+from tread_contracts.compliance.service import reevaluate_active_contracts
+from tread_contracts.contracts.service import expire_ended_contracts, notify_renewals_due
+from tread_contracts.offers.service import expire_lapsed_offers
+from tread_contracts.settings import Settings
+from tread_shared.app import ServiceRuntime
+from tread_shared.clock import utcnow
+from tread_shared.scheduling import ScheduledJob
+
+
+async def run_daily_work(runtime: ServiceRuntime) -> dict[str, int]:
+    """One pass of every scheduled step, as of today; how many items each changed."""
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    db, outbox, today = runtime.db, runtime.outbox, utcnow().date()
+    return {
+        "offers_expired": await expire_lapsed_offers(db, outbox, today),
+        "contracts_expired": await expire_ended_contracts(db, outbox, today),
+        "renewal_notices": await notify_renewals_due(
+            db, outbox, today, settings.renewal_notice_days
+        ),
+        "compliance_changes": await reevaluate_active_contracts(db, outbox, today),
+    }
+
+
+def scheduled_jobs(settings: Settings) -> list[ScheduledJob]:
+    if not settings.schedule_enabled:
+        return []
+    return [
+        ScheduledJob(
+            name="contracts-daily",
+            interval_seconds=settings.schedule_interval_seconds,
+            run=run_daily_work,
+            first_delay_seconds=settings.schedule_first_delay_seconds,
+        )
+    ]

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import re
+import zlib
+from typing import Any
+
+import httpx
+
+from tread_shared.clock import utcnow
+from tread_shared.testing.http import Caller, assert_problem
+
+
+def pdf_text(document: bytes) -> str:
+    """The text drawn in a PDF (its content streams, inflated): enough to check a title."""
+    texts = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", document, re.S):
+        data = stream.strip()
+        if data.endswith(b"~>"):  # reportlab: ASCII85, then Flate
+            data = base64.a85decode(data[:-2])
+        try:
+            texts.append(zlib.decompress(data).decode("latin-1"))
+        except zlib.error:
+            texts.append(data.decode("latin-1"))
+    return "\n".join(texts)
+
+
+def this_month() -> str:
+    return utcnow().strftime("%Y-%m")
+
+
+async def test_the_monthly_report_tells_what_happened_to_partnerships(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    await producers.partnership_history()
+
+    answer = await client.get(
+        "/v1/reports/central", params={"period": this_month()}, headers=callers["central"].headers
+    )
+
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    summary = report["summary"]
+    assert report["period"] == this_month()
+    assert report["title"].startswith("Central-office report")
+    assert summary["contracts_signed"] == 4
+    assert summary["contracts_renewed"] == 1
+    assert summary["contracts_terminated"] == 1
+    assert summary["partnerships_in_force"] == 4
+    assert summary["audits"] == 1
+    assert summary["audits_with_gaps"] == 1
+    assert summary["facilitations_granted"] == 1
+    assert summary["facilitations_rejected"] == 1
+    assert summary["facilitations_spent"] == [{"amount": "300.00", "currency": "CNY"}]
+    assert summary["cases_opened"] == 2
+    assert summary["cases_resolved"] == 1
+    assert summary["cases_open_at_end"] == 1
+    assert summary["sell_in_units"] == 1500
+    lines = {
+        line["account_name"]: line for line in report["partnerships"] if line["tier"] == "gold"
+    }
+    signed_line = lines["Signed Dealer"]
+    assert signed_line["committed_units"] == 1000
+    assert signed_line["sell_in_units"] == 1500
+    assert signed_line["commitment_met"] is True
+    assert signed_line["open_gaps"] == 1
+    changes = sorted(c["change"] for c in report["contract_changes"])
+    assert changes == ["renewed", "signed", "signed", "signed", "signed", "terminated"]
+    assert report["as_of"]["sequence"] > 0
+    assert answer.headers["Tread-As-Of-Sequence"] == str(report["as_of"]["sequence"])
+
+
+async def test_the_report_as_csv_and_as_pdf(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    await producers.partnership_history()
+    headers = callers["central"].headers
+    params = {"period": this_month()}
+
+    as_csv = await client.get(
+        "/v1/reports/central", params=params, headers={**headers, "Accept": "text/csv"}
+    )
+    assert as_csv.status_code == 200, as_csv.text
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert f"central-report-{this_month()}.csv" in as_csv.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert {row["account_name"] for row in rows} == {
+        "Signed Dealer",
+        "Ended Dealer",
+        "Renewed Dealer",
+    }
+    assert {row["period"] for row in rows} == {this_month()}
+
+    as_pdf = await client.get(
+        "/v1/reports/central", params=params, headers={**headers, "Accept": "application/pdf"}
+    )
+    assert as_pdf.status_code == 200
+    assert as_pdf.headers["content-type"] == "application/pdf"
+    assert as_pdf.content.startswith(b"%PDF-")
+    text = pdf_text(as_pdf.content)
+    for words in (
+        "Central-office report",
+        "Key figures",
+        "Contract changes in the period",
+        "Partnerships in force by tier",
+        "Signed Dealer",
+        "closed shop",
+    ):
+        assert words in text, words
+    assert as_pdf.content.count(b"/Type /Page\n") + as_pdf.content.count(b"/Type /Page ") >= 2
+
+    by_query = await client.get(
+        "/v1/reports/central", params={**params, "format": "csv"}, headers=headers
+    )
+    assert by_query.headers["content-type"].startswith("text/csv")
+
+
+async def test_an_account_manager_reads_the_report_of_their_accounts_only(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    await producers.partnership_history()
+
+    report = (
+        await client.get(
+            "/v1/reports/central",
+            params={"period": this_month()},
+            headers=callers["other_am"].headers,
+        )
+    ).json()
+
+    assert {line["account_name"] for line in report["partnerships"]} == {"Ended Dealer"}
+    assert report["summary"]["contracts_terminated"] == 1
+    assert report["summary"]["cases_opened"] == 0
+
+
+async def test_bad_periods_and_formats_are_problems(
+    client: httpx.AsyncClient, callers: dict[str, Caller]
+) -> None:
+    headers = callers["central"].headers
+    for period in ("2026-13", "2026", "2026-Q5", "last month"):
+        answer = await client.get("/v1/reports/central", params={"period": period}, headers=headers)
+        assert_problem(answer, 422)
+    assert_problem(await client.get("/v1/reports/central", headers=headers), 422)
+    refused = await client.get(
+        "/v1/reports/central",
+        params={"period": "2026-11"},
+        headers={**headers, "Accept": "image/png"},
+    )
+    assert_problem(refused, 406, "not-acceptable")
+    quarter = await client.get(
+        "/v1/reports/central",
+        params={"period": "2026-Q4"},
+        headers={**headers, "Accept": "text/html, application/json;q=0.5"},
+    )
+    assert quarter.status_code == 200
+    assert quarter.json()["start"] == "2026-10-01"
+    assert quarter.json()["end"] == "2026-12-31"

@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+from tread_shared.clock import utcnow
+from tread_shared.testing.http import Caller, assert_problem
+
+
+async def test_a_signed_contract_shows_as_the_accounts_partnership(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await producers.account(name="Huatai Tyres")
+    state = await producers.active_contract(account_id, tier="gold")
+
+    answer = await client.get(
+        f"/v1/reports/partnerships/{account_id}", headers=callers["am"].headers
+    )
+
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["account"]["name"] == "Huatai Tyres"
+    assert body["contract_status"] == "active"
+    assert body["tier"] == "gold"
+    assert body["program_id"] == str(state.program_id)
+    assert body["renewal_due"] == state.end_date.isoformat()
+    signatures = {s["party"]: s for s in body["contract"]["signatures"]}
+    assert set(signatures) == {"customer", "manufacturer"}
+    assert signatures["customer"]["signer_name"] == "Li Wei"
+    assert body["as_of"]["sequence"] > 0
+    assert body["as_of"]["time"] is not None
+
+
+async def test_the_partnership_tells_audits_commitments_facilitations_cases_and_credit(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await producers.account()
+    state = await producers.active_contract(account_id, volume=6000)
+    await producers.audit(state, {"LP1": 60, "LP2": 70}, {"LP1": 70, "LP2": 60})
+    await producers.audit(state, {"LP1": 75, "LP2": 80}, {"LP1": 70, "LP2": 60})
+    year = utcnow().year
+    await producers.sell_in(account_id, f"{year}-01", 1500)
+    await producers.sell_in(account_id, f"{year}-02", 1000)
+    # The billing system corrects February: the later report replaces the earlier one.
+    await producers.sell_in(account_id, f"{year}-02", 1200)
+    await producers.facilitation(state, "1500.00", spent="400.00")
+    await producers.facilitation(state, "900.00", granted=False)
+    await producers.case(account_id, category="credit")
+    billing = await producers.case(account_id, category="billing")
+    await producers.case_status(billing, "resolved")
+    await producers.credit(account_id, blocked=True)
+    await producers.compliance(state, "at_risk")
+
+    body = (
+        await client.get(f"/v1/reports/partnerships/{account_id}", headers=callers["dm"].headers)
+    ).json()
+
+    assert body["latest_audit"]["overall_score"] == "77.50"
+    assert body["audit_trend"] == "up"
+    assert [p["overall_score"] for p in body["audit_history"]] == ["77.50", "65.00"]
+    assert body["open_gaps"] == []
+    [volume] = body["commitments"]
+    assert volume["quantity"] == 6000
+    assert volume["actual_units"] == 2700
+    assert volume["share"] == "0.45"
+    assert volume["met"] is False
+    facilitations = body["facilitations"]
+    assert facilitations["granted"] == [{"amount": "1500.00", "currency": "CNY"}]
+    assert facilitations["spent"] == [{"amount": "400.00", "currency": "CNY"}]
+    assert facilitations["rejected"] == 1
+    assert body["open_cases"] == {"credit": 1}
+    assert body["credit"]["blocked"] is True
+    assert body["compliance"]["overall"] == "at_risk"
+
+
+async def test_an_account_without_contract_has_no_partnership_yet(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await producers.account()
+
+    body = (
+        await client.get(f"/v1/reports/partnerships/{account_id}", headers=callers["am"].headers)
+    ).json()
+
+    assert body["contract_status"] == "none"
+    assert body["contract"] is None
+    assert body["renewal_due"] is None
+
+
+async def test_the_partnership_is_the_contract_in_force_not_the_renewal_draft(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await producers.account()
+    year = utcnow().year
+    current = await producers.active_contract(account_id, tier="silver")
+    await producers.contract(
+        account_id, tier="gold", start=date(year + 1, 1, 1), end=date(year + 1, 12, 31)
+    )
+
+    body = (
+        await client.get(f"/v1/reports/partnerships/{account_id}", headers=callers["am"].headers)
+    ).json()
+
+    assert body["contract"]["contract_id"] == str(current.contract_id)
+    assert body["tier"] == "silver"
+    assert [c["status"] for c in body["other_contracts"]] == ["draft"]
+
+
+async def test_outside_the_callers_scope_a_partnership_is_not_found(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await producers.account(owner_id="am-1", territory="north")
+    await producers.active_contract(account_id)
+    path = f"/v1/reports/partnerships/{account_id}"
+
+    for role in ("am", "dm", "central", "admin"):
+        assert (await client.get(path, headers=callers[role].headers)).status_code == 200, role
+    for role in ("other_am", "other_dm", "kam"):
+        assert_problem(await client.get(path, headers=callers[role].headers), 404, "not-found")
+    assert_problem(await client.get(path, headers=callers["integration"].headers), 403)
+    assert_problem(await client.get(path), 401)
+    unknown = await client.get(
+        f"/v1/reports/partnerships/{uuid.uuid4()}", headers=callers["admin"].headers
+    )
+    assert_problem(unknown, 404)
+    assert_problem(
+        await client.get("/v1/reports/partnerships/not-a-uuid", headers=callers["admin"].headers),
+        422,
+    )
+
+
+async def test_the_list_follows_scope_and_filters_and_pages(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    today = utcnow().date()
+    gold = await producers.account(owner_id="am-1", territory="north")
+    await producers.active_contract(gold, tier="gold", end=today + timedelta(days=20))
+    silver = await producers.account(owner_id="am-1", territory="north")
+    await producers.active_contract(silver, tier="silver", end=today + timedelta(days=200))
+    prospect = await producers.account(owner_id="am-1", territory="north", status="prospect")
+    south = await producers.account(owner_id="am-2", territory="south")
+    await producers.active_contract(south, tier="gold")
+
+    async def ids(caller: str, **params: Any) -> list[str]:
+        answer = await client.get(
+            "/v1/reports/partnerships", params=params, headers=callers[caller].headers
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["as_of"]["sequence"] > 0
+        return [item["account_id"] for item in answer.json()["items"]]
+
+    mine = sorted(str(a) for a in (gold, silver, prospect))
+    assert await ids("am") == mine
+    assert await ids("dm") == mine
+    assert await ids("other_dm") == [str(south)]
+    assert sorted(await ids("central")) == sorted([*mine, str(south)])
+    assert await ids("am", tier="gold") == [str(gold)]
+    assert await ids("am", status="none") == [str(prospect)]
+    assert await ids("am", renewal_due_within_days=30) == [str(gold)]
+    assert await ids("central", territory="south") == [str(south)]
+    assert await ids("central", owner_id="am-2") == [str(south)]
+
+    first = await client.get(
+        "/v1/reports/partnerships", params={"limit": 2}, headers=callers["am"].headers
+    )
+    assert [i["account_id"] for i in first.json()["items"]] == mine[:2]
+    cursor = first.json()["next_cursor"]
+    second = await client.get(
+        "/v1/reports/partnerships",
+        params={"limit": 2, "cursor": cursor},
+        headers=callers["am"].headers,
+    )
+    assert [i["account_id"] for i in second.json()["items"]] == mine[2:]
+    assert second.json()["next_cursor"] is None
+
+
+async def test_bad_list_parameters_are_problems(
+    client: httpx.AsyncClient, callers: dict[str, Caller]
+) -> None:
+    headers = callers["central"].headers
+    for params in (
+        {"status": "sleeping"},
+        {"renewal_due_within_days": -1},
+        {"limit": 0},
+        {"program": "x"},
+    ):
+        assert_problem(
+            await client.get("/v1/reports/partnerships", params=params, headers=headers), 422
+        )
+    assert_problem(
+        await client.get(
+            "/v1/reports/partnerships", params={"cursor": "nonsense"}, headers=headers
+        ),
+        400,
+    )

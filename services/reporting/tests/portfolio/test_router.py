@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from tread_shared.clock import utcnow
+from tread_shared.testing.http import Caller, assert_problem
+
+
+async def test_investment_spent_against_planned_per_owner(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await producers.account(owner_id="am-1")
+    await producers.qualify(account_id, "develop", visits=12, hours=30, budget="6000.00")
+    await producers.activity(account_id, minutes=90, cost="120.00")
+    visit = await producers.activity(account_id, minutes=60, cost="80.00")
+    await producers.activity(account_id, type="call", minutes=30, cost=None)
+    # Corrected, then a removed visit: the latest version counts.
+    await producers.activity(
+        account_id, activity_id=visit.activity_id, version=2, minutes=120, cost="80.00"
+    )
+    await producers.activity(
+        account_id, minutes=45, cost="50.00", version=1, started_at=utcnow() - timedelta(days=800)
+    )
+    removed = await producers.activity(account_id, minutes=30, cost="10.00")
+    await producers.activity(
+        account_id, activity_id=removed.activity_id, version=2, deleted=True, cost="10.00"
+    )
+
+    body = (await client.get("/v1/reports/portfolio", headers=callers["am"].headers)).json()
+
+    [group] = body["groups"]
+    assert group["key"] == "am-1"
+    assert group["by_quadrant"] == {"develop": 1}
+    investment = group["investment"]
+    assert investment["planned"] == {
+        "visits": 12,
+        "hours": "30",
+        "budget": [{"amount": "6000.00", "currency": "CNY"}],
+    }
+    assert investment["spent"]["visits"] == 2
+    assert investment["spent"]["hours"] == "4.0"
+    assert investment["spent"]["budget"] == [{"amount": "200.00", "currency": "CNY"}]
+    assert investment["visits_deviation"] == -10
+    assert body["as_of"]["sequence"] > 0
+
+
+async def test_coverage_by_tier_and_accounts_by_status_per_territory(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    gold = await producers.account(territory="north", owner_id="am-1")
+    await producers.active_contract(gold, tier="gold")
+    silver = await producers.account(territory="north", owner_id="am-3")
+    await producers.active_contract(silver, tier="silver")
+    await producers.account(territory="north", owner_id="am-1", status="prospect")
+    await producers.account(territory="north", owner_id="am-1", status="closed")
+    ended = await producers.account(territory="south", owner_id="am-2")
+    await producers.terminate(await producers.active_contract(ended))
+
+    body = (
+        await client.get(
+            "/v1/reports/portfolio",
+            params={"group_by": "territory"},
+            headers=callers["central"].headers,
+        )
+    ).json()
+
+    north, south = body["groups"]
+    assert north["key"] == "north"
+    assert north["by_status"] == {"active": 2, "closed": 1, "prospect": 1}
+    assert north["coverage"] == {
+        "customers": 3,
+        "with_active_contract": 2,
+        "share": "0.67",
+        "by_tier": {"gold": 1, "silver": 1},
+    }
+    assert south["coverage"]["with_active_contract"] == 0
+    assert body["total"]["accounts"] == 5
+    assert body["total"]["coverage"]["by_tier"] == {"gold": 1, "silver": 1}
+
+    dm = (await client.get("/v1/reports/portfolio", headers=callers["other_dm"].headers)).json()
+    assert [g["key"] for g in dm["groups"]] == ["am-2"]
+
+
+async def test_bad_portfolio_parameters_are_problems(
+    client: httpx.AsyncClient, callers: dict[str, Caller]
+) -> None:
+    headers = callers["central"].headers
+    for params in ({"group_by": "planet"}, {"year": 1800}):
+        assert_problem(
+            await client.get("/v1/reports/portfolio", params=params, headers=headers), 422
+        )
+    assert_problem(
+        await client.get("/v1/reports/portfolio", headers=callers["integration"].headers), 403
+    )

@@ -1,0 +1,1 @@
+"""Transverse cases: open cases by category, age and SLA breach."""

@@ -1,0 +1,260 @@
+"""The queries of a period's report. Each answers for every account at once (grouped), and the
+service keeps the rows of accounts the caller may see."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
+
+from tread_reporting.business.models import CreditRecord, SellInRecord
+from tread_reporting.cases.models import CaseRecord
+from tread_reporting.central.models import CentralReport
+from tread_reporting.columns import total
+from tread_reporting.directory.models import AccountEntry
+from tread_reporting.directory.repository import visible
+from tread_reporting.partnerships.models import AuditRecord, ComplianceRecord, ContractRecord
+from tread_reporting.timeline.models import Milestone
+from tread_shared.auth.principal import Principal
+
+CONTRACT_ENDINGS = ("renewed", "terminated", "expired")
+CASE_DONE = ("resolved", "closed")
+
+
+async def visible_accounts(
+    session: AsyncSession, principal: Principal, generation: int
+) -> dict[uuid.UUID, Any]:
+    """account_id → (account_id, name, owner_id, territory) of every account the caller sees."""
+    query = select(
+        AccountEntry.account_id, AccountEntry.name, AccountEntry.owner_id, AccountEntry.territory
+    ).where(visible(principal, generation))
+    return {row.account_id: row for row in (await session.execute(query)).all()}
+
+
+def _milestone_of(entity: str, entity_id: Any, milestone: Any) -> Any:
+    return and_(
+        Milestone.generation == ContractRecord.generation,
+        Milestone.entity == entity,
+        Milestone.entity_id == entity_id,
+        milestone,
+    )
+
+
+async def activated_contracts(
+    session: AsyncSession, generation: int, before: datetime
+) -> Sequence[Any]:
+    """Contracts activated before ``before``, with their activation time."""
+    query = (
+        select(
+            ContractRecord.contract_id,
+            ContractRecord.account_id,
+            ContractRecord.program_name,
+            ContractRecord.tier,
+            ContractRecord.start_date,
+            ContractRecord.end_date,
+            ContractRecord.commitments,
+            Milestone.occurred_at.label("activated_at"),
+        )
+        .join(
+            Milestone,
+            _milestone_of(
+                "contract", ContractRecord.contract_id, Milestone.milestone == "activated"
+            ),
+        )
+        .where(ContractRecord.generation == generation, Milestone.occurred_at < before)
+    )
+    return list((await session.execute(query)).all())
+
+
+async def contract_endings(
+    session: AsyncSession, generation: int, before: datetime
+) -> Sequence[Any]:
+    """(contract_id, milestone, occurred_at, detail) of contracts renewed, terminated or
+    expired before ``before``."""
+    query = select(
+        Milestone.entity_id, Milestone.milestone, Milestone.occurred_at, Milestone.detail
+    ).where(
+        Milestone.generation == generation,
+        Milestone.entity == "contract",
+        Milestone.milestone.in_(CONTRACT_ENDINGS),
+        Milestone.occurred_at < before,
+    )
+    return list((await session.execute(query)).all())
+
+
+async def audits_between(
+    session: AsyncSession, generation: int, start: datetime, end: datetime
+) -> Sequence[AuditRecord]:
+    query = (
+        select(AuditRecord)
+        .where(
+            AuditRecord.generation == generation,
+            AuditRecord.performed_at >= start,
+            AuditRecord.performed_at < end,
+        )
+        .order_by(AuditRecord.performed_at, AuditRecord.audit_id)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def latest_audits_before(
+    session: AsyncSession, generation: int, before: datetime
+) -> Sequence[Any]:
+    """(account_id, overall_score, gap_count) of each account's latest audit before ``before``."""
+    latest = (
+        select(AuditRecord.account_id, func.max(AuditRecord.performed_at).label("performed_at"))
+        .where(AuditRecord.generation == generation, AuditRecord.performed_at < before)
+        .group_by(AuditRecord.account_id)
+        .subquery()
+    )
+    query = select(AuditRecord.account_id, AuditRecord.overall_score, AuditRecord.gap_count).join(
+        latest,
+        and_(
+            AuditRecord.generation == generation,
+            AuditRecord.account_id == latest.c.account_id,
+            AuditRecord.performed_at == latest.c.performed_at,
+        ),
+    )
+    return list((await session.execute(query)).all())
+
+
+async def sell_in(session: AsyncSession, generation: int, months: list[str]) -> Sequence[Any]:
+    """(account_id, product_line, units) sold in these months."""
+    query = (
+        select(SellInRecord.account_id, SellInRecord.product_line, func.sum(SellInRecord.units))
+        .where(SellInRecord.generation == generation, SellInRecord.month.in_(months))
+        .group_by(SellInRecord.account_id, SellInRecord.product_line)
+    )
+    return list((await session.execute(query)).all())
+
+
+async def compliance(session: AsyncSession, generation: int) -> dict[uuid.UUID, str]:
+    query = select(ComplianceRecord.contract_id, ComplianceRecord.overall).where(
+        ComplianceRecord.generation == generation
+    )
+    return {row.contract_id: row.overall for row in (await session.execute(query)).all()}
+
+
+async def blocked_accounts(session: AsyncSession, generation: int) -> set[uuid.UUID]:
+    query = select(CreditRecord.account_id).where(
+        CreditRecord.generation == generation, CreditRecord.blocked.is_(True)
+    )
+    return set((await session.scalars(query)).all())
+
+
+async def facilitation_steps(
+    session: AsyncSession, generation: int, start: datetime, end: datetime
+) -> Sequence[Any]:
+    """(account_id, step, type, currency, count, amount): facilitations granted, rejected and
+    spent in the period."""
+    step = case((Milestone.milestone.like("spent_%"), "spent"), else_=Milestone.milestone)
+    query = (
+        select(
+            Milestone.account_id,
+            step,
+            Milestone.detail,
+            Milestone.currency,
+            func.count(),
+            total(Milestone.amount),
+        )
+        .where(
+            Milestone.generation == generation,
+            Milestone.entity == "facilitation",
+            Milestone.occurred_at >= start,
+            Milestone.occurred_at < end,
+            Milestone.milestone.not_in(("requested",)),
+        )
+        .group_by(Milestone.account_id, step, Milestone.detail, Milestone.currency)
+    )
+    return list((await session.execute(query)).all())
+
+
+async def cases_opened(
+    session: AsyncSession, generation: int, start: datetime, end: datetime
+) -> Sequence[Any]:
+    """(account_id, category, count) of cases opened in the period."""
+    query = (
+        select(CaseRecord.account_id, CaseRecord.category, func.count())
+        .where(
+            CaseRecord.generation == generation,
+            CaseRecord.opened_at >= start,
+            CaseRecord.opened_at < end,
+        )
+        .group_by(CaseRecord.account_id, CaseRecord.category)
+    )
+    return list((await session.execute(query)).all())
+
+
+async def cases_resolved(
+    session: AsyncSession, generation: int, start: datetime, end: datetime
+) -> Sequence[Any]:
+    """(account_id, category, count) of cases resolved (or closed) in the period."""
+    query = (
+        select(
+            Milestone.account_id, Milestone.detail, func.count(func.distinct(Milestone.entity_id))
+        )
+        .where(
+            Milestone.generation == generation,
+            Milestone.entity == "case",
+            Milestone.milestone.in_(CASE_DONE),
+            Milestone.occurred_at >= start,
+            Milestone.occurred_at < end,
+        )
+        .group_by(Milestone.account_id, Milestone.detail)
+    )
+    return list((await session.execute(query)).all())
+
+
+async def cases_open_at(session: AsyncSession, generation: int, moment: datetime) -> Sequence[Any]:
+    """(account_id, category, open, breached) of cases open at ``moment``."""
+    done_before = (
+        select(Milestone.entity_id)
+        .where(
+            Milestone.generation == CaseRecord.generation,
+            Milestone.entity == "case",
+            Milestone.entity_id == CaseRecord.case_id,
+            Milestone.milestone.in_(CASE_DONE),
+            Milestone.occurred_at < moment,
+        )
+        .exists()
+    )
+    query = (
+        select(
+            CaseRecord.account_id,
+            CaseRecord.category,
+            func.count(),
+            func.sum(case((CaseRecord.due_at < moment, 1), else_=0)),
+        )
+        .where(CaseRecord.generation == generation, CaseRecord.opened_at < moment, ~done_before)
+        .group_by(CaseRecord.account_id, CaseRecord.category)
+    )
+    return list((await session.execute(query)).all())
+
+
+async def stored(session: AsyncSession, period: str) -> CentralReport | None:
+    query = select(CentralReport).where(CentralReport.period == period)
+    return (await session.scalars(query)).one_or_none()
+
+
+async def stored_periods(session: AsyncSession) -> set[str]:
+    return set((await session.scalars(select(CentralReport.period))).all())
+
+
+async def stored_page(
+    session: AsyncSession, limit: int, before: uuid.UUID | None
+) -> Sequence[CentralReport]:
+    """Stored reports, the latest produced first, without their documents."""
+    query = (
+        select(CentralReport)
+        .options(defer(CentralReport.content), defer(CentralReport.pdf))
+        .order_by(CentralReport.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(CentralReport.id < before)
+    return (await session.scalars(query)).all()

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from tread_reporting.freshness.schemas import AsOf
+from tread_reporting.partnerships.schemas import GapOut
+from tread_shared.events.payloads.reporting import CentralReportFigures
+from tread_shared.money import Money
+
+
+class CentralSummary(CentralReportFigures):
+    renewals_due_90_days: int = Field(description="In force at the end, ending within 90 days")
+    average_audit_score: Decimal | None
+    commitments_met: int = Field(description="Partnerships whose sell-in met the commitment")
+    commitments_missed: int
+    compliance_at_risk: int = Field(description="The contracts service's verdict: at risk")
+    compliance_missed: int
+    facilitations_rejected: int
+    facilitations_granted_amount: list[Money]
+    facilitations_spent: list[Money]
+    sell_in_units: int
+    committed_units: int = Field(description="Volume commitments, pro rata over the period")
+    cases_breached: int = Field(description="Open at the period's end, past their SLA")
+
+
+class PartnershipLine(BaseModel):
+    """A contract in force at some time in the period, and the account's business in it."""
+
+    account_id: uuid.UUID
+    account_name: str
+    owner_id: str
+    territory: str
+    contract_id: uuid.UUID
+    program_name: str
+    tier: str
+    status_at_end: str
+    start_date: date
+    end_date: date
+    committed_units: int
+    sell_in_units: int
+    sell_in_share: Decimal | None
+    commitment_met: bool | None
+    compliance: str | None = Field(description="The contracts service's latest verdict")
+    latest_audit_score: Decimal | None
+    open_gaps: int
+    facilitations_granted: list[Money]
+    facilitations_spent: list[Money]
+    cases_opened: int
+    cases_open_at_end: int
+    credit_blocked: bool
+
+
+class ContractChange(BaseModel):
+    change: str = Field(description="signed, renewed, terminated or expired")
+    occurred_at: datetime
+    contract_id: uuid.UUID
+    account_id: uuid.UUID
+    account_name: str
+    program_name: str
+    tier: str
+    detail: str | None
+
+
+class AuditLine(BaseModel):
+    audit_id: uuid.UUID
+    account_id: uuid.UUID
+    account_name: str
+    tier: str
+    performed_at: datetime
+    overall_score: Decimal
+    gaps: list[GapOut]
+
+
+class FacilitationLine(BaseModel):
+    type: str
+    granted: int
+    granted_amount: list[Money]
+    spent: list[Money]
+    rejected: int
+
+
+class CaseLine(BaseModel):
+    category: str
+    opened: int
+    resolved: int
+    open_at_end: int
+    breached: int
+
+
+class CentralReportOut(BaseModel):
+    period: str
+    kind: str
+    start: date
+    end: date = Field(description="The period's last day")
+    title: str
+    generated_at: datetime
+    summary: CentralSummary
+    partnerships: list[PartnershipLine]
+    contract_changes: list[ContractChange]
+    audits: list[AuditLine]
+    facilitations: list[FacilitationLine]
+    cases: list[CaseLine]
+    as_of: AsOf
+
+
+class StoredReportOut(BaseModel):
+    id: uuid.UUID
+    period: str
+    start: date
+    end: date
+    produced_at: datetime
+    as_of: AsOf
+    figures: CentralReportFigures
+    download_path: str
+
+
+class StoredReportPage(BaseModel):
+    items: list[StoredReportOut]
+    next_cursor: str | None

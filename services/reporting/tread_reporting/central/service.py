@@ -1,0 +1,373 @@
+"""Building a period's central-office report from the read models."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tread_reporting.amounts import by_currency
+from tread_reporting.central import repository
+from tread_reporting.central.schemas import (
+    AuditLine,
+    CaseLine,
+    CentralReportOut,
+    CentralSummary,
+    ContractChange,
+    FacilitationLine,
+    PartnershipLine,
+)
+from tread_reporting.freshness.service import ReadView
+from tread_reporting.partnerships.schemas import GapOut
+from tread_reporting.periods import Period
+from tread_shared.auth.principal import Principal
+from tread_shared.errors import Unprocessable
+
+RENEWAL_HORIZON = timedelta(days=90)
+
+
+def report_period(key: str) -> Period:
+    """The month (``2026-11``) or quarter (``2026-Q4``) a report is asked for; 422 otherwise."""
+    period = Period.parse(key)
+    if period is None or period.kind == "year":
+        raise Unprocessable(
+            f"{key!r} is not a month (2026-11) or a quarter (2026-Q4).", slug="invalid-period"
+        )
+    return period
+
+
+def title_of(period: Period) -> str:
+    if period.kind == "month":
+        label = period.start.strftime("%B %Y")
+    else:
+        last = period.last_day
+        label = f"{period.key[-2:]} {period.start.year} ({period.start:%B} to {last:%B})"
+    return f"Central-office report — {label}"
+
+
+def committed_units(commitments: Iterable[dict[str, Any]], period: Period) -> int:
+    """Volume commitments pro rata over ``period``: 6,000 a year is 500 in a month."""
+    months = set(period.months)
+    committed = Decimal(0)
+    for commitment in commitments:
+        if commitment.get("kind") != "volume" or not commitment.get("quantity"):
+            continue
+        committed_over = Period.parse(str(commitment.get("period") or ""))
+        if committed_over is None:
+            continue
+        overlap = len(months & set(committed_over.months))
+        committed += Decimal(commitment["quantity"]) * overlap / len(committed_over.months)
+    return int(committed.to_integral_value())
+
+
+@dataclass
+class _AccountPeriod:
+    """One account's business in the period."""
+
+    sell_in_units: int = 0
+    granted: list[tuple[Decimal, str]] = field(default_factory=list)
+    spent: list[tuple[Decimal, str]] = field(default_factory=list)
+    cases_opened: int = 0
+    cases_open_at_end: int = 0
+
+
+async def central_report(
+    session: AsyncSession,
+    principal: Principal,
+    view: ReadView,
+    period: Period,
+    now: datetime,
+) -> CentralReportOut:
+    generation, start, end = view.generation, period.starts_at, period.ends_at
+    accounts = await repository.visible_accounts(session, principal, generation)
+    business: dict[uuid.UUID, _AccountPeriod] = defaultdict(_AccountPeriod)
+
+    contracts = {
+        row.contract_id: row
+        for row in await repository.activated_contracts(session, generation, end)
+        if row.account_id in accounts
+    }
+    endings: dict[uuid.UUID, Any] = {}
+    for ending in sorted(
+        await repository.contract_endings(session, generation, end), key=lambda e: e.occurred_at
+    ):
+        if ending.entity_id in contracts:
+            endings.setdefault(ending.entity_id, ending)
+    in_force = [
+        c
+        for c in contracts.values()
+        if c.contract_id not in endings or endings[c.contract_id].occurred_at >= start
+    ]
+
+    for account_id, _product_line, units in await repository.sell_in(
+        session, generation, period.months
+    ):
+        business[account_id].sell_in_units += int(units)
+    reading = _Reading(session, generation, start, end, accounts, business)
+    facilitations = await _facilitations(reading)
+    cases = await _cases(reading)
+    compliance = await repository.compliance(session, generation)
+    blocked = await repository.blocked_accounts(session, generation)
+    latest_audit = {
+        row.account_id: row
+        for row in await repository.latest_audits_before(session, generation, end)
+    }
+    audits = [
+        a
+        for a in await repository.audits_between(session, generation, start, end)
+        if a.account_id in accounts
+    ]
+
+    lines = [
+        _line(
+            c,
+            accounts[c.account_id],
+            endings.get(c.contract_id),
+            period,
+            business,
+            compliance,
+            latest_audit,
+            blocked,
+        )
+        for c in sorted(in_force, key=lambda c: (accounts[c.account_id].name, c.contract_id))
+    ]
+    changes = _changes(contracts, endings, accounts, start)
+    summary = _summary(lines, changes, audits, facilitations, cases, compliance, period)
+    return CentralReportOut(
+        period=period.key,
+        kind=period.kind,
+        start=period.start,
+        end=period.last_day,
+        title=title_of(period),
+        generated_at=now,
+        summary=summary,
+        partnerships=lines,
+        contract_changes=changes,
+        audits=[
+            AuditLine(
+                audit_id=a.audit_id,
+                account_id=a.account_id,
+                account_name=accounts[a.account_id].name,
+                tier=a.tier,
+                performed_at=a.performed_at,
+                overall_score=a.overall_score,
+                gaps=[GapOut.model_validate(g) for g in a.gaps],
+            )
+            for a in audits
+        ],
+        facilitations=facilitations,
+        cases=cases,
+        as_of=view.as_of,
+    )
+
+
+def _line(
+    contract: Any,
+    account: Any,
+    ending: Any,
+    period: Period,
+    business: dict[uuid.UUID, _AccountPeriod],
+    compliance: dict[uuid.UUID, str],
+    latest_audit: dict[uuid.UUID, Any],
+    blocked: set[uuid.UUID],
+) -> PartnershipLine:
+    done = business.get(contract.account_id) or _AccountPeriod()
+    committed = committed_units(contract.commitments, period)
+    audit = latest_audit.get(contract.account_id)
+    return PartnershipLine(
+        account_id=contract.account_id,
+        account_name=account.name,
+        owner_id=account.owner_id,
+        territory=account.territory,
+        contract_id=contract.contract_id,
+        program_name=contract.program_name,
+        tier=contract.tier,
+        status_at_end=ending.milestone if ending is not None else "active",
+        start_date=contract.start_date,
+        end_date=contract.end_date,
+        committed_units=committed,
+        sell_in_units=done.sell_in_units,
+        sell_in_share=(Decimal(done.sell_in_units) / committed).quantize(Decimal("0.01"))
+        if committed
+        else None,
+        commitment_met=done.sell_in_units >= committed if committed else None,
+        compliance=compliance.get(contract.contract_id),
+        latest_audit_score=audit.overall_score if audit else None,
+        open_gaps=audit.gap_count if audit else 0,
+        facilitations_granted=by_currency(done.granted),
+        facilitations_spent=by_currency(done.spent),
+        cases_opened=done.cases_opened,
+        cases_open_at_end=done.cases_open_at_end,
+        credit_blocked=contract.account_id in blocked,
+    )
+
+
+def _changes(
+    contracts: dict[uuid.UUID, Any],
+    endings: dict[uuid.UUID, Any],
+    accounts: dict[uuid.UUID, Any],
+    start: datetime,
+) -> list[ContractChange]:
+    happened: list[tuple[str, datetime, Any, str | None]] = [
+        ("signed", c.activated_at, c, None) for c in contracts.values() if c.activated_at >= start
+    ]
+    happened += [
+        (e.milestone, e.occurred_at, contracts[cid], e.detail)
+        for cid, e in endings.items()
+        if e.occurred_at >= start
+    ]
+    happened.sort(key=lambda h: (h[1], str(h[2].contract_id)))
+    return [
+        ContractChange(
+            change=change,
+            occurred_at=when,
+            contract_id=c.contract_id,
+            account_id=c.account_id,
+            account_name=accounts[c.account_id].name,
+            program_name=c.program_name,
+            tier=c.tier,
+            detail=detail,
+        )
+        for change, when, c, detail in happened
+    ]
+
+
+@dataclass
+class _Reading:
+    """What the parts of a report read: the generation, the period, the accounts in scope, and
+    each account's business in the period as the parts find it."""
+
+    session: AsyncSession
+    generation: int
+    start: datetime
+    end: datetime
+    accounts: dict[uuid.UUID, Any]
+    business: dict[uuid.UUID, _AccountPeriod]
+
+
+async def _facilitations(reading: _Reading) -> list[FacilitationLine]:
+    accounts, business = reading.accounts, reading.business
+    by_type: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"granted": 0, "rejected": 0, "granted_amount": [], "spent": []}
+    )
+    for account_id, step, kind, currency, count, amount in await repository.facilitation_steps(
+        reading.session, reading.generation, reading.start, reading.end
+    ):
+        if account_id not in accounts:
+            continue
+        line = by_type[kind or "other"]
+        if step == "granted":
+            line["granted"] += count
+            line["granted_amount"].append((amount, currency))
+            business[account_id].granted.append((amount, currency))
+        elif step == "spent":
+            line["spent"].append((amount, currency))
+            business[account_id].spent.append((amount, currency))
+        elif step == "rejected":
+            line["rejected"] += count
+    return [
+        FacilitationLine(
+            type=kind,
+            granted=line["granted"],
+            granted_amount=by_currency(line["granted_amount"]),
+            spent=by_currency(line["spent"]),
+            rejected=line["rejected"],
+        )
+        for kind, line in sorted(by_type.items())
+    ]
+
+
+async def _cases(reading: _Reading) -> list[CaseLine]:
+    session, generation, start, end = (
+        reading.session,
+        reading.generation,
+        reading.start,
+        reading.end,
+    )
+    accounts, business = reading.accounts, reading.business
+    by_category: dict[str, CaseLine] = {}
+
+    def line(category: str) -> CaseLine:
+        return by_category.setdefault(
+            category, CaseLine(category=category, opened=0, resolved=0, open_at_end=0, breached=0)
+        )
+
+    for account_id, category, count in await repository.cases_opened(
+        session, generation, start, end
+    ):
+        if account_id in accounts:
+            line(category).opened += count
+            business[account_id].cases_opened += count
+    for account_id, category, count in await repository.cases_resolved(
+        session, generation, start, end
+    ):
+        if account_id in accounts:
+            line(category or "other").resolved += count
+    for account_id, category, count, breached in await repository.cases_open_at(
+        session, generation, end
+    ):
+        if account_id in accounts:
+            line(category).open_at_end += count
+            line(category).breached += int(breached or 0)
+            business[account_id].cases_open_at_end += count
+    return [by_category[c] for c in sorted(by_category)]
+
+
+def _summary(
+    lines: Sequence[PartnershipLine],
+    changes: Sequence[ContractChange],
+    audits: Sequence[Any],
+    facilitations: Sequence[FacilitationLine],
+    cases: Sequence[CaseLine],
+    compliance: dict[uuid.UUID, str],
+    period: Period,
+) -> CentralSummary:
+    counted: dict[str, int] = defaultdict(int)
+    for change in changes:
+        counted[change.change] += 1
+    horizon = period.end + RENEWAL_HORIZON
+    verdicts = [
+        compliance.get(line.contract_id) for line in lines if line.status_at_end == "active"
+    ]
+    scores = [a.overall_score for a in audits]
+    return CentralSummary(
+        partnerships_in_force=len(lines),
+        contracts_signed=counted["signed"],
+        contracts_renewed=counted["renewed"],
+        contracts_terminated=counted["terminated"],
+        contracts_expired=counted["expired"],
+        renewals_due_90_days=sum(
+            line.status_at_end == "active" and period.end <= line.end_date < horizon
+            for line in lines
+        ),
+        audits=len(audits),
+        audits_with_gaps=sum(a.gap_count > 0 for a in audits),
+        average_audit_score=(sum(scores, Decimal(0)) / len(scores)).quantize(Decimal("0.1"))
+        if scores
+        else None,
+        commitments_met=sum(line.commitment_met is True for line in lines),
+        commitments_missed=sum(line.commitment_met is False for line in lines),
+        compliance_at_risk=verdicts.count("at_risk"),
+        compliance_missed=verdicts.count("missed"),
+        facilitations_granted=sum(f.granted for f in facilitations),
+        facilitations_rejected=sum(f.rejected for f in facilitations),
+        facilitations_granted_amount=_sum_money(m for f in facilitations for m in f.granted_amount),
+        facilitations_spent=_sum_money(m for f in facilitations for m in f.spent),
+        # An account renewed in the period has two lines: its sell-in counts once.
+        sell_in_units=sum({line.account_id: line.sell_in_units for line in lines}.values()),
+        committed_units=sum(line.committed_units for line in lines),
+        cases_opened=sum(c.opened for c in cases),
+        cases_resolved=sum(c.resolved for c in cases),
+        cases_open_at_end=sum(c.open_at_end for c in cases),
+        cases_breached=sum(c.breached for c in cases),
+    )
+
+
+def _sum_money(amounts: Iterable[Any]) -> list[Any]:
+    return by_currency((m.amount, m.currency) for m in amounts)

@@ -1,0 +1,95 @@
+"""The generation rows and the pointer. The live consumer reads the pointer under a shared lock
+(``FOR SHARE`` on PostgreSQL; SQLite serialises writers anyway), the swap takes it exclusively,
+so no event is applied to the old generation after the swap nor missed by the new one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tread_reporting.generations.models import Generation, GenerationPointer
+
+POINTER_ID = 1
+
+
+async def active(session: AsyncSession) -> Generation:
+    """The generation reads use."""
+    query = select(Generation).join(
+        GenerationPointer, GenerationPointer.active_generation == Generation.generation
+    )
+    return (await session.scalars(query)).one()
+
+
+async def live_target(session: AsyncSession) -> tuple[int, int]:
+    """(active generation, its ``replayed_to``), the pointer held under a shared lock until the
+    transaction ends."""
+    query = (
+        select(Generation.generation, Generation.replayed_to)
+        .join(GenerationPointer, GenerationPointer.active_generation == Generation.generation)
+        .with_for_update(read=True, of=GenerationPointer)
+    )
+    generation, replayed_to = (await session.execute(query)).one()
+    return int(generation), int(replayed_to)
+
+
+async def locked_pointer(session: AsyncSession) -> GenerationPointer:
+    """The pointer, locked for a change (waits for live consumers' transactions to end)."""
+    query = (
+        select(GenerationPointer)
+        .where(GenerationPointer.id == POINTER_ID)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(query)).one()
+
+
+async def get(session: AsyncSession, generation: int) -> Generation | None:
+    return await session.get(Generation, generation, populate_existing=True)
+
+
+async def next_number(session: AsyncSession) -> int:
+    highest = await session.scalar(select(func.max(Generation.generation)))
+    return int(highest or 0) + 1
+
+
+async def latest(session: AsyncSession) -> Generation:
+    query = select(Generation).order_by(Generation.generation.desc()).limit(1)
+    return (await session.scalars(query)).one()
+
+
+async def in_states(session: AsyncSession, *states: str) -> Sequence[Generation]:
+    query = select(Generation).where(Generation.state.in_(states)).order_by(Generation.generation)
+    return (await session.scalars(query)).all()
+
+
+async def advance(
+    session: AsyncSession, generation: int, stream_seq: int, event_time: datetime
+) -> None:
+    """Record that the event at ``stream_seq`` was applied (as_of moves forward, never back)."""
+    await session.execute(
+        update(Generation)
+        .where(Generation.generation == generation, Generation.applied_seq < stream_seq)
+        .values(applied_seq=stream_seq, applied_time=event_time)
+    )
+
+
+async def record_replay(
+    session: AsyncSession,
+    generation: int,
+    *,
+    replayed: int,
+    skipped: int,
+    lease_until: datetime,
+) -> None:
+    await session.execute(
+        update(Generation)
+        .where(Generation.generation == generation)
+        .values(
+            events_replayed=Generation.events_replayed + replayed,
+            events_skipped=Generation.events_skipped + skipped,
+            lease_until=lease_until,
+        )
+    )

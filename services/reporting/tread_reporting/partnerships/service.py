@@ -1,0 +1,265 @@
+"""Putting a partnership together from the read models."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tread_reporting.amounts import by_currency
+from tread_reporting.business.models import CreditRecord, SellInRecord
+from tread_reporting.directory.models import AccountEntry
+from tread_reporting.directory.repository import visible_account
+from tread_reporting.freshness.service import ReadView
+from tread_reporting.partnerships import repository
+from tread_reporting.partnerships.models import AuditRecord, ContractRecord
+from tread_reporting.partnerships.repository import IN_FORCE, PartnershipFilters
+from tread_reporting.partnerships.schemas import (
+    AccountOut,
+    AuditOut,
+    AuditPoint,
+    CommitmentProgress,
+    ComplianceOut,
+    ContractOut,
+    CreditOut,
+    FacilitationItem,
+    FacilitationYear,
+    GapOut,
+    PartnershipListItem,
+    PartnershipOut,
+    PartnershipPage,
+    SignatureOut,
+    Trend,
+)
+from tread_reporting.periods import Period
+from tread_shared.auth.principal import Principal
+from tread_shared.http.pagination import PageParams
+from tread_shared.money import Money, SignedMoney
+
+AUDIT_HISTORY = 8
+
+
+def contract_out(contract: ContractRecord) -> ContractOut:
+    return ContractOut(
+        contract_id=contract.contract_id,
+        program_id=contract.program_id,
+        program_name=contract.program_name,
+        program_version=contract.program_version,
+        tier=contract.tier,
+        status=contract.status,
+        start_date=contract.start_date,
+        end_date=contract.end_date,
+        signatures=[SignatureOut.model_validate(s) for s in contract.signatures],
+        renews_contract_id=contract.renews_contract_id,
+        rebate_pct=contract.rebate_pct,
+        facilitation_budget=Money.of(contract.facilitation_budget, contract.facilitation_currency),
+    )
+
+
+def audit_out(audit: AuditRecord) -> AuditOut:
+    return AuditOut(
+        audit_id=audit.audit_id,
+        contract_id=audit.contract_id,
+        performed_at=audit.performed_at,
+        auditor=audit.auditor,
+        overall_score=audit.overall_score,
+        gaps=[GapOut.model_validate(g) for g in audit.gaps],
+    )
+
+
+def trend_of(audits: Sequence[AuditRecord]) -> Trend | None:
+    """Latest overall score against the one before (``audits`` latest first)."""
+    if len(audits) < 2:
+        return None
+    latest, previous = audits[0].overall_score, audits[1].overall_score
+    return "up" if latest > previous else "down" if latest < previous else "flat"
+
+
+def renewal_due(contract: ContractRecord | None) -> date | None:
+    return contract.end_date if contract is not None and contract.status in IN_FORCE else None
+
+
+def units_in(sell_in: Sequence[SellInRecord], period: Period, product_line: str | None) -> int:
+    months = set(period.months)
+    return sum(
+        row.units
+        for row in sell_in
+        if row.month in months and (product_line is None or row.product_line == product_line)
+    )
+
+
+def commitment_progress(
+    commitment: dict[str, Any],
+    sell_in: Sequence[SellInRecord],
+    latest_audit: AuditRecord | None,
+) -> CommitmentProgress:
+    progress = CommitmentProgress.model_validate(
+        {k: commitment.get(k) for k in CommitmentProgress.model_fields if k in commitment}
+    )
+    if commitment.get("kind") == "volume" and commitment.get("quantity"):
+        period = Period.parse(str(commitment.get("period") or ""))
+        if period is not None:
+            quantity = int(commitment["quantity"])
+            actual = units_in(sell_in, period, commitment.get("product_line"))
+            progress.actual_units = actual
+            progress.share = (Decimal(actual) / quantity).quantize(Decimal("0.01"))
+            progress.met = actual >= quantity
+    elif commitment.get("kind") == "audit_score" and latest_audit is not None:
+        scores = {s["criterion"]: s["score"] for s in latest_audit.scores}
+        score = scores.get(str(commitment.get("criterion")))
+        progress.latest_score = score
+        if score is not None and commitment.get("min_score") is not None:
+            progress.met = score >= int(commitment["min_score"])
+    return progress
+
+
+async def facilitation_year(
+    session: AsyncSession, generation: int, account_id: uuid.UUID, year: int
+) -> FacilitationYear:
+    records = await repository.facilitations_of(session, generation, account_id, year)
+    spendings = await repository.spendings_of(
+        session, generation, [r.facilitation_id for r in records]
+    )
+    spent: dict[uuid.UUID, Decimal] = {}
+    for spending in spendings:
+        spent[spending.entity_id] = spent.get(spending.entity_id, Decimal(0)) + (
+            spending.amount or Decimal(0)
+        )
+    granted = [r for r in records if r.status == "granted"]
+    return FacilitationYear(
+        year=year,
+        granted=by_currency((r.amount, r.currency) for r in granted),
+        spent=by_currency((spent.get(r.facilitation_id), r.currency) for r in granted),
+        pending=sum(r.status == "pending_approval" for r in records),
+        rejected=sum(r.status == "rejected" for r in records),
+        items=[
+            FacilitationItem(
+                facilitation_id=r.facilitation_id,
+                type=r.type,
+                status=r.status,
+                amount=Money.of(r.amount, r.currency),
+                spent=Money.of(spent.get(r.facilitation_id, Decimal(0)), r.currency),
+            )
+            for r in records
+        ],
+    )
+
+
+async def partnership(
+    session: AsyncSession,
+    principal: Principal,
+    view: ReadView,
+    account_id: uuid.UUID,
+    today: date,
+) -> PartnershipOut:
+    generation = view.generation
+    account = await visible_account(session, principal, generation, account_id)
+    contracts = await repository.contracts_of(session, generation, account_id)
+    current = contracts[0] if contracts else None
+    audits = await repository.audits_of(session, generation, [account_id])
+    latest = audits[0] if audits else None
+    sell_in = await repository.sell_in_of(session, generation, account_id)
+    compliance = (
+        await repository.compliance_of(session, generation, current.contract_id)
+        if current
+        else None
+    )
+    credit = await repository.credit_of(session, generation, account_id)
+    due = renewal_due(current)
+    cases = await repository.open_cases_by_category(session, generation, [account_id])
+    return PartnershipOut(
+        account_id=account_id,
+        account=AccountOut.model_validate(account, from_attributes=True),
+        contract_status=current.status if current else "none",
+        program_id=current.program_id if current else None,
+        program_name=current.program_name if current else None,
+        tier=current.tier if current else None,
+        start_date=current.start_date if current else None,
+        end_date=current.end_date if current else None,
+        renewal_due=due,
+        renewal_due_in_days=(due - today).days if due else None,
+        contract=contract_out(current) if current else None,
+        other_contracts=[contract_out(c) for c in contracts[1:]],
+        latest_audit=audit_out(latest) if latest else None,
+        audit_trend=trend_of(audits),
+        audit_history=[
+            AuditPoint(performed_at=a.performed_at, overall_score=a.overall_score)
+            for a in audits[:AUDIT_HISTORY]
+        ],
+        open_gaps=[GapOut.model_validate(g) for g in latest.gaps] if latest else [],
+        commitments=[
+            commitment_progress(c, sell_in, latest)
+            for c in (current.commitments if current else [])
+        ],
+        compliance=ComplianceOut.model_validate(compliance, from_attributes=True)
+        if compliance
+        else None,
+        facilitations=await facilitation_year(session, generation, account_id, today.year),
+        open_cases=cases.get(account_id, {}),
+        credit=_credit_out(credit) if credit else None,
+        as_of=view.as_of,
+    )
+
+
+def _credit_out(credit: CreditRecord) -> CreditOut:
+    return CreditOut(
+        blocked=credit.blocked,
+        credit_limit=Money.of(credit.credit_limit, credit.currency),
+        exposure=SignedMoney.of(credit.exposure, credit.currency),
+        overdue_amount=Money.of(credit.overdue_amount, credit.currency)
+        if credit.overdue_amount is not None
+        else None,
+        as_of=credit.as_of,
+    )
+
+
+async def partnership_page(
+    session: AsyncSession,
+    principal: Principal,
+    view: ReadView,
+    filters: PartnershipFilters,
+    params: PageParams,
+    today: date,
+) -> PartnershipPage:
+    rows, next_cursor = await repository.page(
+        session, principal, view.generation, filters, params, today
+    )
+    account_ids = [account.account_id for account, _ in rows]
+    audits: dict[uuid.UUID, list[AuditRecord]] = {}
+    for audit in await repository.audits_of(session, view.generation, account_ids):
+        audits.setdefault(audit.account_id, []).append(audit)
+    cases = await repository.open_cases_by_category(session, view.generation, account_ids)
+    return PartnershipPage(
+        items=[_list_item(a, c, audits.get(a.account_id, []), cases) for a, c in rows],
+        next_cursor=next_cursor,
+        as_of=view.as_of,
+    )
+
+
+def _list_item(
+    account: AccountEntry,
+    contract: ContractRecord | None,
+    audits: list[AuditRecord],
+    cases: dict[uuid.UUID, dict[str, int]],
+) -> PartnershipListItem:
+    return PartnershipListItem(
+        account_id=account.account_id,
+        account_name=account.name,
+        owner_id=account.owner_id,
+        territory=account.territory,
+        contract_status=contract.status if contract else "none",
+        contract_id=contract.contract_id if contract else None,
+        program_id=contract.program_id if contract else None,
+        program_name=contract.program_name if contract else None,
+        tier=contract.tier if contract else None,
+        start_date=contract.start_date if contract else None,
+        end_date=contract.end_date if contract else None,
+        renewal_due=renewal_due(contract),
+        latest_audit_score=audits[0].overall_score if audits else None,
+        audit_trend=trend_of(audits),
+        open_cases=sum(cases.get(account.account_id, {}).values()),
+    )

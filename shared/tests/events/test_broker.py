@@ -1,0 +1,106 @@
+"""A broker outage delays events and never loses them or fails a write; the relay and the
+consumer find the broker again by themselves (a private NATS server the tests stop)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from tread_shared.events.envelope import CloudEvent
+from tread_shared.testing.nats_server import NatsServer
+
+from .conftest import Pipeline, as_stream_entries, assert_once_in_entity_order
+
+SKUS = ["TRUCK-315-70R22", "TRUCK-385-65R22", "VAN-215-65R16"]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def private(pipeline: Pipeline, nats_server: NatsServer) -> Pipeline:
+    """The pipeline on a NATS server of this test's own."""
+    pipeline.server = nats_server
+    return pipeline
+
+
+async def test_writes_succeed_while_the_broker_is_down_and_their_events_follow_in_order(
+    private: Pipeline, nats_server: NatsServer
+) -> None:
+    depot = private.depot
+    await private.start_relay()
+    await private.start_consumer()
+    counted = await depot.count_round_robin(SKUS, rounds=2)
+    await private.ledger.wait_for_entries(len(counted))
+
+    nats_server.stop()
+    started = time.monotonic()
+    during_outage = await depot.count_round_robin(SKUS, rounds=3)
+    assert time.monotonic() - started < 2, "writes waited for the broker"
+    await asyncio.sleep(0.5)  # the relay tries, and fails, meanwhile
+    assert await depot.pending() == len(during_outage)
+    assert await depot.stock() == dict.fromkeys(SKUS, 2)
+    nats_server.start()
+    counted += during_outage + await depot.count_round_robin(SKUS, rounds=2)
+
+    applied = await private.ledger.wait_for_entries(len(counted))
+    assert_once_in_entity_order(applied, counted)
+    assert_once_in_entity_order(as_stream_entries(await private.stored()), counted)
+
+
+async def test_a_service_started_while_the_broker_is_down_publishes_once_it_is_up(
+    private: Pipeline, nats_server: NatsServer
+) -> None:
+    nats_server.stop()
+    await private.start_relay(ready=False)
+    counted = await private.depot.count_round_robin(SKUS, rounds=2)
+    await asyncio.sleep(0.3)
+    assert await private.depot.pending() == len(counted)
+
+    nats_server.start()
+    await private.start_consumer()
+
+    assert_once_in_entity_order(await private.ledger.wait_for_entries(len(counted)), counted)
+
+
+def crash(server: NatsServer) -> None:
+    """Kill the broker without a goodbye: no "409 Server Shutdown" to pull requests."""
+    assert server.process is not None
+    server.process.kill()
+    server.process.wait()
+    server.process = None
+
+
+@pytest.mark.parametrize("how", ["shutdown", "crash"])
+async def test_a_consumer_pulling_when_the_broker_restarts_resumes_by_itself(
+    how: str, private: Pipeline, nats_server: NatsServer
+) -> None:
+    await private.start_relay()
+    # ack_wait short: a delivery lost with the old connection comes back within the test.
+    consumer = await private.start_consumer(consumer_ack_wait_seconds=2.0)
+    counted: list[CloudEvent] = []
+
+    async def keep_counting(rounds: int) -> None:
+        for _ in range(rounds):
+            counted.extend(await private.depot.count_round_robin(SKUS, rounds=1))
+            await asyncio.sleep(0.01)
+
+    await keep_counting(5)
+    await private.ledger.wait_for_entries(len(counted))
+    writer = asyncio.create_task(keep_counting(40))
+    await asyncio.sleep(0.1)  # events flowing while the broker goes
+    if how == "crash":
+        crash(nats_server)
+    else:
+        nats_server.stop()
+    nats_server.start()
+    await writer
+
+    applied = await private.ledger.wait_for_entries(len(counted), within=30)
+    assert_once_in_entity_order(applied, counted)
+    assert_once_in_entity_order(as_stream_entries(await private.stored()), counted)
+    if how == "crash":
+        assert consumer.heartbeats_missed >= 1, "the consumer never noticed the silence"
+    else:
+        assert consumer.pulls_ended >= 1, "the consumer never noticed the shutdown"

@@ -1,0 +1,216 @@
+"""``Idempotency-Key``: a retried POST gets the first answer, never a second effect."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from tread_notes import MIGRATIONS_DIR
+from tread_notes.app import create_app
+from tread_notes.settings import Settings as NotesSettings
+
+from tread_shared.testing.http import Caller, assert_problem
+from tread_shared.testing.plugin import serve_in_process
+
+DRAFT = {"title": "Winter stock check", "body": "Count the 205/55 R16 before Friday."}
+
+
+def _keyed(caller: Caller, key: str) -> dict[str, str]:
+    return caller.with_(**{"Idempotency-Key": key})
+
+
+async def _titles(notes: httpx.AsyncClient, caller: Caller) -> list[str]:
+    listed = await notes.get("/v1/notes", headers=caller.headers)
+    return [item["title"] for item in listed.json()["items"]]
+
+
+async def test_a_replay_answers_the_first_response_byte_for_byte_and_creates_nothing(
+    notes: httpx.AsyncClient, author: Caller
+) -> None:
+    first = await notes.post("/v1/notes", json=DRAFT, headers=_keyed(author, "key-1"))
+    replay = await notes.post("/v1/notes", json=DRAFT, headers=_keyed(author, "key-1"))
+
+    assert first.status_code == replay.status_code == 201
+    assert replay.content == first.content
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    for header in ("content-type", "etag", "location"):
+        assert replay.headers[header] == first.headers[header]
+    assert replay.headers["x-request-id"] != first.headers["x-request-id"]
+    assert await _titles(notes, author) == [DRAFT["title"]]
+
+
+async def test_without_a_key_a_retry_writes_again(notes: httpx.AsyncClient, author: Caller) -> None:
+    """What the key protects against."""
+    for _ in range(2):
+        assert (
+            await notes.post("/v1/notes", json=DRAFT, headers=author.headers)
+        ).status_code == 201
+
+    assert await _titles(notes, author) == [DRAFT["title"]] * 2
+
+
+async def test_the_same_key_with_another_body_is_a_422_and_changes_nothing(
+    notes: httpx.AsyncClient, author: Caller
+) -> None:
+    await notes.post("/v1/notes", json=DRAFT, headers=_keyed(author, "key-1"))
+
+    other = {**DRAFT, "title": "Summer stock check"}
+    response = await notes.post("/v1/notes", json=other, headers=_keyed(author, "key-1"))
+
+    assert_problem(response, 422, "idempotency-key-reused")
+    assert await _titles(notes, author) == [DRAFT["title"]]
+
+
+async def test_the_same_key_on_another_route_is_a_422(
+    notes: httpx.AsyncClient, notes_app: FastAPI, author: Caller
+) -> None:
+    notes_app.state.flaky_failures = 0
+    await notes.post("/v1/notes", json=DRAFT, headers=_keyed(author, "key-1"))
+
+    response = await notes.post(
+        "/v1/probes/flaky-notes", json=DRAFT, headers=_keyed(author, "key-1")
+    )
+
+    assert_problem(response, 422, "idempotency-key-reused")
+    assert await _titles(notes, author) == [DRAFT["title"]]
+
+
+async def test_the_same_key_while_the_first_request_still_runs_is_a_409(
+    notes: httpx.AsyncClient, notes_app: FastAPI, author: Caller
+) -> None:
+    notes_app.state.slow_notes_started = asyncio.Event()
+    notes_app.state.release_slow_notes = asyncio.Event()
+    headers = _keyed(author, "key-slow")
+    first = asyncio.create_task(notes.post("/v1/probes/slow-notes", json=DRAFT, headers=headers))
+    await asyncio.wait_for(notes_app.state.slow_notes_started.wait(), timeout=5)
+
+    second = await notes.post("/v1/probes/slow-notes", json=DRAFT, headers=headers)
+
+    assert_problem(second, 409, "idempotency-key-in-use")
+    assert second.headers["retry-after"] == "1"
+    notes_app.state.release_slow_notes.set()
+    assert (await first).status_code == 201
+    third = await notes.post("/v1/probes/slow-notes", json=DRAFT, headers=headers)
+    assert third.headers["idempotent-replayed"] == "true"
+    assert third.content == (await first).content
+    assert await _titles(notes, author) == [DRAFT["title"]]
+
+
+async def test_concurrent_retries_with_one_key_write_once(
+    notes: httpx.AsyncClient, author: Caller
+) -> None:
+    """Claims race for real here (on PostgreSQL, INSERTs wait on each other's unique key)."""
+    answers = await asyncio.gather(
+        *(notes.post("/v1/notes", json=DRAFT, headers=_keyed(author, "key-race")) for _ in range(6))
+    )
+
+    firsts = [a for a in answers if a.status_code == 201 and "idempotent-replayed" not in a.headers]
+    assert len(firsts) == 1
+    for answer in answers:
+        if answer is not firsts[0]:
+            assert answer.status_code in (201, 409), answer.text
+            if answer.status_code == 201:
+                assert answer.content == firsts[0].content
+    assert await _titles(notes, author) == [DRAFT["title"]]
+
+
+async def test_keys_belong_to_their_caller(
+    notes: httpx.AsyncClient, make_caller: Callable[..., Caller]
+) -> None:
+    anna, ben = make_caller("account_manager"), make_caller("account_manager")
+
+    for_anna = await notes.post("/v1/notes", json=DRAFT, headers=_keyed(anna, "shared-key"))
+    for_ben = await notes.post("/v1/notes", json=DRAFT, headers=_keyed(ben, "shared-key"))
+
+    assert for_anna.status_code == for_ben.status_code == 201
+    assert "idempotent-replayed" not in for_ben.headers
+    assert for_anna.json()["id"] != for_ben.json()["id"]
+    assert for_ben.json()["owner"] == ben.sub
+    assert await _titles(notes, anna) == await _titles(notes, ben) == [DRAFT["title"]]
+
+
+async def test_a_server_error_is_not_remembered_so_the_retry_runs_again(
+    notes: httpx.AsyncClient, notes_app: FastAPI, author: Caller
+) -> None:
+    notes_app.state.flaky_failures = 1
+    headers = _keyed(author, "key-flaky")
+
+    failed = await notes.post("/v1/probes/flaky-notes", json=DRAFT, headers=headers)
+    assert_problem(failed, 500, "internal-error")
+    assert await _titles(notes, author) == []
+
+    retried = await notes.post("/v1/probes/flaky-notes", json=DRAFT, headers=headers)
+    assert retried.status_code == 201
+    assert "idempotent-replayed" not in retried.headers
+    assert await _titles(notes, author) == [DRAFT["title"]]
+
+
+async def test_a_client_error_is_remembered(notes: httpx.AsyncClient, author: Caller) -> None:
+    """The same request would fail the same way: the stored answer is replayed."""
+    invalid = {"title": ""}
+    first = await notes.post("/v1/notes", json=invalid, headers=_keyed(author, "key-invalid"))
+    replay = await notes.post("/v1/notes", json=invalid, headers=_keyed(author, "key-invalid"))
+
+    assert first.status_code == replay.status_code == 422
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.headers["content-type"] == "application/problem+json"
+    assert replay.content == first.content
+
+
+async def test_a_key_too_long_or_empty_is_a_400_and_nothing_is_written(
+    notes: httpx.AsyncClient, author: Caller
+) -> None:
+    for key in ("k" * 201, " "):
+        response = await notes.post("/v1/notes", json=DRAFT, headers=_keyed(author, key))
+        assert_problem(response, 400, "invalid-idempotency-key")
+
+    longest = await notes.post("/v1/notes", json=DRAFT, headers=_keyed(author, "k" * 200))
+    assert longest.status_code == 201
+    assert await _titles(notes, author) == [DRAFT["title"]]
+
+
+async def test_without_a_valid_token_the_key_is_not_consulted(
+    notes: httpx.AsyncClient, author: Caller
+) -> None:
+    await notes.post("/v1/notes", json=DRAFT, headers=_keyed(author, "key-1"))
+
+    anonymous = await notes.post("/v1/notes", json=DRAFT, headers={"Idempotency-Key": "key-1"})
+
+    assert_problem(anonymous, 401, "unauthorized")
+
+
+async def test_a_request_abandoned_mid_way_frees_its_key(
+    notes: httpx.AsyncClient, notes_app: FastAPI, author: Caller
+) -> None:
+    notes_app.state.slow_notes_started = asyncio.Event()
+    notes_app.state.release_slow_notes = asyncio.Event()
+    headers = _keyed(author, "key-abandoned")
+    first = asyncio.create_task(notes.post("/v1/probes/slow-notes", json=DRAFT, headers=headers))
+    await asyncio.wait_for(notes_app.state.slow_notes_started.wait(), timeout=5)
+
+    first.cancel()  # the client went away, the server task with it
+    await asyncio.gather(first, return_exceptions=True)
+    notes_app.state.release_slow_notes.set()
+    retried = await notes.post("/v1/probes/slow-notes", json=DRAFT, headers=headers)
+
+    assert retried.status_code == 201, retried.text
+    assert "idempotent-replayed" not in retried.headers
+    assert await _titles(notes, author) == [DRAFT["title"]]
+
+
+async def test_a_key_past_its_time_to_live_is_new_again(
+    make_settings: Callable[..., Any], author: Caller
+) -> None:
+    settings = make_settings(NotesSettings, MIGRATIONS_DIR, idempotency_ttl_hours=0)
+    async with serve_in_process(create_app(settings)) as notes:
+        first = await notes.post("/v1/notes", json=DRAFT, headers=_keyed(author, "key-old"))
+        again = await notes.post("/v1/notes", json=DRAFT, headers=_keyed(author, "key-old"))
+
+        assert (first.status_code, again.status_code) == (201, 201)
+        assert "idempotent-replayed" not in again.headers
+        assert again.json()["id"] != first.json()["id"]
+        assert await _titles(notes, author) == [DRAFT["title"]] * 2

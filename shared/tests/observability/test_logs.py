@@ -1,0 +1,80 @@
+"""Structured logs: one JSON object per line, each carrying the request id and trace context."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from tread_notes import MIGRATIONS_DIR
+from tread_notes.app import create_app
+from tread_notes.settings import Settings as NotesSettings
+
+from tread_shared.testing.http import Caller
+from tread_shared.testing.plugin import serve_in_process
+
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+@pytest.fixture
+def json_log_lines(
+    make_settings: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """The app logs JSON to stderr (captured); ``read()`` → every line, parsed."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    capsys.readouterr()
+
+    def read() -> list[dict[str, Any]]:
+        return [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+
+    yield read
+    # The app's handler writes to this test's capture; give the root logger back.
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+async def test_each_line_of_a_request_is_json_with_its_request_id_and_trace(
+    make_settings: Callable[..., Any],
+    json_log_lines: Callable[[], list[dict[str, Any]]],
+    author: Caller,
+) -> None:
+    settings = make_settings(NotesSettings, MIGRATIONS_DIR, log_json=True, events_enabled=False)
+    async with serve_in_process(create_app(settings)) as notes:
+        json_log_lines()
+        response = await notes.post(
+            "/v1/notes",
+            json={"title": "Winter stock check"},
+            headers=author.with_(**{"X-Request-Id": "req-log-1", "traceparent": TRACEPARENT}),
+        )
+        lines = json_log_lines()
+
+    assert response.status_code == 201
+    [access] = [line for line in lines if line["logger"] == "tread.access"]
+    assert access["message"] == "POST /v1/notes 201"
+    assert access["status"] == 201 and access["duration_ms"] >= 0
+    for line in lines:
+        assert {"time", "level", "logger", "message", "service"} <= set(line)
+        assert line["service"] == "notes"
+    assert access["request_id"] == "req-log-1"
+    assert access["traceparent"] == response.headers["traceparent"]
+    assert access["traceparent"].split("-")[1] == TRACEPARENT.split("-")[1]
+
+
+async def test_a_bug_is_logged_as_one_json_line_with_its_trace_and_request_id(
+    make_settings: Callable[..., Any],
+    json_log_lines: Callable[[], list[dict[str, Any]]],
+) -> None:
+    settings = make_settings(NotesSettings, MIGRATIONS_DIR, log_json=True, events_enabled=False)
+    async with serve_in_process(create_app(settings)) as notes:
+        json_log_lines()
+        response = await notes.get("/v1/probes/crash", headers={"X-Request-Id": "req-log-2"})
+        lines = json_log_lines()
+
+    assert response.status_code == 500
+    [error] = [line for line in lines if line["level"] == "ERROR"]
+    assert error["request_id"] == "req-log-2"
+    assert "RuntimeError: could not connect to" in error["exc_info"]
+    assert error["message"] == "unhandled error on GET /v1/probes/crash"

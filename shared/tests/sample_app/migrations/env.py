@@ -1,0 +1,5 @@
+from tread_notes.models import Base
+
+from tread_shared.db.migrations import run_alembic_env
+
+run_alembic_env(Base.metadata)
