@@ -11,11 +11,15 @@ and 1,000,000 activities loaded.
    ``session.get(Account, id)`` rendered as the service's ``AccountOut`` — no token, no
    middleware, no unit of work.
 4. Drives each target for ``--seconds`` (after a warm-up) with ``--clients`` keep-alive
-   connections, each sending its next request when the last answer arrived (closed loop), from
-   one asyncio process: random accounts, each read with its owner's token.
+   connections, each sending its next request when the last answer arrived (closed loop, the
+   throughput), from one asyncio process: random accounts, each read with its owner's token;
+   the list as the district manager of a random territory. Then the gateway routes again at a
+   steady ``--rate`` (open loop; a quarter of it for the list): the latency below saturation.
+   Server CPU is the answering process's user+system time per request.
 
     .venv/bin/python bench/accounts.py [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432]
-        [--accounts 100000] [--activities 1000000] [--clients 50] [--seconds 15] [--keep]
+        [--accounts 100000] [--activities 1000000] [--clients 50] [--seconds 15] [--rate 100]
+        [--keep]
 """
 
 from __future__ import annotations
@@ -247,7 +251,7 @@ async def load(postgres: str, accounts: int, activities: int) -> tuple[list[Load
                 "updated_at",
                 "deleted_at",
                 "version",
-            ],  # fmt: skip
+            ],
         )
         await connection.copy_records_to_table(
             "activities",
@@ -269,7 +273,7 @@ async def load(postgres: str, accounts: int, activities: int) -> tuple[list[Load
                 "updated_at",
                 "deleted_at",
                 "version",
-            ],  # fmt: skip
+            ],
         )
         await connection.execute("ANALYZE accounts; ANALYZE activities")
     finally:
@@ -382,7 +386,10 @@ async def drive(
     clients: int,
     seconds: float,
     server_pid: int,
+    rate: float | None = None,
 ) -> Figures:
+    """Closed loop (each client sends again as soon as answered), or with ``rate`` an open
+    loop: each client sends on its own schedule so that all together send ``rate`` a second."""
     url = httpx.URL(base)
     host, port = url.host, url.port or 80
     latencies: list[float] = []
@@ -390,10 +397,17 @@ async def drive(
     warm_until = time.perf_counter() + min(3.0, seconds / 3)
     stop_at = warm_until + seconds
 
+    interval = clients / rate if rate else 0.0
+
     async def client() -> None:
         reader, writer = await asyncio.open_connection(host, port)
+        next_at = time.perf_counter() + random.uniform(0, interval)
         try:
             while (now := time.perf_counter()) < stop_at:
+                if interval:
+                    await asyncio.sleep(max(0.0, next_at - now))
+                    next_at += interval
+                    now = time.perf_counter()
                 writer.write(next_request())
                 status = await read_response(reader)
                 if now >= warm_until:
@@ -474,8 +488,20 @@ async def run(args: argparse.Namespace) -> None:
                     ("list territory+status, 50 (gateway)", stack.gateway, service_pid,
                      list_page),
                 ]  # fmt: skip
-                for name, base, pid, make in scenarios:
-                    figures = await drive(name, base, make, args.clients, args.seconds, pid)
+                paced = [
+                    (f"GET /v1/accounts/{{id}} (service direct) at {args.rate:.0f}/s",
+                     stack.service("accounts"), service_pid, one_account("/v1/accounts", True)),
+                    (f"GET /v1/accounts/{{id}} (gateway) at {args.rate:.0f}/s", stack.gateway,
+                     service_pid, one_account("/v1/accounts", True)),
+                    (f"list territory+status, 50 (gateway) at {args.rate / 4:.0f}/s",
+                     stack.gateway, service_pid, list_page),
+                ]  # fmt: skip
+                runs = [(*scenario, None) for scenario in scenarios]
+                runs += [(*paced[0], args.rate), (*paced[1], args.rate), (*paced[2], args.rate / 4)]
+                for name, base, pid, make, rate in runs:
+                    figures = await drive(
+                        name, base, make, args.clients, args.seconds, pid, rate=rate
+                    )
                     results.append(figures)
                     print(
                         f"{name:42s} {figures.per_second:8.0f} req/s  p50 {figures.p50_ms:6.1f} ms"
@@ -492,16 +518,22 @@ async def run(args: argparse.Namespace) -> None:
 def report(args: argparse.Namespace, results: list[Figures]) -> None:
     load = os.getloadavg()
     print()
-    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}, load average {load[0]:.2f} {load[1]:.2f}")  # fmt: skip
-    print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; clients {args.clients}, "
-          f"{args.seconds:.0f} s per target")  # fmt: skip
+    print(
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}, load average {load[0]:.2f} {load[1]:.2f}"
+    )
+    print(
+        f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; clients {args.clients}, "
+        f"{args.seconds:.0f} s per target"
+    )
     print()
     print("| target | req/s | p50 ms | p99 ms | server CPU ms/req | answers |")
     print("|---|---:|---:|---:|---:|---|")
     for f in results:
-        print(f"| {f.name} | {f.per_second:.0f} | {f.p50_ms:.1f} | {f.p99_ms:.1f} | "
-              f"{f.server_cpu_ms:.2f} | {json.dumps(f.statuses)} |")  # fmt: skip
+        print(
+            f"| {f.name} | {f.per_second:.0f} | {f.p50_ms:.1f} | {f.p99_ms:.1f} | "
+            f"{f.server_cpu_ms:.2f} | {json.dumps(f.statuses)} |"
+        )
 
 
 def main() -> None:
@@ -519,6 +551,9 @@ def main() -> None:
     parser.add_argument("--activities", type=int, default=1_000_000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument(
+        "--rate", type=float, default=100.0, help="requests/s of the paced (open loop) runs"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the bench_* databases")
     asyncio.run(run(parser.parse_args()))
 

@@ -186,7 +186,7 @@ def history(accounts: int, months: int, seed: int = 7) -> Iterator[tuple[datetim
         )
 
         for half in range(0, months, 6):
-            day = month_start(first, half) + timedelta(days=rng.randrange(25))
+            day = month_start(first, half + rng.randrange(6)) + timedelta(days=rng.randrange(25))
             scores = {"LP1": rng.randrange(40, 100), "LP2": rng.randrange(40, 100)}
             gaps = [
                 con.AuditGap(criterion=c, score=s, required=70) for c, s in scores.items() if s < 70

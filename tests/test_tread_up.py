@@ -201,6 +201,32 @@ def test_a_token_printed_by_tread_up_works_as_is(platform: Platform) -> None:
     assert answer.status_code == 200
 
 
+def test_the_demo_portfolio_is_there_for_the_development_users(platform: Platform) -> None:
+    tokens = dict(
+        line.removeprefix("export ").replace("'", "").split("=", 1)
+        for line in (platform.var_dir / "dev-tokens.env").read_text().splitlines()
+    )
+
+    def get(role: str, path: str) -> list[dict[str, Any]]:
+        headers = {"Authorization": f"Bearer {tokens[f'TREAD_TOKEN_{role}']}"}
+        answer = httpx.get(f"{platform.gateway}{path}", headers=headers)
+        assert answer.status_code == 200, answer.text
+        items: list[dict[str, Any]] = answer.json()["items"]
+        return items
+
+    def accounts_created_counted() -> bool | None:
+        counts = {i["type"]: i["count"] for i in get("ADMIN", "/v1/reports/events")}
+        return counts.get("tread.accounts.account.created.v1", 0) >= 6 or None
+
+    assert "demo data: " in platform.output.read_text()
+    assert "failed" not in platform.output.read_text().split("demo data: ")[1].split("\n")[0]
+    names = {account["name"] for account in get("ACCOUNT_MANAGER", "/v1/accounts")}
+    assert {"Huadong Tyre Group", "Jingjin Cold Chain Logistics"} <= names
+    [contract] = get("ACCOUNT_MANAGER", "/v1/contracts")
+    assert (contract["status"], contract["tier"]) == ("active", "gold")
+    eventually(accounts_created_counted, 10, "the demo accounts counted by reporting")
+
+
 def test_unknown_paths_are_a_404_problem(platform: Platform) -> None:
     answer = httpx.get(f"{platform.gateway}/v1/nope")
 

@@ -35,6 +35,22 @@ DEFAULT_GATEWAY_PORT = 8080
 DEFAULT_NATS_PORT = 4223
 
 
+# Signing secrets of the billing and credit webhooks on a development machine, so that the
+# README's walk-through can sign a webhook; a value set in the environment wins.
+DEVELOPMENT_SECRETS = {
+    "ACCOUNTS_CREDIT_WEBHOOK_SECRET": "dev-credit-secret",
+    "ACCOUNTS_BILLING_WEBHOOK_SECRET": "dev-billing-secret",
+}
+
+
+def development_secrets(env_prefix: str) -> dict[str, str]:
+    return {
+        key: value
+        for key, value in DEVELOPMENT_SECRETS.items()
+        if key.startswith(env_prefix) and key not in os.environ
+    }
+
+
 @dataclass
 class UpOptions:
     var_dir: Path
@@ -178,6 +194,7 @@ class Up:
                 http_host="127.0.0.1",
                 http_port=str(port),
             )
+            env.update(development_secrets(service.env_prefix))
             children.append(
                 Child(
                     name=service.name,

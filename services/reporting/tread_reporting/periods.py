@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, cached_property
 from typing import Literal
 
 PeriodKind = Literal["year", "quarter", "month"]
@@ -32,6 +33,10 @@ class Period:
     @classmethod
     def parse(cls, key: str) -> Period | None:
         """The period ``key`` names, or ``None`` when it names none."""
+        return _parse(key)
+
+    @classmethod
+    def _parse(cls, key: str) -> Period | None:
         for kind, pattern in _PATTERNS:
             found = pattern.match(key.strip())
             if found is None:
@@ -70,11 +75,18 @@ class Period:
     def last_day(self) -> date:
         return self.end - timedelta(days=1)
 
-    @property
-    def months(self) -> list[str]:
+    @cached_property
+    def months(self) -> tuple[str, ...]:
         """``YYYY-MM`` of every month in the period."""
         count = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
-        return [_add_months(self.start, i).strftime("%Y-%m") for i in range(count)]
+        return tuple(
+            f"{month.year}-{month.month:02d}"
+            for month in (_add_months(self.start, i) for i in range(count))
+        )
+
+    @cached_property
+    def month_set(self) -> frozenset[str]:
+        return frozenset(self.months)
 
     @property
     def starts_at(self) -> datetime:
@@ -87,3 +99,9 @@ class Period:
     def previous(self) -> Period:
         months = len(self.months)
         return Period("", self.kind, _add_months(self.start, -months), self.start).named()
+
+
+@cache
+def _parse(key: str) -> Period | None:
+    # Commitments name the same few periods over and over.
+    return Period._parse(key)

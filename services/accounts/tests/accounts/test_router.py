@@ -399,6 +399,7 @@ async def test_group_members_follow_their_groups_key_account_manager(
     end_user = await portfolio.account(kind="end_user")
     assert_problem(await portfolio.patch(member, parent_id=end_user["id"]), 422, "invalid-group")
     assert_problem(await portfolio.patch(group, parent_id=member["id"]), 422, "invalid-group")
+    assert_problem(await portfolio.patch(group, kind="end_user"), 422, "invalid-group")
 
     assert (await portfolio.patch(group, key_account_manager_id="kam-2")).status_code == 200
     moved = await client.get(f"/v1/accounts/{member['id']}", headers=portfolio.admin.headers)

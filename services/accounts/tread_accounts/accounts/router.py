@@ -17,6 +17,7 @@ from tread_accounts.accounts.schemas import (
     TransferRequest,
 )
 from tread_shared.app import EventOutbox
+from tread_shared.db.reading import ReadSession
 from tread_shared.db.session import DbSession
 from tread_shared.http.etag import check_if_match, set_etag
 from tread_shared.http.pagination import Page, PageParams, page_params
@@ -48,7 +49,7 @@ async def create_account(
 
 @router.get("/accounts")
 async def list_accounts(
-    session: DbSession,
+    session: ReadSession,
     caller: PortfolioCaller,
     filters: Annotated[AccountFilters, Query()],
     page: Paging,
@@ -67,7 +68,7 @@ async def list_accounts(
 
 @router.get("/accounts/{account_id}")
 async def get_account(
-    account_id: uuid.UUID, session: DbSession, caller: PortfolioCaller, response: Response
+    account_id: uuid.UUID, session: ReadSession, caller: PortfolioCaller, response: Response
 ) -> AccountOut:
     account = await service.readable_account(session, caller, account_id)
     return _answer(response, account)
@@ -126,7 +127,7 @@ async def transfer_account(
 
 @router.get("/accounts/{account_id}/transfers")
 async def list_account_transfers(
-    account_id: uuid.UUID, session: DbSession, caller: PortfolioCaller
+    account_id: uuid.UUID, session: ReadSession, caller: PortfolioCaller
 ) -> Page[AssignmentOut]:
     """Who held the account before: transfers, territory and key account changes, oldest
     first."""

@@ -268,6 +268,12 @@ async def update_account(
         return account
     if "erp_customer_id" in changes:
         await _ensure_billing_number_free(session, changes["erp_customer_id"], account.id)
+    if changes.get("kind", "dealer") != "dealer" and await repository.has_members(
+        session, account.id
+    ):
+        raise Unprocessable(
+            "This account heads a dealer group: it stays a dealer.", slug="invalid-group"
+        )
     if "parent_id" in changes:
         group_id = changes["parent_id"]
         group = await _group_for(session, principal, account.id, group_id) if group_id else None

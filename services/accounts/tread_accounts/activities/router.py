@@ -24,6 +24,7 @@ from tread_accounts.settings import AccountsSettings
 from tread_shared.app import EventOutbox
 from tread_shared.clock import utcnow
 from tread_shared.db.listing import sync_page
+from tread_shared.db.reading import ReadSession
 from tread_shared.db.session import DbSession
 from tread_shared.errors import Problem
 from tread_shared.http.etag import check_if_match, set_etag
@@ -76,7 +77,7 @@ async def log_activity(
 @router.get("/accounts/{account_id}/activities")
 async def list_account_activities(
     account_id: uuid.UUID,
-    session: DbSession,
+    session: ReadSession,
     caller: PortfolioCaller,
     page: Paging,
     type: Annotated[ActivityType | None, Query()] = None,
@@ -90,7 +91,7 @@ async def list_account_activities(
 
 @router.get("/activities")
 async def list_activities(
-    session: DbSession,
+    session: ReadSession,
     caller: PortfolioCaller,
     filters: Annotated[ActivityFilters, Query()],
     page: Paging,
@@ -103,7 +104,7 @@ async def list_activities(
 
 @router.get("/activities/{activity_id}")
 async def get_activity(
-    activity_id: uuid.UUID, session: DbSession, caller: PortfolioCaller, response: Response
+    activity_id: uuid.UUID, session: ReadSession, caller: PortfolioCaller, response: Response
 ) -> ActivityOut:
     return _answer(response, await service.activity_in_scope(session, caller, activity_id))
 
@@ -141,7 +142,7 @@ async def delete_activity(
 @router.get("/accounts/{account_id}/investment")
 async def get_investment_control(
     account_id: uuid.UUID,
-    session: DbSession,
+    session: ReadSession,
     caller: PortfolioCaller,
     settings: AccountsSettings,
     period: Annotated[

@@ -23,6 +23,7 @@ from tread_accounts.settings import AccountsSettings
 from tread_shared.app import EventOutbox
 from tread_shared.clock import utcnow
 from tread_shared.db.listing import sync_page
+from tread_shared.db.reading import ReadSession
 from tread_shared.db.session import DbSession
 from tread_shared.http.etag import check_if_match, set_etag
 from tread_shared.http.pagination import Page
@@ -67,7 +68,7 @@ async def open_case(
 @router.get("/accounts/{account_id}/cases")
 async def list_account_cases(
     account_id: uuid.UUID,
-    session: DbSession,
+    session: ReadSession,
     caller: PortfolioCaller,
     page: Paging,
     updated_since: UpdatedSince = None,
@@ -79,7 +80,7 @@ async def list_account_cases(
 
 @router.get("/cases")
 async def list_cases(
-    session: DbSession,
+    session: ReadSession,
     caller: PortfolioCaller,
     filters: Annotated[CaseFilters, Query()],
     page: Paging,
@@ -92,7 +93,7 @@ async def list_cases(
 
 @router.get("/cases/{case_id}")
 async def get_case(
-    case_id: uuid.UUID, session: DbSession, caller: PortfolioCaller, response: Response
+    case_id: uuid.UUID, session: ReadSession, caller: PortfolioCaller, response: Response
 ) -> CaseOut:
     case, _account = await service.case_in_scope(session, caller, case_id)
     return _answer(response, case)
@@ -132,7 +133,7 @@ async def comment_on_case(
 
 @router.get("/cases/{case_id}/comments")
 async def list_case_comments(
-    case_id: uuid.UUID, session: DbSession, caller: PortfolioCaller
+    case_id: uuid.UUID, session: ReadSession, caller: PortfolioCaller
 ) -> Page[CommentOut]:
     case, _account = await service.case_in_scope(session, caller, case_id)
     notes = await service.comments(session, case)

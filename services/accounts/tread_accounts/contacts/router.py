@@ -13,6 +13,7 @@ from tread_accounts.contacts.models import Contact
 from tread_accounts.contacts.schemas import ContactCreate, ContactFilters, ContactOut, ContactPatch
 from tread_shared.app import EventOutbox
 from tread_shared.db.listing import sync_page
+from tread_shared.db.reading import ReadSession
 from tread_shared.db.session import DbSession
 from tread_shared.http.etag import check_if_match, set_etag
 from tread_shared.http.pagination import Page
@@ -48,7 +49,7 @@ async def add_contact(
 @router.get("/accounts/{account_id}/contacts")
 async def list_account_contacts(
     account_id: uuid.UUID,
-    session: DbSession,
+    session: ReadSession,
     caller: PortfolioCaller,
     page: Paging,
     q: Annotated[str | None, Query(max_length=100)] = None,
@@ -62,7 +63,7 @@ async def list_account_contacts(
 
 @router.get("/contacts")
 async def list_contacts(
-    session: DbSession,
+    session: ReadSession,
     caller: PortfolioCaller,
     filters: Annotated[ContactFilters, Query()],
     page: Paging,
@@ -75,7 +76,7 @@ async def list_contacts(
 
 @router.get("/contacts/{contact_id}")
 async def get_contact(
-    contact_id: uuid.UUID, session: DbSession, caller: PortfolioCaller, response: Response
+    contact_id: uuid.UUID, session: ReadSession, caller: PortfolioCaller, response: Response
 ) -> ContactOut:
     return _answer(response, await service.contact_in_scope(session, caller, contact_id))
 

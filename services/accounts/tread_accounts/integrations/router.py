@@ -26,6 +26,7 @@ from tread_accounts.settings import AccountsSettings
 from tread_shared.app import EventOutbox
 from tread_shared.auth.dependencies import require_roles
 from tread_shared.auth.principal import Principal, Role
+from tread_shared.db.reading import ReadSession
 from tread_shared.db.session import DbSession
 from tread_shared.http.pagination import Page
 from tread_shared.money import Money
@@ -35,6 +36,31 @@ router = APIRouter(prefix="/v1", tags=["integrations"])
 IntegrationCaller = Annotated[Principal, Depends(require_roles(Role.INTEGRATION, Role.ADMIN))]
 _credit_events: TypeAdapter[Any] = TypeAdapter(CreditWebhook)
 _billing_events: TypeAdapter[Any] = TypeAdapter(BillingWebhook)
+
+
+def _documented_body(adapter: TypeAdapter[Any]) -> dict[str, Any]:
+    """The OpenAPI request body of a webhook: the route reads the raw body itself (the
+    signature is over its bytes), so FastAPI cannot describe it."""
+    schema = adapter.json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return inline(definitions[node["$ref"].rsplit("/", 1)[1]])
+            if "mapping" in node and "propertyName" in node:  # a discriminator: names only
+                return {"propertyName": node["propertyName"]}
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": inline(schema)}},
+        }
+    }
 
 
 @router.get("/accounts/{account_id}/financials")
@@ -51,7 +77,7 @@ async def get_financials(
 @router.get("/accounts/{account_id}/sell-in")
 async def list_sell_in(
     account_id: uuid.UUID,
-    session: DbSession,
+    session: ReadSession,
     caller: PortfolioCaller,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> Page[SellInOut]:
@@ -92,7 +118,7 @@ def _secret(value: Any) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
-@router.post("/integrations/credit/events")
+@router.post("/integrations/credit/events", openapi_extra=_documented_body(_credit_events))
 async def receive_credit_event(
     request: Request,
     session: DbSession,
@@ -111,7 +137,7 @@ async def receive_credit_event(
     return await service.credit_status_changed(session, outbox, settings, event)
 
 
-@router.post("/integrations/billing/events")
+@router.post("/integrations/billing/events", openapi_extra=_documented_body(_billing_events))
 async def receive_billing_event(
     request: Request,
     session: DbSession,

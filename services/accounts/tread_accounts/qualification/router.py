@@ -15,6 +15,7 @@ from tread_accounts.qualification.schemas import (
 )
 from tread_accounts.settings import AccountsSettings
 from tread_shared.app import EventOutbox
+from tread_shared.db.reading import ReadSession
 from tread_shared.db.session import DbSession
 from tread_shared.errors import NotFound, PreconditionFailed
 from tread_shared.http.etag import check_if_match, set_etag
@@ -49,7 +50,7 @@ async def qualify_account(
 
 @router.get("/accounts/{account_id}/qualification")
 async def get_qualification(
-    account_id: uuid.UUID, session: DbSession, caller: PortfolioCaller, response: Response
+    account_id: uuid.UUID, session: ReadSession, caller: PortfolioCaller, response: Response
 ) -> QualificationOut:
     account = await readable_account(session, caller, account_id)
     qualification = await service.current_qualification(session, account)
@@ -61,7 +62,7 @@ async def get_qualification(
 
 @router.get("/portfolio/analysis")
 async def analyse_portfolio(
-    session: DbSession,
+    session: ReadSession,
     caller: PortfolioCaller,
     settings: AccountsSettings,
     owner_id: Annotated[str | None, Query(max_length=200)] = None,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Text, and_, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -57,7 +57,8 @@ async def activated_contracts(
             ContractRecord.tier,
             ContractRecord.start_date,
             ContractRecord.end_date,
-            ContractRecord.commitments,
+            # As stored (JSON text): the service parses each distinct one once.
+            cast(ContractRecord.commitments, Text).label("commitments"),
             Milestone.occurred_at.label("activated_at"),
         )
         .join(
@@ -89,9 +90,17 @@ async def contract_endings(
 
 async def audits_between(
     session: AsyncSession, generation: int, start: datetime, end: datetime
-) -> Sequence[AuditRecord]:
+) -> Sequence[Any]:
     query = (
-        select(AuditRecord)
+        select(
+            AuditRecord.audit_id,
+            AuditRecord.account_id,
+            AuditRecord.tier,
+            AuditRecord.performed_at,
+            AuditRecord.overall_score,
+            AuditRecord.gaps,
+            AuditRecord.gap_count,
+        )
         .where(
             AuditRecord.generation == generation,
             AuditRecord.performed_at >= start,
@@ -99,31 +108,35 @@ async def audits_between(
         )
         .order_by(AuditRecord.performed_at, AuditRecord.audit_id)
     )
-    return (await session.scalars(query)).all()
+    return list((await session.execute(query)).all())
 
 
 async def latest_audits_before(
     session: AsyncSession, generation: int, before: datetime
 ) -> Sequence[Any]:
     """(account_id, overall_score, gap_count) of each account's latest audit before ``before``."""
-    latest = (
-        select(AuditRecord.account_id, func.max(AuditRecord.performed_at).label("performed_at"))
+    ranked = (
+        select(
+            AuditRecord.account_id,
+            AuditRecord.overall_score,
+            AuditRecord.gap_count,
+            func.row_number()
+            .over(
+                partition_by=AuditRecord.account_id,
+                order_by=(AuditRecord.performed_at.desc(), AuditRecord.audit_id.desc()),
+            )
+            .label("recency"),
+        )
         .where(AuditRecord.generation == generation, AuditRecord.performed_at < before)
-        .group_by(AuditRecord.account_id)
         .subquery()
     )
-    query = select(AuditRecord.account_id, AuditRecord.overall_score, AuditRecord.gap_count).join(
-        latest,
-        and_(
-            AuditRecord.generation == generation,
-            AuditRecord.account_id == latest.c.account_id,
-            AuditRecord.performed_at == latest.c.performed_at,
-        ),
+    query = select(ranked.c.account_id, ranked.c.overall_score, ranked.c.gap_count).where(
+        ranked.c.recency == 1
     )
     return list((await session.execute(query)).all())
 
 
-async def sell_in(session: AsyncSession, generation: int, months: list[str]) -> Sequence[Any]:
+async def sell_in(session: AsyncSession, generation: int, months: Sequence[str]) -> Sequence[Any]:
     """(account_id, product_line, units) sold in these months."""
     query = (
         select(SellInRecord.account_id, SellInRecord.product_line, func.sum(SellInRecord.units))
@@ -212,16 +225,12 @@ async def cases_resolved(
 
 async def cases_open_at(session: AsyncSession, generation: int, moment: datetime) -> Sequence[Any]:
     """(account_id, category, open, breached) of cases open at ``moment``."""
-    done_before = (
-        select(Milestone.entity_id)
-        .where(
-            Milestone.generation == CaseRecord.generation,
-            Milestone.entity == "case",
-            Milestone.entity_id == CaseRecord.case_id,
-            Milestone.milestone.in_(CASE_DONE),
-            Milestone.occurred_at < moment,
-        )
-        .exists()
+    # Not correlated: computed once, not once per case.
+    done_before = select(Milestone.entity_id).where(
+        Milestone.generation == generation,
+        Milestone.entity == "case",
+        Milestone.milestone.in_(CASE_DONE),
+        Milestone.occurred_at < moment,
     )
     query = (
         select(
@@ -230,7 +239,11 @@ async def cases_open_at(session: AsyncSession, generation: int, moment: datetime
             func.count(),
             func.sum(case((CaseRecord.due_at < moment, 1), else_=0)),
         )
-        .where(CaseRecord.generation == generation, CaseRecord.opened_at < moment, ~done_before)
+        .where(
+            CaseRecord.generation == generation,
+            CaseRecord.opened_at < moment,
+            CaseRecord.case_id.not_in(done_before),
+        )
         .group_by(CaseRecord.account_id, CaseRecord.category)
     )
     return list((await session.execute(query)).all())

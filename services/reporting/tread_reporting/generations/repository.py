@@ -8,11 +8,42 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_reporting.generations.models import Generation, GenerationPointer
+from tread_shared.clock import utcnow
 
 POINTER_ID = 1
+
+
+FIRST_GENERATION = 1
+
+
+async def ensure_first(session: AsyncSession) -> None:
+    """The first generation and the pointer to it, if they are missing. The migration writes
+    them; a database emptied of its rows (an operator's truncate, tests reusing databases)
+    starts again from there."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(Generation)
+        .values(
+            generation=FIRST_GENERATION,
+            state="active",
+            replayed_to=0,
+            applied_seq=0,
+            events_replayed=0,
+            events_skipped=0,
+            started_at=utcnow(),
+        )
+        .on_conflict_do_nothing()
+    )
+    await session.execute(
+        insert(GenerationPointer)
+        .values(id=POINTER_ID, active_generation=FIRST_GENERATION)
+        .on_conflict_do_nothing()
+    )
 
 
 async def active(session: AsyncSession) -> Generation:
@@ -20,7 +51,13 @@ async def active(session: AsyncSession) -> Generation:
     query = select(Generation).join(
         GenerationPointer, GenerationPointer.active_generation == Generation.generation
     )
-    return (await session.scalars(query)).one()
+    found = (await session.scalars(query)).one_or_none()
+    if found is None:
+        # Not written by a read: an empty first generation, as the consumer will create it.
+        return Generation(
+            generation=FIRST_GENERATION, state="active", applied_seq=0, started_at=utcnow()
+        )
+    return found
 
 
 async def live_target(session: AsyncSession) -> tuple[int, int]:
@@ -31,7 +68,11 @@ async def live_target(session: AsyncSession) -> tuple[int, int]:
         .join(GenerationPointer, GenerationPointer.active_generation == Generation.generation)
         .with_for_update(read=True, of=GenerationPointer)
     )
-    generation, replayed_to = (await session.execute(query)).one()
+    found = (await session.execute(query)).one_or_none()
+    if found is None:
+        await ensure_first(session)
+        found = (await session.execute(query)).one()
+    generation, replayed_to = found
     return int(generation), int(replayed_to)
 
 
@@ -43,7 +84,11 @@ async def locked_pointer(session: AsyncSession) -> GenerationPointer:
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    return (await session.scalars(query)).one()
+    found = (await session.scalars(query)).one_or_none()
+    if found is None:
+        await ensure_first(session)
+        found = (await session.scalars(query)).one()
+    return found
 
 
 async def get(session: AsyncSession, generation: int) -> Generation | None:
@@ -57,7 +102,7 @@ async def next_number(session: AsyncSession) -> int:
 
 async def latest(session: AsyncSession) -> Generation:
     query = select(Generation).order_by(Generation.generation.desc()).limit(1)
-    return (await session.scalars(query)).one()
+    return (await session.scalars(query)).one_or_none() or await active(session)
 
 
 async def in_states(session: AsyncSession, *states: str) -> Sequence[Generation]:

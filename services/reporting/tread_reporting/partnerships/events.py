@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
+from sqlalchemy import Integer, Update, Uuid, bindparam, func, select, update
+
 from tread_reporting.partnerships.models import (
     AuditRecord,
     ComplianceRecord,
@@ -11,7 +13,7 @@ from tread_reporting.partnerships.models import (
     FacilitationRecord,
 )
 from tread_reporting.projection.registry import Landing, Projection
-from tread_reporting.projection.writes import Writes
+from tread_reporting.projection.writes import Writes, table_of
 from tread_reporting.timeline.events import record_milestone
 from tread_shared.events.payloads.contracts import (
     AuditCompleted,
@@ -58,9 +60,35 @@ def contract_rank(contract: ContractState) -> str:
     return f"{priority}:{contract.start_date.isoformat()}:{contract.contract_id}"
 
 
+def _mark_partnership() -> Update:
+    """Mark which of an account's contracts is its partnership, from what the rows say now."""
+    contracts = table_of(ContractRecord)
+    other = contracts.alias("other")
+    best = (
+        select(func.max(other.c.rank))
+        .where(
+            other.c.generation == contracts.c.generation,
+            other.c.account_id == contracts.c.account_id,
+        )
+        .scalar_subquery()
+    )
+    return (
+        update(contracts)
+        .where(
+            contracts.c.generation == bindparam("in_generation", type_=Integer),
+            contracts.c.account_id == bindparam("account", type_=Uuid),
+        )
+        .values(current=contracts.c.rank == best)
+    )
+
+
+MARK_PARTNERSHIP = _mark_partnership()
+
+
 @projection.on(*CONTRACT_EVENTS)
 def contract(payload: ContractEvent, _at: Landing, writes: Writes) -> None:
     state = payload.contract
+    writes.afterwards(MARK_PARTNERSHIP, {"account": state.account_id})
     writes.upsert_newer(
         ContractRecord,
         {
@@ -75,6 +103,7 @@ def contract(payload: ContractEvent, _at: Landing, writes: Writes) -> None:
             "end_date": state.end_date,
             "status": state.status,
             "rank": contract_rank(state),
+            "current": False,
             "commitments": [c.model_dump(mode="json") for c in state.commitments],
             "signatures": [s.model_dump(mode="json") for s in state.signatures],
             "renews_contract_id": state.renews_contract_id,

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, Index, Integer, String, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tread_reporting.base import Base
@@ -18,7 +18,7 @@ class ContractRecord(Base):
 
     __tablename__ = "rm_contracts"
     __table_args__ = (
-        Index("ix_rm_contracts_account_rank", "generation", "account_id", "rank"),
+        Index("ix_rm_contracts_account", "generation", "account_id", "current"),
         Index("ix_rm_contracts_status_end", "generation", "status", "end_date"),
     )
 
@@ -36,6 +36,9 @@ class ContractRecord(Base):
     # Which of an account's contracts is its partnership: the greatest rank (see
     # ``partnerships.events.contract_rank``), so no event has to look at the others.
     rank: Mapped[str] = mapped_column(String(80), nullable=False)
+    # Whether it is the account's partnership (greatest rank), recomputed after each change
+    # of the account's contracts, so lists need not compare ranks.
+    current: Mapped[bool] = mapped_column(Boolean, nullable=False)
     commitments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
     signatures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
     renews_contract_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)

@@ -1,4 +1,5 @@
-"""Partnership queries. An account's partnership is its contract of greatest ``rank``."""
+"""Partnership queries. An account's partnership is its contract of greatest ``rank``,
+marked ``current``."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ScalarSelect, and_, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from tread_reporting.business.models import CreditRecord, SellInRecord
 from tread_reporting.cases.models import CLOSED_STATUSES, CaseRecord
@@ -40,25 +40,12 @@ class PartnershipFilters:
     renewal_due_within_days: int | None = None
 
 
-def best_rank() -> ScalarSelect[Any]:
-    """The rank of the partnership contract of the account in the enclosing query."""
-    other = aliased(ContractRecord)
-    return (
-        select(func.max(other.rank))
-        .where(
-            other.generation == AccountEntry.generation,
-            other.account_id == AccountEntry.account_id,
-        )
-        .correlate(AccountEntry)
-        .scalar_subquery()
-    )
-
-
 def partnership_join() -> Any:
+    """Accounts to their partnership contract (at most one is ``current``)."""
     return and_(
         ContractRecord.generation == AccountEntry.generation,
         ContractRecord.account_id == AccountEntry.account_id,
-        ContractRecord.rank == best_rank(),
+        ContractRecord.current.is_(True),
     )
 
 
@@ -82,12 +69,14 @@ async def page(
         query = query.where(AccountEntry.owner_id == filters.owner_id)
     if filters.program_id is not None:
         query = query.where(ContractRecord.program_id == filters.program_id)
+    # coalesce(): the join stays an outer one for the planner, which then walks accounts in
+    # page order rather than every contract of a tier, then sorts.
     if filters.tier is not None:
-        query = query.where(ContractRecord.tier == filters.tier)
+        query = query.where(func.coalesce(ContractRecord.tier, "") == filters.tier)
     if filters.status == "none":
         query = query.where(ContractRecord.contract_id.is_(None))
     elif filters.status is not None:
-        query = query.where(ContractRecord.status == filters.status)
+        query = query.where(func.coalesce(ContractRecord.status, "") == filters.status)
     if filters.renewal_due_within_days is not None:
         horizon = date.fromordinal(today.toordinal() + filters.renewal_due_within_days)
         query = query.where(

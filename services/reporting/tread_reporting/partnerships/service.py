@@ -84,7 +84,7 @@ def renewal_due(contract: ContractRecord | None) -> date | None:
 
 
 def units_in(sell_in: Sequence[SellInRecord], period: Period, product_line: str | None) -> int:
-    months = set(period.months)
+    months = period.month_set
     return sum(
         row.units
         for row in sell_in

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, func
+from sqlalchemy import Executable, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
@@ -49,6 +49,7 @@ class Writes:
     _sums: dict[tuple[Table, Accumulation], dict[tuple[Any, ...], Row]] = field(
         default_factory=dict
     )
+    _afterwards: dict[Executable, dict[tuple[Any, ...], Row]] = field(default_factory=dict)
 
     def _keyed(self, table: Table, values: Row) -> tuple[tuple[Any, ...], Row]:
         row = {"generation": self.generation, **values}
@@ -85,12 +86,19 @@ class Writes:
         for name in how.greatest:
             held[name] = max(held[name], row[name])
 
+    def afterwards(self, statement: Executable, values: Row) -> None:
+        """Run ``statement`` with ``values`` (once per distinct values, and the generation as
+        ``in_generation``) after every row is written: to recompute from what the rows say."""
+        row = {"in_generation": self.generation, **values}
+        self._afterwards.setdefault(statement, {})[tuple(sorted(row.items()))] = row
+
     @property
     def row_count(self) -> int:
         groups: Iterable[dict[tuple[Any, ...], Row]] = [
             *self._newest.values(),
             *self._facts.values(),
             *self._sums.values(),
+            *self._afterwards.values(),
         ]
         return sum(len(rows) for rows in groups)
 
@@ -103,6 +111,8 @@ class Writes:
             await _execute(session, _insert_fact(dialect, table), rows)
         for (table, how), rows in self._sums.items():
             await _execute(session, _accumulate(dialect, table, how), rows)
+        for statement, rows in self._afterwards.items():
+            await session.execute(statement, list(rows.values()))
 
 
 async def _execute(session: AsyncSession, statement: Insert, rows: dict[Any, Row]) -> None:
