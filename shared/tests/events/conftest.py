@@ -207,6 +207,7 @@ class Pipeline:
     ledger: Ledger
     server: NatsServer | None = None  # a private broker the test may stop; else the shared one
     brokers: list[Broker] = field(default_factory=list)
+    relays: list[OutboxRelay] = field(default_factory=list)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def on_broker(self, settings: DepotSettings, **changes: Any) -> DepotSettings:
@@ -237,11 +238,19 @@ class Pipeline:
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
+    async def relay(
+        self, replica: Depot | None = None, *, ready: bool = True, **options: Any
+    ) -> OutboxRelay:
+        """A relay of the depot (or of another ``replica``), on a broker connection of its own."""
+        relay = (replica or self.depot).relay(await self.connect(ready=ready), **options)
+        self.relays.append(relay)
+        return relay
+
     async def start_relay(
         self, replica: Depot | None = None, *, ready: bool = True, **options: Any
     ) -> OutboxRelay:
-        """A relay of the depot (or of another ``replica``) running, on a connection of its own."""
-        relay = (replica or self.depot).relay(await self.connect(ready=ready), **options)
+        """A relay (see :meth:`relay`) running."""
+        relay = await self.relay(replica, ready=ready, **options)
         self.run(relay.run())
         return relay
 
@@ -263,6 +272,8 @@ class Pipeline:
         for task in self.tasks:
             task.cancel()
         results = await asyncio.gather(*self.tasks, return_exceptions=True)
+        for relay in self.relays:
+            await relay.close()
         for broker in self.brokers:
             await broker.close()
         for result in results:

@@ -73,15 +73,19 @@ async def record_count(
     return await outbox.add(session, payload, subject=sku)
 
 
+_LEDGER_ENTRY = insert(stock_ledger)  # built once: only its parameters change
+
+
 async def record_in_ledger(session: AsyncSession, event: CloudEvent, stream_seq: int) -> None:
     """The consumer's effect: one ledger row per stock count."""
     count = StockCounted.model_validate(event.data)
     await session.execute(
-        insert(stock_ledger).values(
-            event_id=event.id,
-            sku=count.sku,
-            quantity=count.quantity,
-            position=count.position,
-            stream_seq=stream_seq,
-        )
+        _LEDGER_ENTRY,
+        {
+            "event_id": event.id,
+            "sku": count.sku,
+            "quantity": count.quantity,
+            "position": count.position,
+            "stream_seq": stream_seq,
+        },
     )

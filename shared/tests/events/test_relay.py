@@ -31,8 +31,8 @@ async def test_a_row_committed_after_a_later_one_is_still_published(
     pipeline: Pipeline, database_backend: str
 ) -> None:
     depot = pipeline.depot
-    js = await pipeline.js()
-    relay = depot.relay(pipeline.brokers[0])
+    relay = await pipeline.relay()
+    js = await relay.broker.wait_ready()
 
     if database_backend == "postgresql":
         # Two transactions: the first takes the lower seq, the second commits first.
@@ -107,14 +107,14 @@ async def test_a_relay_crash_between_publish_and_mark_has_no_duplicate_effect(
     pipeline: Pipeline,
 ) -> None:
     depot = pipeline.depot
-    js = await pipeline.js()
     counted = await depot.count_round_robin(SKUS, rounds=5)
-    crashing = depot.relay(pipeline.brokers[0])
+    crashing = await pipeline.relay()
+    js = await crashing.broker.wait_ready()
     outcome = await crashing.publish(js, await crashing.claim())  # ... then dies before marking
     assert len(outcome.acked) == len(counted)
     assert await depot.pending() == len(counted)
 
-    restarted = depot.relay(pipeline.brokers[0])
+    restarted = await pipeline.relay()
     assert await restarted.publish_batch(js) == len(counted)
 
     assert len(await pipeline.stored()) == len(counted), "the broker stored an event twice"

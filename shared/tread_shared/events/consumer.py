@@ -35,6 +35,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -100,6 +101,50 @@ class ConsumerSpec:
     handlers: dict[str, Handler]
     fallback: Handler | None = None
     deliver_policy: DeliverPolicy = DeliverPolicy.ALL
+
+
+class _PullRequests:
+    """Our pull requests on one inbox: how many messages they still owe us, and another
+    request whenever that falls to half a batch."""
+
+    def __init__(self, nc: NatsClient, settings: ServiceSettings, durable: str, inbox: str) -> None:
+        self.nc = nc
+        self.inbox = inbox
+        self.batch = settings.consumer_batch_size
+        heartbeat = settings.consumer_heartbeat_seconds
+        self.silence_limit = heartbeat * 2 + 1
+        self.subject = f"$JS.API.CONSUMER.MSG.NEXT.{settings.nats_stream}.{durable}"
+        self.request = json.dumps(
+            {
+                "batch": self.batch,
+                "expires": int(max(heartbeat * 10, 10.0) * 1e9),
+                "idle_heartbeat": int(heartbeat * 1e9),
+            }
+        ).encode()
+        self.owed = 0
+
+    async def top_up(self) -> None:
+        if self.owed <= self.batch // 2:
+            await self.nc.publish(self.subject, self.request, reply=self.inbox)
+            self.owed += self.batch
+
+    def sort(self, messages: list[Msg]) -> tuple[list[Msg], str]:
+        """The deliveries among ``messages``, and why the pull ended ("" if it did not)."""
+        deliveries: list[Msg] = []
+        ended = ""
+        for msg in messages:
+            status = JetStreamContext.is_status_msg(msg)
+            if status is None:
+                deliveries.append(msg)
+                self.owed -= 1
+            elif status in ("404", "408"):
+                # A request expired; what it still owed will not come.
+                unfilled = (msg.headers or {}).get("Nats-Pending-Messages")
+                self.owed = max(self.owed - (int(unfilled) if unfilled else self.batch), 0)
+            elif status != "100":  # 100: an idle heartbeat
+                description = (msg.headers or {}).get("Description", "")
+                ended = f"pull ended with status {status} {description}"
+        return deliveries, ended
 
 
 @dataclass
@@ -188,51 +233,22 @@ class EventConsumer:
             arrived.put_nowait(msg)
 
         sub = await nc.subscribe(nc.new_inbox(), cb=receive)
-        batch = self.settings.consumer_batch_size
-        heartbeat = self.settings.consumer_heartbeat_seconds
-        silence_limit = heartbeat * 2 + 1
-        request = json.dumps(
-            {
-                "batch": batch,
-                "expires": int(max(heartbeat * 10, 10.0) * 1e9),
-                "idle_heartbeat": int(heartbeat * 1e9),
-            }
-        ).encode()
-        pull_subject = f"$JS.API.CONSUMER.MSG.NEXT.{self.settings.nats_stream}.{self.durable}"
-        outstanding = 0  # messages asked for and not yet received
+        pulls = _PullRequests(nc, self.settings, self.durable, sub.subject)
         try:
             while True:
-                if outstanding <= batch // 2:
-                    await nc.publish(pull_subject, request, reply=sub.subject)
-                    outstanding += batch
+                await pulls.top_up()
                 try:
-                    first = await asyncio.wait_for(arrived.get(), timeout=silence_limit)
+                    first = await asyncio.wait_for(arrived.get(), timeout=pulls.silence_limit)
                 except TimeoutError as exc:
                     raise HeartbeatMissed(
-                        f"nothing from the broker in {silence_limit:.1f}s"
+                        f"nothing from the broker in {pulls.silence_limit:.1f}s"
                     ) from exc
                 messages = [first]
-                while len(messages) < batch and not arrived.empty():
+                while len(messages) < pulls.batch and not arrived.empty():
                     messages.append(arrived.get_nowait())
-                deliveries: list[Msg] = []
-                ended = ""
-                for msg in messages:
-                    status = JetStreamContext.is_status_msg(msg)
-                    if status is None:
-                        deliveries.append(msg)
-                        outstanding -= 1
-                    elif status in ("404", "408"):
-                        # A request expired; what it still owed will not come.
-                        unfilled = (msg.headers or {}).get("Nats-Pending-Messages")
-                        outstanding -= int(unfilled) if unfilled else batch
-                        outstanding = max(outstanding, 0)
-                    elif status != "100":  # 100: an idle heartbeat
-                        description = (msg.headers or {}).get("Description", "")
-                        ended = f"pull ended with status {status} {description}"
-                if not ended and outstanding <= batch // 2:
-                    # Ask for more before applying, so the next messages arrive meanwhile.
-                    await nc.publish(pull_subject, request, reply=sub.subject)
-                    outstanding += batch
+                deliveries, ended = pulls.sort(messages)
+                if not ended:
+                    await pulls.top_up()  # before applying: the next messages arrive meanwhile
                 # Messages that came before the end of the pull are applied, not dropped: a
                 # dropped one would come back only after ack_wait, behind later events.
                 if deliveries:
@@ -317,12 +333,12 @@ class EventConsumer:
         rows = {d.event.id: self._inbox_row(d) for d in reversed(deliveries)}  # first copy kept
         insert_rows = sqlite_insert if self.db.is_sqlite else postgres_insert
         statement = (
-            insert_rows(inbox_events)
-            .values(list(rows.values()))
-            .on_conflict_do_nothing()
-            .returning(inbox_events.c.event_id)
+            insert_rows(inbox_events).on_conflict_do_nothing().returning(inbox_events.c.event_id)
         )
-        return set(await session.scalars(statement))
+        # One compiled statement whatever the batch size: SQLAlchemy sends the rows as one
+        # multi-row INSERT ("insertmanyvalues").
+        result = await session.execute(statement, list(rows.values()))
+        return set(result.scalars())
 
     async def _call_handler(self, session: AsyncSession, delivery: _Delivery) -> None:
         event = delivery.event

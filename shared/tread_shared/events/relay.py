@@ -28,8 +28,10 @@ duplicate window. A crash between publish and mark is the same case.
 Speed. Rows are published in waves: a wave holds at most one row per entity, its publishes are
 pipelined (``publish_async``) and awaited together, then the next wave goes. Distinct entities
 (the common case) go in one round trip; an entity's next event waits for the ack of the one
-before. The first failed publish ends the batch, the acked rows are marked in one statement, and
-the rest is retried from the outbox."""
+before. The first failed publish ends the batch: the acked rows are marked, the rest is retried
+from the outbox. Acked rows are otherwise marked in the statement before the next claim (or alone
+when the relay falls idle), and the relay keeps a database connection of its own between
+batches (see :meth:`OutboxRelay._using`)."""
 
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -47,9 +50,10 @@ from nats.js import JetStreamContext
 from nats.js.errors import NoStreamResponseError
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tread_shared.clock import utcnow
-from tread_shared.db.engine import Database
+from tread_shared.db.engine import READ_ONLY, Database
 from tread_shared.db.platform_tables import outbox_events, outbox_relay_lease
 from tread_shared.events.broker import Broker
 from tread_shared.observability.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING
@@ -119,58 +123,92 @@ class OutboxRelay:
         self.publish_timeout = publish_timeout
         self.published = 0
         self._lease_valid_until = 0.0  # monotonic; 0: we do not hold the lease
+        self._unmarked = PublishOutcome()  # acked, to mark with the next claim
+        self._connection: AsyncConnection | None = None
 
     async def run(self) -> None:
         """Publish pending rows as they are committed, until cancelled. Broker or database
-        trouble is logged and retried with backoff; it never ends the loop."""
+        trouble is logged and retried with backoff; it never ends the loop.
+
+        The rows a batch published are marked in the transaction that claims the next batch
+        (one transaction per batch rather than two), or alone once the relay falls idle."""
         js = await self.broker.wait_ready()
         backoff = self.poll_seconds
-        while True:
-            # Cleared before claiming: a commit from now on is either seen by this claim or
-            # wakes the wait below.
-            self.db.outbox_committed.clear()
-            try:
-                sent = await self.publish_batch(js)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - broker or database trouble: retry later
-                log.warning("outbox relay: %s; retrying within %.1fs", exc, backoff)
-                backoff = await self._recover(exc, backoff)
-                continue
-            backoff = self.poll_seconds
+        try:
+            while True:
+                backoff = await self._turn(js, backoff)
+        finally:
+            await self.close()
+
+    async def _turn(self, js: JetStreamContext, backoff: float) -> float:
+        """One batch, then the wait before the next; the backoff after a next failure."""
+        # Cleared before claiming: a commit from now on is either seen by this claim or wakes
+        # the wait below.
+        self.db.outbox_committed.clear()
+        try:
+            sent = await self._relay_batch(js)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - broker or database trouble: retry later
+            log.warning("outbox relay: %s; retrying within %.1fs", exc, backoff)
+            await self.close()
+            with contextlib.suppress(Exception):  # else published again: the broker drops it
+                await self._mark_published()
+            return await self._recover(exc, backoff)
+        busy = sent >= self.batch_size or (self.holds_lease and await self._wait_for_commit())
+        if not busy:
+            await self._mark_published()
             if not self.holds_lease:
                 await asyncio.sleep(self.poll_seconds)
-            elif sent < self.batch_size:
-                await self._wait_for_commit()
+        return self.poll_seconds
 
     @property
     def holds_lease(self) -> bool:
         return self._lease_valid_until > time.monotonic()
 
     async def publish_batch(self, js: JetStreamContext) -> int:
-        """Publish up to ``batch_size`` pending rows if we hold the lease; how many were acked.
-        Raises :class:`PublishFailed` after marking what was acked if some could not be."""
+        """Publish up to ``batch_size`` pending rows if we hold the lease, and mark them; how
+        many were acked. Raises :class:`PublishFailed` if some could not be published."""
+        sent = await self._relay_batch(js)
+        await self._mark_published()
+        return sent
+
+    async def _relay_batch(self, js: JetStreamContext) -> int:
+        """Mark the previous batch and claim the next in one transaction, then publish it; how
+        many rows were acked (they wait in ``_unmarked`` to be marked)."""
         if not self.broker.connected:
             # Publishing now would only fill nats-py's reconnect buffer with copies.
             raise BrokerUnavailable("not connected to NATS")
         if not await self._hold_lease():
             return 0
-        rows = await self.claim()
-        if not rows:
-            OUTBOX_PENDING.labels(self.service).set(0)
-            return 0
-        outcome = await self.publish(js, rows)
-        await self.mark(outcome)
+        if self._unmarked.acked:
+            async with self._using(write=True) as connection:
+                await self._mark(connection, self._unmarked)
+                rows = await self._claim(connection)
+            self._unmarked = PublishOutcome()
+        else:
+            rows = await self.claim()
+        outcome = await self.publish(js, rows) if rows else PublishOutcome()
         if len(rows) < self.batch_size:
             OUTBOX_PENDING.labels(self.service).set(len(rows) - len(outcome.acked))
         if outcome.error is not None:
+            await self.mark(outcome)
             raise PublishFailed(
                 f"{len(outcome.failed)} outbox row(s) not published: {_describe(outcome.error)}"
             ) from outcome.error
+        self._unmarked = outcome
         return len(outcome.acked)
+
+    async def _mark_published(self) -> None:
+        unmarked, self._unmarked = self._unmarked, PublishOutcome()
+        await self.mark(unmarked)
 
     async def claim(self) -> list[OutboxRow]:
         """The oldest pending rows, in ``seq`` order, at most ``batch_size``."""
+        async with self._using(write=False) as connection:
+            return await self._claim(connection)
+
+    async def _claim(self, connection: AsyncConnection) -> list[OutboxRow]:
         query = (
             select(
                 outbox_events.c.seq,
@@ -183,9 +221,8 @@ class OutboxRelay:
             .order_by(outbox_events.c.seq)
             .limit(self.batch_size)
         )
-        async with self.db.reading() as connection:
-            result = await connection.execute(query)
-            return [OutboxRow(*row) for row in result.all()]
+        result = await connection.execute(query)
+        return [OutboxRow(*row) for row in result.all()]
 
     async def publish(self, js: JetStreamContext, rows: list[OutboxRow]) -> PublishOutcome:
         """Publish ``rows`` in waves of at most one row per entity (see the module docstring);
@@ -244,39 +281,44 @@ class OutboxRelay:
 
     async def mark(self, outcome: PublishOutcome) -> None:
         """Mark acked rows published and count the attempt on failed ones, in one transaction."""
-        if not outcome.acked and not outcome.failed:
-            return
-        async with self.db.engine.begin() as connection:
-            if outcome.acked:
-                await connection.execute(
-                    update(outbox_events)
-                    .where(outbox_events.c.seq.in_(outcome.acked))
-                    .values(
-                        state="published",
-                        published_at=utcnow(),
-                        times_sent=outbox_events.c.times_sent + 1,
-                    )
+        if outcome.acked or outcome.failed:
+            async with self._using(write=True) as connection:
+                await self._mark(connection, outcome)
+
+    async def _mark(self, connection: AsyncConnection, outcome: PublishOutcome) -> None:
+        if outcome.acked:
+            await connection.execute(
+                update(outbox_events)
+                .where(outbox_events.c.seq.in_(outcome.acked))
+                .values(
+                    state="published",
+                    published_at=utcnow(),
+                    times_sent=outbox_events.c.times_sent + 1,
                 )
-            if outcome.failed:
-                await connection.execute(
-                    update(outbox_events)
-                    .where(outbox_events.c.seq.in_(outcome.failed))
-                    .values(
-                        times_sent=outbox_events.c.times_sent + 1,
-                        last_error=_describe(outcome.error)[:2000],
-                    )
+            )
+        if outcome.failed:
+            await connection.execute(
+                update(outbox_events)
+                .where(outbox_events.c.seq.in_(outcome.failed))
+                .values(
+                    times_sent=outbox_events.c.times_sent + 1,
+                    last_error=_describe(outcome.error)[:2000],
                 )
+            )
 
     async def release(self) -> None:
         """Give the lease up (clean shutdown), so another replica takes over at once."""
         self._lease_valid_until = 0.0
-        async with self.db.engine.begin() as connection:
-            await connection.execute(
-                update(outbox_relay_lease)
-                .where(outbox_relay_lease.c.name == LEASE_NAME)
-                .where(outbox_relay_lease.c.holder == self.holder)
-                .values(expires_at=utcnow() - timedelta(seconds=1))
-            )
+        try:
+            async with self._using(write=True) as connection:
+                await connection.execute(
+                    update(outbox_relay_lease)
+                    .where(outbox_relay_lease.c.name == LEASE_NAME)
+                    .where(outbox_relay_lease.c.holder == self.holder)
+                    .values(expires_at=utcnow() - timedelta(seconds=1))
+                )
+        finally:
+            await self.close()
 
     async def _hold_lease(self) -> bool:
         # Renewing costs a write transaction: only when less than half the lease is left.
@@ -291,7 +333,7 @@ class OutboxRelay:
     async def _acquire_lease(self) -> bool:
         now = utcnow()
         expires = now + timedelta(seconds=self.lease_seconds)
-        async with self.db.engine.begin() as connection:
+        async with self._using(write=True) as connection:
             result = await connection.execute(
                 update(outbox_relay_lease)
                 .where(outbox_relay_lease.c.name == LEASE_NAME)
@@ -309,7 +351,7 @@ class OutboxRelay:
             if exists is not None:
                 return False
         try:
-            async with self.db.engine.begin() as connection:
+            async with self._using(write=True) as connection:
                 await connection.execute(
                     insert(outbox_relay_lease).values(
                         name=LEASE_NAME, holder=self.holder, expires_at=expires
@@ -319,11 +361,44 @@ class OutboxRelay:
             return False
         return True
 
-    async def _wait_for_commit(self) -> None:
-        """Until a transaction that wrote outbox rows commits in this process, or the poll
-        interval passes (rows written by other replicas are found by polling)."""
-        with contextlib.suppress(TimeoutError):
+    @contextlib.asynccontextmanager
+    async def _using(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
+        """The relay's own connection, kept from batch to batch: no pool checkout, ping and
+        reset for each of its few statements. On PostgreSQL it runs in autocommit (each
+        statement of the relay is atomic alone, and a claim is one round trip); on SQLite in a
+        transaction (``BEGIN IMMEDIATE`` to write, through the write queue; a deferred
+        ``BEGIN`` to read). Dropped on any error, and opened again at the next use."""
+        if self._connection is None:
+            self._connection = await self.db.engine.connect()
+            if not self.db.is_sqlite:
+                await self._connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection = self._connection
+        try:
+            if self.db.is_sqlite:
+                await connection.execution_options(**{READ_ONLY: not write})
+                async with connection.begin():
+                    yield connection
+            else:
+                yield connection
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        """Give the relay's own database connection back (it opens again when needed)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+    async def _wait_for_commit(self) -> bool:
+        """Until a transaction that wrote outbox rows commits in this process (True), or the
+        poll interval passes (False: rows written by other replicas are found by polling)."""
+        try:
             await asyncio.wait_for(self.db.outbox_committed.wait(), timeout=self.poll_seconds)
+        except TimeoutError:
+            return False
+        return True
 
     async def _recover(self, exc: BaseException, backoff: float) -> float:
         """Wait before the next attempt; returns the backoff after that one."""
