@@ -119,7 +119,14 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
 
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        # asyncpg waits 60 s for a host that never answers; fail sooner so /readyz and the
+        # relay report the outage instead of hanging.
+        connect_args={"timeout": 10},
     )
 
 

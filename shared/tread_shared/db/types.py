@@ -30,8 +30,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else as_utc(value)
 
 
+def plain_decimal(value: Decimal) -> Decimal:
+    """``value`` without trailing zeros and never in exponent notation (10.0000 → 10,
+    2.50 → 2.5), so that a stored decimal reads the same from SQLite and PostgreSQL."""
+    normal = value.normalize()
+    exponent = normal.as_tuple().exponent
+    return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
+
+
 class ExactDecimal(TypeDecorator[Decimal]):
-    """A Decimal kept exactly: NUMERIC on PostgreSQL, text on SQLite (which has no decimal)."""
+    """A Decimal kept exactly: NUMERIC on PostgreSQL, text on SQLite (which has no decimal).
+
+    Read back in its plainest form on both (``75``, not ``75.0000`` on PostgreSQL); amounts get
+    their decimals back from :class:`tread_shared.money.Money`."""
 
     impl = Numeric(20, 4)
     cache_ok = True
@@ -49,4 +60,4 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(str(value)).normalize() if dialect.name == "sqlite" else Decimal(value)
+        return plain_decimal(Decimal(str(value)))

@@ -9,9 +9,8 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tread_contracts.base import Base
-from tread_contracts.columns import PlainDecimal
 from tread_shared.db.base import EntityMixin
-from tread_shared.db.types import UTCDateTime
+from tread_shared.db.types import ExactDecimal, UTCDateTime
 from tread_shared.ids import new_id
 
 
@@ -29,7 +28,7 @@ class Audit(EntityMixin, Base):
     tier: Mapped[str] = mapped_column(String(40), nullable=False)
     performed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
     auditor: Mapped[str] = mapped_column(String(200), nullable=False)
-    overall_score: Mapped[Decimal] = mapped_column(PlainDecimal, nullable=False)
+    overall_score: Mapped[Decimal] = mapped_column(ExactDecimal, nullable=False)
     gaps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
     recorded_by: Mapped[str] = mapped_column(String(200), nullable=False)
 

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tread_contracts.audits.events import audit_completed
 from tread_contracts.audits.models import Audit, AuditScore
 from tread_contracts.audits.schemas import AuditIn
-from tread_contracts.columns import plain
 from tread_contracts.compliance.service import refresh_compliance
 from tread_contracts.contracts.service import contract_in_scope
 from tread_contracts.contracts.terms import required_scores
@@ -19,6 +18,7 @@ from tread_contracts.directory.service import account_for_new_work, in_scope
 from tread_contracts.emit import emit
 from tread_shared.auth.principal import Principal
 from tread_shared.clock import as_utc, utcnow
+from tread_shared.db.types import plain_decimal as plain
 from tread_shared.errors import NotFound, Unprocessable
 from tread_shared.events.outbox import Outbox
 

@@ -17,7 +17,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tread_contracts.base import Base
-from tread_contracts.columns import PlainDecimal
 from tread_shared.db.base import EntityMixin
 from tread_shared.db.types import ExactDecimal, UTCDateTime
 from tread_shared.ids import new_id
@@ -62,10 +61,10 @@ class OfferRevision(Base):
     valid_until: Mapped[date] = mapped_column(Date, nullable=False)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
     requires_approval: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    discount_limit_pct: Mapped[Decimal] = mapped_column(PlainDecimal, nullable=False)
+    discount_limit_pct: Mapped[Decimal] = mapped_column(ExactDecimal, nullable=False)
     list_total: Mapped[Decimal] = mapped_column(ExactDecimal, nullable=False)
     net_total: Mapped[Decimal] = mapped_column(ExactDecimal, nullable=False)
-    max_discount_pct: Mapped[Decimal] = mapped_column(PlainDecimal, nullable=False)
+    max_discount_pct: Mapped[Decimal] = mapped_column(ExactDecimal, nullable=False)
     created_by: Mapped[str] = mapped_column(String(200), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
@@ -87,5 +86,5 @@ class OfferLine(Base):
     description: Mapped[str | None] = mapped_column(String(500), nullable=True)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
     list_price: Mapped[Decimal] = mapped_column(ExactDecimal, nullable=False)
-    discount_pct: Mapped[Decimal] = mapped_column(PlainDecimal, nullable=False)
+    discount_pct: Mapped[Decimal] = mapped_column(ExactDecimal, nullable=False)
     net_amount: Mapped[Decimal] = mapped_column(ExactDecimal, nullable=False)

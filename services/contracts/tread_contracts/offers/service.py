@@ -11,7 +11,6 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tread_contracts.columns import plain
 from tread_contracts.directory.service import account_for_new_work, in_scope
 from tread_contracts.emit import emit
 from tread_contracts.jobs import each_in_own_transaction
@@ -29,6 +28,7 @@ from tread_contracts.offers.schemas import OfferIn, OfferLineIn, OfferTermsIn
 from tread_shared.auth.principal import Principal, Role
 from tread_shared.clock import utcnow
 from tread_shared.db.engine import Database
+from tread_shared.db.types import plain_decimal as plain
 from tread_shared.errors import Conflict, Forbidden, Unprocessable
 from tread_shared.events.outbox import Outbox
 
