@@ -41,8 +41,6 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,6 +48,7 @@ from tread_shared.clock import utcnow
 from tread_shared.context import correlation_id_var, traceparent_var
 from tread_shared.db.engine import Database
 from tread_shared.db.platform_tables import inbox_events
+from tread_shared.db.upsert import insert_on_conflict
 from tread_shared.events.broker import Broker, dead_letter_subject
 from tread_shared.events.envelope import CloudEvent
 from tread_shared.observability.metrics import (
@@ -331,9 +330,10 @@ class EventConsumer:
         already; the ids inserted, i.e. the events to apply. A replica inserting the same id at
         the same moment makes PostgreSQL wait for its commit, then skip the row."""
         rows = {d.event.id: self._inbox_row(d) for d in reversed(deliveries)}  # first copy kept
-        insert_rows = sqlite_insert if self.db.is_sqlite else postgres_insert
         statement = (
-            insert_rows(inbox_events).on_conflict_do_nothing().returning(inbox_events.c.event_id)
+            insert_on_conflict(self.db.engine.dialect.name, inbox_events)
+            .on_conflict_do_nothing()
+            .returning(inbox_events.c.event_id)
         )
         # One compiled statement whatever the batch size: SQLAlchemy sends the rows as one
         # multi-row INSERT ("insertmanyvalues").

@@ -14,8 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,6 +21,7 @@ from tread_shared.auth.tokens import TokenVerifier
 from tread_shared.clock import as_utc, utcnow
 from tread_shared.db.engine import Database
 from tread_shared.db.platform_tables import idempotency_keys
+from tread_shared.db.upsert import insert_on_conflict
 from tread_shared.errors import Conflict, Problem, Unprocessable, send_problem
 
 log = logging.getLogger(__name__)
@@ -200,9 +199,8 @@ class IdempotencyMiddleware:
 
 
 async def _insert_if_absent(session: AsyncSession, db: Database, values: dict[str, Any]) -> bool:
-    dialect_insert = sqlite_insert if db.is_sqlite else postgresql_insert
     statement = (
-        dialect_insert(idempotency_keys)
+        insert_on_conflict(db.engine.dialect.name, idempotency_keys)
         .values(**values)
         .on_conflict_do_nothing()
         .returning(idempotency_keys.c.key)

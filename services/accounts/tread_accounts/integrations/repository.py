@@ -6,15 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_accounts.integrations.models import AccountFinancials, SellInVolume, WebhookReceipt
+from tread_shared.db.upsert import insert_on_conflict
 
 
 def _upsert(session: AsyncSession, model: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    return insert_on_conflict(session.get_bind().dialect.name, model)
 
 
 async def financials(session: AsyncSession, account_id: uuid.UUID) -> AccountFinancials | None:

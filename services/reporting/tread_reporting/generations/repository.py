@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_reporting.generations.models import Generation, GenerationPointer
 from tread_shared.clock import utcnow
+from tread_shared.db.upsert import insert_on_conflict
 
 POINTER_ID = 1
 
@@ -25,9 +25,8 @@ async def ensure_first(session: AsyncSession) -> None:
     them; a database emptied of its rows (an operator's truncate, tests reusing databases)
     starts again from there."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     await session.execute(
-        insert(Generation)
+        insert_on_conflict(dialect, Generation)
         .values(
             generation=FIRST_GENERATION,
             state="active",
@@ -40,7 +39,7 @@ async def ensure_first(session: AsyncSession) -> None:
         .on_conflict_do_nothing()
     )
     await session.execute(
-        insert(GenerationPointer)
+        insert_on_conflict(dialect, GenerationPointer)
         .values(id=POINTER_ID, active_generation=FIRST_GENERATION)
         .on_conflict_do_nothing()
     )

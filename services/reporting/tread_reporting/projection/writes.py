@@ -8,11 +8,11 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Executable, Table, func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
 from tread_reporting.base import Base
+from tread_shared.db.upsert import insert_on_conflict
 
 Row = dict[str, Any]
 Model = type[Base]
@@ -120,14 +120,6 @@ async def _execute(session: AsyncSession, statement: Insert, rows: dict[Any, Row
         await session.execute(statement, list(rows.values()))
 
 
-def _insert(dialect: str, table: Table) -> Any:
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"read models on {dialect}")
-
-
 @cache
 def _shape(table: Table) -> tuple[frozenset[str], tuple[str, ...]]:
     """The column names of ``table`` and those of its primary key, in key order."""
@@ -140,7 +132,7 @@ def _key_names(table: Table) -> list[str]:
 
 @cache
 def _upsert_newer(dialect: str, table: Table, version: str) -> Insert:
-    statement = _insert(dialect, table)
+    statement = insert_on_conflict(dialect, table)
     excluded = statement.excluded
     statement = statement.on_conflict_do_update(
         index_elements=_key_names(table),
@@ -153,14 +145,16 @@ def _upsert_newer(dialect: str, table: Table, version: str) -> Insert:
 
 @cache
 def _insert_fact(dialect: str, table: Table) -> Insert:
-    statement = _insert(dialect, table).on_conflict_do_nothing(index_elements=_key_names(table))
+    statement = insert_on_conflict(dialect, table).on_conflict_do_nothing(
+        index_elements=_key_names(table)
+    )
     assert isinstance(statement, Insert)
     return statement
 
 
 @cache
 def _accumulate(dialect: str, table: Table, how: Accumulation) -> Insert:
-    statement = _insert(dialect, table)
+    statement = insert_on_conflict(dialect, table)
     excluded = statement.excluded
     smaller, greater = (
         (func.least, func.greatest) if dialect == "postgresql" else (func.min, func.max)
