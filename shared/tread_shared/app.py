@@ -26,6 +26,7 @@ from tread_shared.events.consumer import ConsumerSpec, EventConsumer
 from tread_shared.events.outbox import Outbox
 from tread_shared.events.payloads.platform import InstanceStarted
 from tread_shared.events.relay import OutboxRelay
+from tread_shared.garbage_collection import collect_less_often
 from tread_shared.http.idempotency import IdempotencyMiddleware
 from tread_shared.http.request_context import RequestContextMiddleware
 from tread_shared.observability.health import health_router
@@ -108,6 +109,7 @@ def create_service_app(
             # A database down at start makes the service not ready (``/readyz``); it does not
             # keep it from starting. The event is recorded once the database answers.
             tasks.append(asyncio.create_task(_keep_announcing(runtime), name="announce-start"))
+        collect_less_often(settings.gc_gen0_threshold)
         log.info("%s started (instance %s)", settings.service_name, settings.instance_id)
         try:
             yield

@@ -27,7 +27,7 @@ class Settings(ServiceSettings):
 
     # Rebuild: events applied per transaction, how long a rebuild holds its claim without
     # renewing it, and how long the replaced tables stay readable for requests still using them.
-    rebuild_batch_size: int = 1000
+    rebuild_batch_size: int = 3000
     rebuild_lease_seconds: float = 60.0
     rebuild_cleanup_delay_seconds: float = 10.0
 

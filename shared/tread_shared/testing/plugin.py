@@ -197,6 +197,8 @@ def make_settings(
             "relay_poll_seconds": 0.05,
             "consumer_heartbeat_seconds": 0.5,
             "consumer_backoff_seconds": [0.05, 0.1, 0.2],
+            # Hundreds of apps start in one test process: no collection and freeze at each.
+            "gc_gen0_threshold": 0,
             **event_namespace,
         }
         values.update(overrides)

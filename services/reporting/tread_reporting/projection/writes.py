@@ -54,7 +54,7 @@ class Writes:
     def _keyed(self, table: Table, values: Row) -> tuple[tuple[Any, ...], Row]:
         row = {"generation": self.generation, **values}
         names, key = _shape(table)
-        if len(row) != len(names) or not names.issuperset(row):
+        if row.keys() != names:
             raise ValueError(f"{table.name}: values for {sorted(row)}, columns {sorted(names)}")
         return tuple(row[name] for name in key), row
 

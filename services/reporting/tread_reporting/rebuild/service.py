@@ -39,6 +39,7 @@ from tread_shared.clock import utcnow
 from tread_shared.db.engine import Database
 from tread_shared.errors import Conflict
 from tread_shared.events.envelope import CloudEvent
+from tread_shared.garbage_collection import fewer_collections
 
 log = logging.getLogger(__name__)
 
@@ -128,11 +129,12 @@ class Replay:
     async def run(self) -> Progress:
         """Replay, swap; on failure the generation is marked failed and the pointer freed."""
         try:
-            async with StreamReader(
-                self.js, self.settings.nats_stream, f"{self.settings.nats_subject_root}.>"
-            ) as reader:
-                await self._replay(reader)
-                await self._swap(reader)
+            with fewer_collections():
+                async with StreamReader(
+                    self.js, self.settings.nats_stream, f"{self.settings.nats_subject_root}.>"
+                ) as reader:
+                    await self._replay(reader)
+                    await self._swap(reader)
         except BaseException as exc:
             await self._fail(exc)
             raise
