@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -9,8 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
+from tread_notes import MIGRATIONS_DIR
+from tread_notes.app import create_app
+from tread_notes.settings import Settings as NotesSettings
 
 from tread_shared.testing.http import Caller, assert_problem
+from tread_shared.testing.plugin import serve_in_process
 
 PROBLEM_MEMBERS = {"type", "title", "status", "request_id", "instance"}
 
@@ -187,3 +192,41 @@ async def test_every_error_answer_is_a_problem_document_with_the_request_id(
     assert problem["type"].startswith("urn:tread:problem:")
     assert problem["title"]
     assert problem["request_id"] == response.headers["x-request-id"]
+
+
+async def test_no_database_connection_in_time_is_a_503_to_retry_and_changes_nothing(
+    make_settings: Callable[..., Any], make_caller: Callable[..., Caller]
+) -> None:
+    settings = make_settings(
+        NotesSettings,
+        MIGRATIONS_DIR,
+        database_pool_size=1,
+        database_connection_wait_seconds=0.1,
+    )
+    app = create_app(settings)
+    author = make_caller("account_manager")
+    async with serve_in_process(app) as notes:
+        connections = app.state.db.connections
+        occupied = asyncio.Semaphore(0)
+        free = asyncio.Event()
+
+        async def occupy() -> None:
+            async with connections.place():
+                occupied.release()
+                await free.wait()
+
+        # Every connection the service may use is taken by someone else for now.
+        holders = [asyncio.create_task(occupy()) for _ in range(connections.capacity)]
+        for _ in holders:
+            await occupied.acquire()
+        try:
+            busy = await notes.post("/v1/notes", json={"title": "Visit"}, headers=author.headers)
+        finally:
+            free.set()
+            await asyncio.gather(*holders)
+
+        problem = assert_problem(busy, 503, "database-unavailable")
+        assert busy.headers["retry-after"] == "2"
+        assert "nothing was changed" in problem["detail"]
+        listed = await notes.get("/v1/notes", headers=author.headers)
+        assert listed.status_code == 200 and listed.json()["items"] == []

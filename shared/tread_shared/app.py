@@ -75,6 +75,7 @@ def create_service_app(
             settings.resolved_database_url,
             pool_size=settings.database_pool_size,
             echo=settings.database_echo,
+            connection_wait_seconds=settings.database_connection_wait_seconds,
         )
         broker = Broker(settings) if settings.events_enabled else None
         runtime = ServiceRuntime(

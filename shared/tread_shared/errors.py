@@ -1,8 +1,9 @@
 """RFC 9457 problem details for every error, validation and unknown routes included.
 
 Raise :class:`Problem` (or one of its subclasses) from anywhere in a request; it becomes an
-``application/problem+json`` answer. Anything unexpected becomes a plain 500 problem with no
-stack trace in the body (the trace goes to the log with the request id)."""
+``application/problem+json`` answer. A database that cannot be reached or is overloaded is a
+503 with ``Retry-After``; anything else unexpected becomes a plain 500 problem with no stack
+trace in the body (the trace goes to the log with the request id)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import exc as sql_errors
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import Send
 
 from tread_shared.context import request_id_var
+from tread_shared.db.admission import DatabaseBusy
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -137,6 +140,38 @@ def problem_response(problem: Problem, request: Request | None = None) -> JSONRe
         headers=problem.headers,
         media_type=PROBLEM_JSON,
     )
+
+
+# Errors that say the database is away or overloaded, not that the request or the code is wrong:
+# a refused or lost connection, a pool or queue wait that ran out, SQLite's "database is locked".
+DATABASE_UNAVAILABLE = (
+    DatabaseBusy,
+    ConnectionError,
+    sql_errors.TimeoutError,
+    sql_errors.OperationalError,
+    sql_errors.InterfaceError,
+    sql_errors.DisconnectionError,
+)
+RETRY_AFTER_SECONDS = 2
+
+
+def database_unavailable() -> Problem:
+    """A database outage or overload: the client should retry, and may (nothing was changed)."""
+    return Problem(
+        "The service's database is unavailable or overloaded; nothing was changed. "
+        "Retry in a moment.",
+        status=503,
+        slug="database-unavailable",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def unexpected_error(exc: BaseException) -> Problem:
+    """The answer to an exception no route turned into a problem: 503 for the database being
+    away (:data:`DATABASE_UNAVAILABLE`), else the 500 of a bug."""
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        return database_unavailable()
+    return internal_error()
 
 
 def internal_error() -> Problem:
@@ -254,7 +289,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Reached only without RequestContextMiddleware, which answers bugs inside the request.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(internal_error(), request)
+        return problem_response(unexpected_error(exc), request)
 
 
 def _error_status(code: str) -> bool:

@@ -11,6 +11,10 @@ import uvicorn
 from tread_shared.db.migrations import upgrade
 from tread_shared.settings import ServiceSettings
 
+# Idle keep-alive connections stay open this long (uvicorn's default: 5 s). Longer than the
+# gateway's idle timeout, so the gateway closes first and never sends on a closing connection.
+KEEP_ALIVE_SECONDS = 75
+
 
 def run_service_command(
     *,
@@ -43,4 +47,5 @@ def run_service_command(
         access_log=False,
         proxy_headers=True,
         timeout_graceful_shutdown=10,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )

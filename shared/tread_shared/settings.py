@@ -30,6 +30,8 @@ class ServiceSettings(BaseSettings):
 
     database_url: str = ""
     database_pool_size: int = 10
+    # How long a request waits its turn for a database connection before a 503.
+    database_connection_wait_seconds: float = 30.0
     database_echo: bool = False
 
     nats_url: str = "nats://127.0.0.1:4222"

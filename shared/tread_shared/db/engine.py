@@ -22,10 +22,18 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.util.concurrency import await_
 
+from tread_shared.db.admission import ConnectionQueue
+
 OUTBOX_DIRTY = "tread_outbox_dirty"
 # Execution option of the engine behind ``Database.reading``: a deferred BEGIN on SQLite.
 READ_ONLY = "tread_read_only"
 SQLITE_WRITE_WAIT_SECONDS = 30.0
+# How long a unit of work waits for a connection, by default, before giving up (a request is
+# then answered 503).
+CONNECTION_WAIT_SECONDS = 30.0
+# Connections taken without queueing (the relay's lease connection, /readyz): the pool has room
+# for them beyond the queue's capacity, so queued tasks never wait in the pool itself.
+OUTSIDE_THE_QUEUE = 2
 
 
 class SqliteWriters:
@@ -96,7 +104,13 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     if is_sqlite(url):
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            pool_size=pool_size,
+            max_overflow=OUTSIDE_THE_QUEUE,
+            connect_args={"timeout": 30},
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -122,7 +136,7 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         url,
         echo=echo,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=OUTSIDE_THE_QUEUE,
         pool_pre_ping=True,
         # asyncpg waits 60 s for a host that never answers; fail sooner so /readyz and the
         # relay report the outage instead of hanging.
@@ -133,9 +147,19 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
 class Database:
     """A service's engine and session factory. ``unit_of_work`` commits once at the end."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        echo: bool = False,
+        connection_wait_seconds: float = CONNECTION_WAIT_SECONDS,
+    ) -> None:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size, echo=echo)
+        # As many tasks at once as the pool keeps connections: opening and closing connections
+        # beyond those (max_overflow) under load costs more than waiting for one.
+        self.connections = ConnectionQueue(pool_size, connection_wait_seconds)
         self._read_only_engine = self.engine.execution_options(**{READ_ONLY: True})
         # A Session class of this database's own, so that its events concern it alone.
         session_class = type("TreadSession", (Session,), {})
@@ -160,8 +184,9 @@ class Database:
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """A session whose changes commit together when the block ends, or roll back on error."""
-        async with self.sessions() as session:
+        """A session whose changes commit together when the block ends, or roll back on error.
+        Waits its turn for a connection (:class:`ConnectionQueue`)."""
+        async with self.connections.place(), self.sessions() as session:
             try:
                 yield session
             except BaseException:
@@ -173,7 +198,7 @@ class Database:
     async def reading(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reading only (Core, no ORM session); rolled back at the end. On
         SQLite it takes no write lock, so it neither waits for writers nor holds them up."""
-        async with self._read_only_engine.connect() as connection:
+        async with self.connections.place(), self._read_only_engine.connect() as connection:
             yield connection
 
     async def dispose(self) -> None:

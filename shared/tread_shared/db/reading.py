@@ -34,7 +34,12 @@ def reading_engine(db: Database) -> AsyncEngine:
 
 async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
     db: Database = request.app.state.db
-    async with AsyncSession(reading_engine(db), expire_on_commit=False) as session:
+    # Its turn for a connection like a unit of work's (ConnectionQueue): the pool alone would
+    # let some requests wait for seconds while later ones pass.
+    async with (
+        db.connections.place(),
+        AsyncSession(reading_engine(db), expire_on_commit=False) as session,
+    ):
         yield session
 
 

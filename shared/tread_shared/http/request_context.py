@@ -10,7 +10,7 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tread_shared.context import correlation_id_var, request_id_var, traceparent_var
-from tread_shared.errors import internal_error, send_problem
+from tread_shared.errors import send_problem, unexpected_error
 from tread_shared.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 log = logging.getLogger("tread.access")
@@ -69,13 +69,19 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_ids)
-        except Exception:
+        except Exception as exc:
             if status["started"]:
                 raise
+            problem = unexpected_error(exc)
             # Logged here, inside the request's context, so the trace carries the request id;
             # not re-raised, so the server adds no second, context-free traceback.
-            errors_log.exception("unhandled error on %s %s", scope["method"], scope["path"])
-            await send_problem(send_with_ids, internal_error(), scope["path"])
+            if problem.status == 503:
+                errors_log.warning(
+                    "database unavailable on %s %s: %s", scope["method"], scope["path"], exc
+                )
+            else:
+                errors_log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            await send_problem(send_with_ids, problem, scope["path"])
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
