@@ -42,6 +42,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import nats
+import uvloop
 from fastapi import APIRouter, FastAPI
 from nats.js import JetStreamContext
 from pydantic import BaseModel
@@ -61,6 +62,7 @@ from tread_shared.events.broker import Broker
 from tread_shared.events.consumer import ConsumerSpec, EventConsumer
 from tread_shared.events.envelope import CloudEvent
 from tread_shared.events.outbox import Outbox
+from tread_shared.garbage_collection import collect_less_often
 from tread_shared.settings import ServiceSettings
 from tread_shared.testing.databases import migrate_in_thread
 from tread_shared.testing.nats_server import NatsServer, free_port, nats_server_binary
@@ -650,7 +652,10 @@ def main() -> None:
     if args.command == "producer":
         serve_producer(args.port)
     elif args.command == "consumer":
-        args.clock.write_text(json.dumps(asyncio.run(consume())))
+        # As a consumer runs inside a service: on uvicorn's event loop (uvloop), with the
+        # service's garbage collection settings.
+        collect_less_often(BenchSettings().gc_gen0_threshold)
+        args.clock.write_text(json.dumps(uvloop.run(consume())))
     else:
         asyncio.run(run(args))
 

@@ -44,7 +44,7 @@ class ServiceSettings(BaseSettings):
 
     relay_poll_seconds: float = 0.2
     relay_batch_size: int = 200
-    consumer_batch_size: int = 100
+    consumer_batch_size: int = 500
     consumer_max_deliver: int = 5
     consumer_ack_wait_seconds: float = 30.0
     consumer_backoff_seconds: list[float] = Field(default_factory=lambda: [0.2, 1.0, 5.0, 15.0])
