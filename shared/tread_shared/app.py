@@ -26,6 +26,7 @@ from tread_shared.events.consumer import ConsumerSpec, EventConsumer
 from tread_shared.events.outbox import Outbox
 from tread_shared.events.payloads.platform import InstanceStarted
 from tread_shared.events.relay import OutboxRelay
+from tread_shared.events.retention import purge_periodically
 from tread_shared.garbage_collection import collect_less_often
 from tread_shared.http.idempotency import IdempotencyMiddleware
 from tread_shared.http.request_context import RequestContextMiddleware
@@ -106,6 +107,7 @@ def create_service_app(
                 tasks.append(
                     asyncio.create_task(consumer.run(), name=f"consumer-{consumer.durable}")
                 )
+        tasks.append(asyncio.create_task(purge_periodically(db, settings), name="retention"))
         if not await _announce_start(runtime):
             # A database down at start makes the service not ready (``/readyz``); it does not
             # keep it from starting. The event is recorded once the database answers.

@@ -61,6 +61,11 @@ class ServiceSettings(BaseSettings):
     jwt_leeway_seconds: int = 30
 
     idempotency_ttl_hours: int = 24
+
+    # Platform rows forgotten once no longer needed (tread_shared.events.retention).
+    outbox_retention_hours: float = 72.0
+    inbox_retention_hours: float = 168.0
+    retention_interval_seconds: float = 3600.0
     idempotency_lock_seconds: int = 60
 
     log_level: str = "INFO"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -12,6 +13,8 @@ from tread_notes import MIGRATIONS_DIR
 from tread_notes.app import create_app
 from tread_notes.settings import Settings as NotesSettings
 
+from tread_shared.clock import utcnow
+from tread_shared.events.retention import purge_platform_rows
 from tread_shared.testing.http import Caller, assert_problem
 from tread_shared.testing.plugin import serve_in_process
 
@@ -214,3 +217,26 @@ async def test_a_key_past_its_time_to_live_is_new_again(
         assert "idempotent-replayed" not in again.headers
         assert again.json()["id"] != first.json()["id"]
         assert await _titles(notes, author) == [DRAFT["title"]] * 2
+
+
+async def test_a_key_older_than_its_time_to_live_is_forgotten_and_runs_again(
+    notes: httpx.AsyncClient, notes_app: FastAPI, author: Caller
+) -> None:
+    headers = _keyed(author, "key-of-yesterday")
+    first = await notes.post("/v1/notes", json=DRAFT, headers=headers)
+    settings = notes_app.state.settings
+    db = notes_app.state.db
+
+    purged = await purge_platform_rows(db, settings, utcnow() + timedelta(hours=23))
+    assert purged.idempotency_keys == 0
+    assert (await notes.post("/v1/notes", json=DRAFT, headers=headers)).headers.get(
+        "idempotent-replayed"
+    ) == "true"
+
+    purged = await purge_platform_rows(
+        db, settings, utcnow() + timedelta(hours=settings.idempotency_ttl_hours + 1)
+    )
+    assert purged.idempotency_keys == 1
+    again = await notes.post("/v1/notes", json=DRAFT, headers=headers)
+    assert again.status_code == 201 and "idempotent-replayed" not in again.headers
+    assert again.json()["id"] != first.json()["id"]
