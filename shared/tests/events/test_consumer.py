@@ -102,6 +102,18 @@ async def test_an_event_delivered_twice_is_applied_once_even_by_two_instances_sh
 ) -> None:
     counted = await pipeline.depot.count_round_robin(["SUMMER-1", "SUMMER-2", "SUMMER-3"], 10)
     js = await pipeline.js()
+    # Small pulls, so that the two instances share the messages, copies included. Both are
+    # waiting with a pull request before anything is stored: neither can take everything
+    # before the other has started.
+    instances = [await pipeline.start_consumer(consumer_batch_size=2) for _ in range(2)]
+    stream = pipeline.depot.settings.nats_stream
+
+    async def both_waiting() -> bool:
+        info = await js.consumer_info(stream, pipeline.ledger.spec().durable)
+        return (info.num_waiting or 0) >= 2
+
+    await eventually(both_waiting, what="two pull requests waiting")
+
     # Each event stored twice, as a relay republishing it after the broker's duplicate window
     # would: a second Nats-Msg-Id gets past the broker's de-duplication.
     for row in await pipeline.depot.outbox_rows():
@@ -112,9 +124,6 @@ async def test_an_event_delivered_twice_is_applied_once_even_by_two_instances_sh
                 headers={"Nats-Msg-Id": f"{row.event_id}{copy}"},
             )
     assert len(await pipeline.stored()) == 2 * len(counted)
-
-    # Small pulls, so that the two instances share the messages, copies included.
-    instances = [await pipeline.start_consumer(consumer_batch_size=2) for _ in range(2)]
 
     async def all_handled() -> bool:
         return sum(i.applied + i.duplicates for i in instances) == 2 * len(counted)
