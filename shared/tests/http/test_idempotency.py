@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from tread_notes import MIGRATIONS_DIR
 from tread_notes.app import create_app
@@ -15,6 +16,7 @@ from tread_notes.settings import Settings as NotesSettings
 
 from tread_shared.clock import utcnow
 from tread_shared.events.retention import purge_platform_rows
+from tread_shared.http.idempotency import IdempotencyMiddleware
 from tread_shared.testing.http import Caller, assert_problem
 from tread_shared.testing.plugin import serve_in_process
 
@@ -240,3 +242,28 @@ async def test_a_key_older_than_its_time_to_live_is_forgotten_and_runs_again(
     again = await notes.post("/v1/notes", json=DRAFT, headers=headers)
     assert again.status_code == 201 and "idempotent-replayed" not in again.headers
     assert again.json()["id"] != first.json()["id"]
+
+
+async def test_a_request_whose_answer_was_lost_after_its_commit_is_not_run_again(
+    make_settings: Callable[..., Any],
+    author: Caller,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No lock to wait for: a retry may take over a key whose first request looks abandoned.
+    settings = make_settings(NotesSettings, MIGRATIONS_DIR, idempotency_lock_seconds=0)
+    headers = _keyed(author, "key-lost-answer")
+    async with serve_in_process(create_app(settings)) as notes:
+
+        async def died_before_storing_the_answer(*_args: Any) -> None:
+            return None
+
+        with monkeypatch.context() as patched:
+            patched.setattr(IdempotencyMiddleware, "_finish", died_before_storing_the_answer)
+            first = await notes.post("/v1/notes", json=DRAFT, headers=headers)
+        assert first.status_code == 201
+
+        retried = await notes.post("/v1/notes", json=DRAFT, headers=headers)
+
+        problem = assert_problem(retried, 409, "idempotent-request-completed")
+        assert "answer was lost" in problem["detail"]
+        assert await _titles(notes, author) == [DRAFT["title"]], "carried out once"

@@ -10,12 +10,16 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_shared.db.engine import Database
+from tread_shared.http.idempotency import CLAIM_STATE, mark_committed
 
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     db: Database = request.app.state.db
     async with db.unit_of_work() as session:
         yield session
+        claim = getattr(request.state, CLAIM_STATE, None)
+        if claim is not None:
+            await mark_committed(session, claim)
 
 
 # scope="function": the commit happens before the response is sent, so a failed commit is

@@ -4,7 +4,12 @@ Keys are stored per service and per caller (the token's ``sub``). A replay answe
 response with ``Idempotent-Replayed: true``; the same key with another body is 422; the same key
 while the first request is still running is 409. Server errors (5xx) are not stored, so the
 client may retry them. A request that died mid-way frees its key after ``lock_seconds``; a key
-is forgotten ``ttl_hours`` after its first use."""
+is forgotten ``ttl_hours`` after its first use.
+
+The answer is stored after the request's own transaction has committed. So that a process dying
+between the two cannot let a retry run the request again, ``DbSession`` marks the key
+``committed`` inside the request's transaction (:func:`mark_committed`): a retry then finds the
+effect done but its answer lost, and gets a 409 saying so instead of a second effect."""
 
 from __future__ import annotations
 
@@ -27,6 +32,8 @@ from tread_shared.errors import Conflict, Problem, Unprocessable, send_problem
 log = logging.getLogger(__name__)
 
 HEADER = b"idempotency-key"
+# Where the middleware leaves (principal, key) for DbSession to mark in the request's transaction.
+CLAIM_STATE = "idempotency_claim"
 MAX_KEY_LENGTH = 200
 _REPLAYED_HEADERS = {"content-type", "etag", "location"}
 
@@ -82,6 +89,7 @@ class IdempotencyMiddleware:
         if stored is not None:
             await _replay(send, stored)
             return
+        scope.setdefault("state", {})[CLAIM_STATE] = (principal, key)
 
         captured: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
 
@@ -149,6 +157,12 @@ class IdempotencyMiddleware:
                         "This Idempotency-Key was used with another request; use a new key.",
                         slug="idempotency-key-reused",
                     )
+                if row.state == "committed":
+                    raise Conflict(
+                        "The request with this Idempotency-Key was carried out, but its answer "
+                        "was lost; read the resource to see the result.",
+                        slug="idempotent-request-completed",
+                    )
                 if row.state == "completed":
                     return {
                         "status": row.status_code,
@@ -177,7 +191,9 @@ class IdempotencyMiddleware:
         try:
             async with db.unit_of_work() as session:
                 if captured["status"] >= 500:
-                    await session.execute(delete(idempotency_keys).where(*row_filter))
+                    # Free the key for a retry, unless the request's effect committed.
+                    not_done = idempotency_keys.c.state == "in_progress"
+                    await session.execute(delete(idempotency_keys).where(*row_filter, not_done))
                     return
                 kept = [
                     [name.decode("latin-1"), value.decode("latin-1")]
@@ -196,6 +212,20 @@ class IdempotencyMiddleware:
                 )
         except Exception:
             log.exception("could not store the idempotent response for key %s", key)
+
+
+async def mark_committed(session: AsyncSession, claim: tuple[str, str]) -> None:
+    """In the request's own transaction: its effect is being committed under this key."""
+    principal, key = claim
+    await session.execute(
+        update(idempotency_keys)
+        .where(
+            idempotency_keys.c.principal == principal,
+            idempotency_keys.c.key == key,
+            idempotency_keys.c.state == "in_progress",
+        )
+        .values(state="committed")
+    )
 
 
 async def _insert_if_absent(session: AsyncSession, db: Database, values: dict[str, Any]) -> bool:
