@@ -1,13 +1,23 @@
-"""Checks every service's own suite runs: the walking skeleton works in each of them."""
+"""Checks every service's own suite runs: the walking skeleton works in each of them, and its
+migrations build exactly what its models describe."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
+from typing import Any
 
 import nats
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from fastapi import FastAPI
+from sqlalchemy import Connection, MetaData
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from tread_shared.db.migrations import alembic_config
+from tread_shared.db.platform_tables import platform_metadata
 from tread_shared.settings import ServiceSettings
 from tread_shared.testing.plugin import serve_in_process
 
@@ -46,3 +56,37 @@ async def assert_walking_skeleton(app: FastAPI, settings: ServiceSettings, token
             assert message.headers["Nats-Msg-Id"] == event["id"]
     finally:
         await nc.close()
+
+
+async def migration_differences(url: str, service: str, metadata: MetaData) -> list[Any]:
+    """What the database at ``url`` lacks or has more than ``metadata`` and the platform
+    tables describe (alembic's autogenerate comparison, types included)."""
+
+    def compare(connection: Connection) -> list[Any]:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "version_table": f"alembic_version_{service.replace('-', '_')}",
+            },
+        )
+        return list(compare_metadata(context, [metadata, platform_metadata]))  # type: ignore[arg-type]
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(compare)
+    finally:
+        await engine.dispose()
+
+
+async def assert_migrations_match_models(
+    url: str, migrations_dir: Path, service: str, metadata: MetaData
+) -> None:
+    """The database migrated to head (at ``url``) has exactly the models' tables and indexes;
+    down to the first revision and up again, still exactly."""
+    assert await migration_differences(url, service, metadata) == []
+    config = alembic_config(migrations_dir, url, service)
+    await asyncio.to_thread(command.downgrade, config, "0001")
+    await asyncio.to_thread(command.upgrade, config, "head")
+    assert await migration_differences(url, service, metadata) == []

@@ -17,7 +17,10 @@ class Milestone(Base):
     granted…). Happens once: the first record of a step stays."""
 
     __tablename__ = "rm_milestones"
-    __table_args__ = (Index("ix_rm_milestones_when", "generation", "entity", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_rm_milestones_when", "generation", "entity", "occurred_at"),
+        Index("ix_rm_milestones_kind", "generation", "entity", "milestone", "occurred_at"),
+    )
 
     generation: Mapped[int] = mapped_column(Integer, primary_key=True)
     entity: Mapped[str] = mapped_column(String(30), primary_key=True)
