@@ -446,6 +446,23 @@ def create_postgres_database(server: str) -> str:
     )
 
 
+def drop_postgres_database(database_url: str) -> None:
+    url = make_url(database_url)
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(
+            url.set(drivername="postgresql", database="postgres").render_as_string(
+                hide_password=False
+            )
+        )
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+    asyncio.run(drop())
+
+
 async def run(args: argparse.Namespace, settings: Settings) -> None:
     nc = await nats.connect(settings.nats_url)
     js = nc.jetstream()
@@ -530,6 +547,8 @@ def main() -> None:
     finally:
         if server is not None:
             server.stop()
+        if args.postgres:
+            drop_postgres_database(database_url)
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
 
 
