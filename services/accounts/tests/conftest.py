@@ -15,7 +15,7 @@ from tread_accounts.app import create_app
 from tread_accounts.settings import Settings
 from tread_shared.testing.event_stream import EventStream
 from tread_shared.testing.http import Caller
-from tread_shared.testing.plugin import serve_in_process
+from tread_shared.testing.service_fixtures import service_fixtures
 
 _numbers = itertools.count(1001)
 
@@ -59,22 +59,7 @@ class Portfolio:
         )
 
 
-@pytest.fixture
-def settings_overrides() -> dict[str, Any]:
-    """Override in a test module to change the service's settings."""
-    return {}
-
-
-@pytest.fixture
-def settings(make_settings: Callable[..., Any], settings_overrides: dict[str, Any]) -> Settings:
-    built: Settings = make_settings(Settings, MIGRATIONS_DIR, **settings_overrides)
-    return built
-
-
-@pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve_in_process(create_app(settings)) as running:
-        yield running
+settings_overrides, settings, app, client = service_fixtures(Settings, MIGRATIONS_DIR, create_app)
 
 
 @pytest.fixture

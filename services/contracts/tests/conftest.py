@@ -31,7 +31,7 @@ from tread_shared.events.payloads.accounts import (
 from tread_shared.events.registry import EventPayload
 from tread_shared.testing.event_stream import EventStream
 from tread_shared.testing.http import Caller
-from tread_shared.testing.plugin import serve_in_process
+from tread_shared.testing.service_fixtures import service_fixtures
 
 _numbers = itertools.count(1)
 
@@ -241,29 +241,10 @@ class Partnerships:
         return await self.post("/v1/offers", body, by or self.callers["am"])
 
 
-@pytest.fixture
-def settings_overrides() -> dict[str, Any]:
-    """Override in a test module to change the service's settings."""
-    return {}
-
-
-@pytest.fixture
-def settings(make_settings: Callable[..., Any], settings_overrides: dict[str, Any]) -> Settings:
-    # The schedule is driven by the tests themselves (``run_daily_work`` with a chosen day).
-    values = {"schedule_enabled": False, **settings_overrides}
-    built: Settings = make_settings(Settings, MIGRATIONS_DIR, **values)
-    return built
-
-
-@pytest.fixture
-def app(settings: Settings) -> FastAPI:
-    return create_app(settings)
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve_in_process(app) as running:
-        yield running
+# The schedule is driven by the tests themselves (``run_daily_work`` with a chosen day).
+settings_overrides, settings, app, client = service_fixtures(
+    Settings, MIGRATIONS_DIR, create_app, schedule_enabled=False
+)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from tread_shared.events.payloads import contracts as con
 from tread_shared.events.registry import EventPayload
 from tread_shared.money import Money, SignedMoney
 from tread_shared.testing.http import Caller
-from tread_shared.testing.plugin import serve_in_process
+from tread_shared.testing.service_fixtures import service_fixtures
 
 _numbers = itertools.count(1)
 CNY = "CNY"
@@ -567,29 +567,10 @@ def in_process_waiter(app: FastAPI) -> Callable[[int], Awaitable[None]]:
     return wait
 
 
-@pytest.fixture
-def settings_overrides() -> dict[str, Any]:
-    """Override in a test module to change the service's settings."""
-    return {}
-
-
-@pytest.fixture
-def settings(make_settings: Callable[..., Any], settings_overrides: dict[str, Any]) -> Settings:
-    # The central-report job is driven by the tests themselves.
-    values = {"central_reports_enabled": False, **settings_overrides}
-    built: Settings = make_settings(Settings, MIGRATIONS_DIR, **values)
-    return built
-
-
-@pytest.fixture
-def app(settings: Settings) -> FastAPI:
-    return create_app(settings)
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve_in_process(app) as running:
-        yield running
+# The central-report job is driven by the tests themselves.
+settings_overrides, settings, app, client = service_fixtures(
+    Settings, MIGRATIONS_DIR, create_app, central_reports_enabled=False
+)
 
 
 @pytest.fixture
