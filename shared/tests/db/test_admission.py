@@ -60,7 +60,7 @@ async def test_no_place_within_the_wait_is_database_busy_and_frees_nothing() -> 
     await held.wait()
     with pytest.raises(DatabaseBusy):
         async with queue.place():
-            pass
+            raise AssertionError("a place was given while the only one was held")
     done.set()
     await holder
     async with queue.place():

@@ -8,7 +8,7 @@ from .conftest import Depot, Pipeline, eventually
 
 
 class CountAbandoned(Exception):
-    pass
+    """Raised inside a unit of work to make it roll back."""
 
 
 async def test_a_rolled_back_write_leaves_neither_its_change_nor_its_event(depot: Depot) -> None:
