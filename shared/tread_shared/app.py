@@ -29,6 +29,7 @@ from tread_shared.events.relay import OutboxRelay
 from tread_shared.events.retention import purge_periodically
 from tread_shared.garbage_collection import collect_less_often
 from tread_shared.http.idempotency import IdempotencyMiddleware
+from tread_shared.http.openapi import document_contract
 from tread_shared.http.request_context import RequestContextMiddleware
 from tread_shared.observability.health import health_router
 from tread_shared.observability.logs import configure_logging
@@ -134,6 +135,9 @@ def create_service_app(
         lifespan=lifespan,
         generate_unique_id_function=human_operation_id,
         responses=PROBLEM_RESPONSES,
+        # One schema per model: ``Money`` rather than ``Money-Input`` and ``Money-Output``
+        # sharing a title, which makes client generators drop models.
+        separate_input_output_schemas=False,
     )
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier.from_settings(settings)
@@ -153,6 +157,7 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     _refuse_duplicate_operation_ids(app)
+    document_contract(app)
     return app
 
 

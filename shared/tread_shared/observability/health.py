@@ -12,14 +12,19 @@ from sqlalchemy import text
 health_router = APIRouter(tags=["operations"])
 
 
-@health_router.get("/healthz", operation_id="health_check")
+@health_router.get("/healthz", operation_id="health_check", summary="Is the process alive")
 async def healthz(request: Request) -> dict[str, Any]:
     """200 as long as the process answers."""
     settings = request.app.state.settings
     return {"status": "ok", "service": settings.service_name, "instance": settings.instance_id}
 
 
-@health_router.get("/readyz", operation_id="readiness_check")
+@health_router.get(
+    "/readyz",
+    operation_id="readiness_check",
+    summary="Can the service take requests",
+    responses={503: {"description": "Not ready: the checks say what is missing"}},
+)
 async def readyz(request: Request) -> JSONResponse:
     """200 when the database answers and the broker is connected, else 503 with the checks.
 
