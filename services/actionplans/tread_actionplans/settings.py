@@ -12,3 +12,9 @@ class Settings(ServiceSettings):
 
     service_name: str = "actionplans"
     http_port: int = 8102
+
+    # Overdue corrective actions are announced on this period in every replica (each is safe to
+    # run concurrently).
+    schedule_enabled: bool = True
+    schedule_interval_seconds: float = 3600.0
+    schedule_first_delay_seconds: float = 30.0

@@ -1,0 +1,129 @@
+"""Fixtures of the actionplans suite: the service running in-process on a fresh database and
+this test's own stream; accounts, activities, sell-in, audits and compliance fed by publishing
+the other services' real events; callers of each role; builders that go through the API."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tread_actionplans import MIGRATIONS_DIR
+from tread_actionplans.app import create_app
+from tread_actionplans.settings import Settings
+from tread_shared.clock import utcnow
+from tread_shared.testing.event_feed import AccountFeed
+from tread_shared.testing.event_stream import EventStream
+from tread_shared.testing.http import Caller
+from tread_shared.testing.service_fixtures import service_fixtures
+
+_numbers = itertools.count(1)
+
+
+def this_year() -> int:
+    return utcnow().year
+
+
+class Planner:
+    """Builds plans, indicators and the rest through the API."""
+
+    def __init__(self, client: httpx.AsyncClient, callers: dict[str, Caller]) -> None:
+        self.client = client
+        self.callers = callers
+
+    async def call(
+        self, method: str, path: str, body: Any = None, by: Caller | None = None, status: int = 200
+    ) -> Any:
+        caller = by or self.callers["am"]
+        response = await self.client.request(method, path, json=body, headers=caller.headers)
+        assert response.status_code == status, response.text
+        return response.json() if response.content else None
+
+    async def post(self, path: str, body: Any, by: Caller | None = None, status: int = 201) -> Any:
+        return await self.call("POST", path, body, by, status)
+
+    def plan_body(self, account_id: uuid.UUID | None, **fields: Any) -> dict[str, Any]:
+        year = this_year()
+        body: dict[str, Any] = {
+            "title": f"Development plan {next(_numbers)}",
+            "kind": "development",
+            "start_date": f"{year}-01-01",
+            "end_date": f"{year}-12-31",
+            **fields,
+        }
+        if account_id is not None:
+            body.setdefault("account_id", str(account_id))
+        return body
+
+    async def plan(
+        self, account_id: uuid.UUID | None, by: Caller | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        answer: dict[str, Any] = await self.post(
+            "/v1/plans", self.plan_body(account_id, **fields), by
+        )
+        return answer
+
+    async def step(self, plan_id: str, step: str, by: Caller | None = None, **body: Any) -> Any:
+        return await self.post(f"/v1/plans/{plan_id}/{step}", body or None, by, 200)
+
+    async def active_plan(self, account_id: uuid.UUID, **fields: Any) -> dict[str, Any]:
+        """Drafted and submitted by the account manager, approved by the district manager."""
+        plan = await self.plan(account_id, **fields)
+        await self.step(plan["id"], "submit")
+        await self.step(plan["id"], "approve", self.callers["dm"])
+        answer: dict[str, Any] = await self.step(plan["id"], "activate")
+        return answer
+
+
+settings_overrides, settings, app, client = service_fixtures(
+    Settings, MIGRATIONS_DIR, create_app, schedule_enabled=False
+)
+
+
+@pytest.fixture
+def caller(token_factory: Callable[..., str]) -> Callable[..., Caller]:
+    def make(*roles: str, sub: str, territories: list[str] | None = None) -> Caller:
+        token = token_factory(*roles, sub=sub, territories=territories or [])
+        return Caller(sub=sub, headers={"Authorization": f"Bearer {token}"})
+
+    return make
+
+
+@pytest.fixture
+def callers(caller: Callable[..., Caller]) -> dict[str, Caller]:
+    """One caller per role. ``am`` owns the accounts opened by default (territory north, key
+    account manager ``kam``); ``other_am``, ``other_dm`` and ``other_kam`` see none of them."""
+    return {
+        "am": caller("account_manager", sub="am-1"),
+        "other_am": caller("account_manager", sub="am-2"),
+        "dm": caller("district_manager", sub="dm-north", territories=["north"]),
+        "other_dm": caller("district_manager", sub="dm-south", territories=["south"]),
+        "kam": caller("key_account_manager", sub="kam-1"),
+        "other_kam": caller("key_account_manager", sub="kam-2"),
+        "central": caller("central", sub="central-1"),
+        "admin": caller("admin", sub="admin-1"),
+        "integration": caller("integration", sub="billing-system"),
+    }
+
+
+@pytest.fixture
+def accounts(app: FastAPI, settings: Settings, client: httpx.AsyncClient) -> AccountFeed:
+    # Depends on ``client`` so that the service (and its consumer) is running.
+    return AccountFeed(app, settings)
+
+
+@pytest.fixture
+def planner(client: httpx.AsyncClient, callers: dict[str, Caller]) -> Planner:
+    return Planner(client, callers)
+
+
+@pytest.fixture
+async def events(settings: Settings) -> AsyncIterator[EventStream]:
+    stream = EventStream(settings.nats_url, settings.nats_stream)
+    yield stream
+    await stream.close()

@@ -1,0 +1,1 @@
+"""Indicators: a target path per period, control thresholds, measurements and period status."""

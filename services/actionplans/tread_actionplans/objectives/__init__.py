@@ -1,0 +1,2 @@
+"""Objectives of a plan: quantitative (bound to an indicator) or qualitative (a statement and a
+scale), evaluated at follow-up meetings."""

@@ -1,0 +1,1 @@
+"""Plans: scope, owner, stakeholders, period, budget lines, and their approval workflow."""
