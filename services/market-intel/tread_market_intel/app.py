@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from tread_market_intel.directory.events import accounts_consumer
+from tread_market_intel.products.router import router as products_router
 from tread_market_intel.settings import Settings
 from tread_shared.app import create_service_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app(settings or Settings(), title="Tread Market intelligence", routers=[])
+    settings = settings or Settings()
+    return create_service_app(
+        settings,
+        title="Tread Market intelligence",
+        routers=[products_router],
+        consumers=[accounts_consumer],
+    )

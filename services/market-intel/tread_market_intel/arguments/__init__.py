@@ -1,0 +1,1 @@
+"""Selling arguments: written, validated by central, shown to the field."""

@@ -1,0 +1,1 @@
+"""Competitor products and their equivalence to own products."""

@@ -1,0 +1,1 @@
+"""The weekly market digest of each subscriber."""

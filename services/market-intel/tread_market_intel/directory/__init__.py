@@ -1,0 +1,1 @@
+"""The local account directory (fed by account events): whose accounts an observation may name."""

@@ -1,0 +1,1 @@
+"""Field observations: prices, promotions, issues, needs and events seen in the market."""

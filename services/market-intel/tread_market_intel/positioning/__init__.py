@@ -1,0 +1,1 @@
+"""Price positioning: competitor prices observed against the own list price in force."""

@@ -1,0 +1,1 @@
+"""The catalogue of own products and services, and their price books."""

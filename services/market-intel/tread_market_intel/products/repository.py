@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import Select, case, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tread_market_intel.products.models import DEFAULT_TERRITORY, PriceEntry, Product
+
+
+async def get(session: AsyncSession, product_id: uuid.UUID) -> Product | None:
+    return await session.get(Product, product_id)
+
+
+async def by_code(session: AsyncSession, code: str) -> Product | None:
+    return (await session.scalars(select(Product).where(Product.code == code))).first()
+
+
+async def by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Product]:
+    if not codes:
+        return {}
+    rows = await session.scalars(select(Product).where(Product.code.in_(sorted(set(codes)))))
+    return {product.code: product for product in rows}
+
+
+def listed(
+    *,
+    code: str | None = None,
+    kind: str | None = None,
+    brand: str | None = None,
+    range_: str | None = None,
+    status: str | None = None,
+) -> Select[Product]:
+    query = select(Product)
+    for column, value in (
+        (Product.code, code),
+        (Product.kind, kind),
+        (Product.brand, brand),
+        (Product.range, range_),
+        (Product.status, status),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return query
+
+
+async def price_entry(
+    session: AsyncSession, product_id: uuid.UUID, territory: str, currency: str, valid_from: date
+) -> PriceEntry | None:
+    query = select(PriceEntry).where(
+        PriceEntry.product_id == product_id,
+        PriceEntry.territory == territory,
+        PriceEntry.currency == currency,
+        PriceEntry.valid_from == valid_from,
+    )
+    return (await session.scalars(query)).first()
+
+
+async def prices(session: AsyncSession, product_id: uuid.UUID) -> Sequence[PriceEntry]:
+    query = (
+        select(PriceEntry)
+        .where(PriceEntry.product_id == product_id, PriceEntry.deleted_at.is_(None))
+        .order_by(PriceEntry.territory, PriceEntry.currency, PriceEntry.valid_from)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def price_in_force(
+    session: AsyncSession,
+    product_id: uuid.UUID,
+    territory: str | None,
+    on: date,
+    currency: str | None = None,
+) -> PriceEntry | None:
+    """The entry in force on ``on``: the territory's own before the default, then the latest
+    ``valid_from``."""
+    territories = [DEFAULT_TERRITORY] if territory is None else [territory, DEFAULT_TERRITORY]
+    query = select(PriceEntry).where(
+        PriceEntry.product_id == product_id,
+        PriceEntry.deleted_at.is_(None),
+        PriceEntry.territory.in_(territories),
+        PriceEntry.valid_from <= on,
+        or_(PriceEntry.valid_to.is_(None), PriceEntry.valid_to >= on),
+    )
+    if currency is not None:
+        query = query.where(PriceEntry.currency == currency)
+    query = query.order_by(
+        case((PriceEntry.territory == DEFAULT_TERRITORY, 1), else_=0),
+        PriceEntry.valid_from.desc(),
+    )
+    return (await session.scalars(query.limit(1))).first()

@@ -1,0 +1,1 @@
+"""Who wants to hear about which part of the market."""
