@@ -63,7 +63,10 @@ def _documented_body(adapter: TypeAdapter[Any]) -> dict[str, Any]:
     }
 
 
-@router.get("/accounts/{account_id}/financials")
+@router.get(
+    "/accounts/{account_id}/financials",
+    responses={409: {"description": "The account has no erp_customer_id: nothing to ask"}},
+)
 async def get_financials(
     account_id: uuid.UUID, session: DbSession, caller: PortfolioCaller, systems: Systems
 ) -> FinancialsOut:

@@ -23,7 +23,12 @@ from tread_shared.http.etag import check_if_match, set_etag
 router = APIRouter(prefix="/v1", tags=["qualification"])
 
 
-@router.put("/accounts/{account_id}/qualification")
+@router.put(
+    "/accounts/{account_id}/qualification",
+    responses={
+        201: {"model": QualificationOut, "description": "The account's first qualification"}
+    },
+)
 async def qualify_account(
     account_id: uuid.UUID,
     body: QualificationIn,
