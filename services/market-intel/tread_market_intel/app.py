@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from tread_market_intel.arguments.router import router as arguments_router
 from tread_market_intel.competitors.router import router as competitors_router
 from tread_market_intel.directory.events import accounts_consumer
 from tread_market_intel.imports.router import router as imports_router
@@ -17,6 +18,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings,
         title="Tread Market intelligence",
-        routers=[imports_router, products_router, competitors_router],
+        routers=[
+            imports_router,
+            products_router,
+            competitors_router,
+            arguments_router,
+        ],
         consumers=[accounts_consumer],
     )
