@@ -9,10 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from tread_market_intel import MIGRATIONS_DIR
 from tread_market_intel.app import create_app
 from tread_market_intel.settings import Settings
+from tread_shared.testing.event_feed import AccountFeed
 from tread_shared.testing.event_stream import EventStream
 from tread_shared.testing.http import Caller
 from tread_shared.testing.service_fixtures import service_fixtures
@@ -120,3 +122,32 @@ async def events(settings: Settings) -> AsyncIterator[EventStream]:
     stream = EventStream(settings.nats_url, settings.nats_stream)
     yield stream
     await stream.close()
+
+
+@pytest.fixture
+def accounts(app: FastAPI, settings: Settings, client: httpx.AsyncClient) -> AccountFeed:
+    # Depends on ``client`` so that the service (and its consumer) is running.
+    return AccountFeed(app, settings)
+
+
+def price_seen(
+    product_code: str, amount: str, observed_at: str, territory: str = "north", **fields: Any
+) -> dict[str, Any]:
+    """A competitor price as the field app sends it."""
+    return {
+        "kind": "competitor_price",
+        "territory": territory,
+        "product_code": product_code,
+        "competitor": "Rival",
+        "observed_price": {"amount": amount, "currency": "CNY"},
+        "observed_at": observed_at,
+        "source": "dealer quote",
+        "confidence": "high",
+        **fields,
+    }
+
+
+@pytest.fixture
+def seen() -> Callable[..., dict[str, Any]]:
+    """``seen(code, amount, observed_at, territory="north", **fields)``: a competitor price."""
+    return price_seen

@@ -8,6 +8,8 @@ from tread_market_intel.arguments.router import router as arguments_router
 from tread_market_intel.competitors.router import router as competitors_router
 from tread_market_intel.directory.events import accounts_consumer
 from tread_market_intel.imports.router import router as imports_router
+from tread_market_intel.observations.router import router as observations_router
+from tread_market_intel.positioning.router import router as positioning_router
 from tread_market_intel.products.router import router as products_router
 from tread_market_intel.settings import Settings
 from tread_shared.app import create_service_app
@@ -23,6 +25,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             products_router,
             competitors_router,
             arguments_router,
+            observations_router,
+            positioning_router,
         ],
         consumers=[accounts_consumer],
     )
