@@ -22,15 +22,18 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import TypeAdapter
 
 from tread_shared.auth.dependencies import authenticate
 
 BEARER = "bearerAuth"
-PROBLEM_REF = {"$ref": "#/components/schemas/ProblemDocument"}
+SCHEMA_REF = "#/components/schemas/{model}"
+PROBLEM_REF = {"$ref": SCHEMA_REF.format(model="ProblemDocument")}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 ERRORS: dict[str, str] = {
-    "400": "Malformed request: the body is not JSON, or a cursor was not made by the service",
+    "400": "Malformed request: the body is not JSON, a cursor was not made by the service, or"
+    " the Idempotency-Key is empty or too long",
     "401": "No bearer token, or one that is refused",
     "403": "The caller's role may not do this",
     "404": "Nothing of that id in the caller's scope",
@@ -63,6 +66,27 @@ HEADERS: dict[str, dict[str, Any]] = {
 }
 
 
+# Where an operation carries the models of a body it documents itself (:func:`raw_body`), until
+# they move to ``components/schemas``.
+BODY_SCHEMAS = "x-tread-body-schemas"
+
+
+def raw_body(adapter: TypeAdapter[Any]) -> dict[str, Any]:
+    """``openapi_extra`` describing the JSON body of a route that reads the raw bytes itself
+    (a signed webhook): the models go to ``components/schemas`` like any other, so that client
+    generators name them once (inlined copies of ``Money`` would clash)."""
+    schema = adapter.json_schema(ref_template=SCHEMA_REF)
+    definitions: dict[str, Any] = schema.pop("$defs", {})
+    title = schema.get("title")
+    if title and "properties" in schema:
+        definitions[title] = schema
+        schema = {"$ref": SCHEMA_REF.format(model=title)}
+    return {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
+        BODY_SCHEMAS: definitions,
+    }
+
+
 def document_contract(app: FastAPI, *, servers: list[dict[str, str]] | None = None) -> None:
     """Complete ``app``'s OpenAPI document (wraps ``app.openapi``; call it last)."""
     generate: Callable[[], dict[str, Any]] = app.openapi
@@ -91,6 +115,8 @@ def complete(app: FastAPI, schema: dict[str, Any], servers: list[dict[str, str]]
         for method in route.methods or ():
             operation = schema.get("paths", {}).get(path, {}).get(method.lower())
             if operation is not None:
+                for name, model in operation.pop(BODY_SCHEMAS, {}).items():
+                    components.setdefault("schemas", {}).setdefault(name, model)
                 _complete_operation(route, path, method, operation, components)
 
 
@@ -160,11 +186,13 @@ def _complete_operation(
 
     # Every operation that authenticates reads the database: 503 when it is away.
     wanted = {"503"} if authenticated else set()
-    if has_body or "cursor" in {p.get("name") for p in parameters}:
+    names = {str(p.get("name")) for p in parameters}
+    if has_body or idempotent or "cursor" in names:
         wanted.add("400")
     if authenticated:
         wanted |= {"401", "403"}
-    if has_path_parameters:
+    # An id in the path, or one in the query naming what to look in (``account_id``).
+    if has_path_parameters or any(name.endswith("_id") for name in names):
         wanted.add("404")
     if method in WRITE_METHODS and authenticated:
         wanted.add("409")

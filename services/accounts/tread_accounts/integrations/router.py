@@ -28,6 +28,7 @@ from tread_shared.auth.dependencies import require_roles
 from tread_shared.auth.principal import Principal, Role
 from tread_shared.db.reading import ReadSession
 from tread_shared.db.session import DbSession
+from tread_shared.http.openapi import raw_body
 from tread_shared.http.pagination import Page
 from tread_shared.money import Money
 
@@ -36,31 +37,6 @@ router = APIRouter(prefix="/v1", tags=["integrations"])
 IntegrationCaller = Annotated[Principal, Depends(require_roles(Role.INTEGRATION, Role.ADMIN))]
 _credit_events: TypeAdapter[Any] = TypeAdapter(CreditWebhook)
 _billing_events: TypeAdapter[Any] = TypeAdapter(BillingWebhook)
-
-
-def _documented_body(adapter: TypeAdapter[Any]) -> dict[str, Any]:
-    """The OpenAPI request body of a webhook: the route reads the raw body itself (the
-    signature is over its bytes), so FastAPI cannot describe it."""
-    schema = adapter.json_schema()
-    definitions = schema.pop("$defs", {})
-
-    def inline(node: Any) -> Any:
-        if isinstance(node, dict):
-            if "$ref" in node:
-                return inline(definitions[node["$ref"].rsplit("/", 1)[1]])
-            if "mapping" in node and "propertyName" in node:  # a discriminator: names only
-                return {"propertyName": node["propertyName"]}
-            return {key: inline(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [inline(item) for item in node]
-        return node
-
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": inline(schema)}},
-        }
-    }
 
 
 @router.get(
@@ -121,7 +97,7 @@ def _secret(value: Any) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
-@router.post("/integrations/credit/events", openapi_extra=_documented_body(_credit_events))
+@router.post("/integrations/credit/events", openapi_extra=raw_body(_credit_events))
 async def receive_credit_event(
     request: Request,
     session: DbSession,
@@ -140,7 +116,7 @@ async def receive_credit_event(
     return await service.credit_status_changed(session, outbox, settings, event)
 
 
-@router.post("/integrations/billing/events", openapi_extra=_documented_body(_billing_events))
+@router.post("/integrations/billing/events", openapi_extra=raw_body(_billing_events))
 async def receive_billing_event(
     request: Request,
     session: DbSession,
