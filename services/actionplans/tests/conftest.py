@@ -79,9 +79,55 @@ class Planner:
         answer: dict[str, Any] = await self.step(plan["id"], "activate")
         return answer
 
+    def indicator_body(self, **fields: Any) -> dict[str, Any]:
+        year = this_year()
+        return {
+            "code": f"VIS{next(_numbers)}",
+            "name": "Visits to the dealer",
+            "unit": "visits",
+            "granularity": "month",
+            "thresholds": {"mode": "percent", "warning": "10", "critical": "25"},
+            "targets": [{"period": f"{year}-{m:02d}", "target": "4"} for m in range(1, 13)],
+            **fields,
+        }
 
+    async def indicator(self, plan_id: str, **fields: Any) -> dict[str, Any]:
+        body = self.indicator_body(**fields)
+        answer: dict[str, Any] = await self.post(f"/v1/plans/{plan_id}/indicators", body)
+        return answer
+
+    async def measure(
+        self, indicator_id: str, period: str, value: str, by: Caller | None = None
+    ) -> dict[str, Any]:
+        body = {"period": period, "value": value}
+        answer: dict[str, Any] = await self.post(
+            f"/v1/indicators/{indicator_id}/measurements", body, by
+        )
+        return answer
+
+    async def periods(self, indicator_id: str) -> dict[str, dict[str, Any]]:
+        indicator = await self.call("GET", f"/v1/indicators/{indicator_id}")
+        return {p["period"]: p for p in indicator["periods"]}
+
+    async def deviations(self, **params: Any) -> list[dict[str, Any]]:
+        response = await self.client.get(
+            "/v1/deviations", params=params, headers=self.callers["am"].headers
+        )
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+
+# The schedule is driven by the tests themselves. On a loaded machine the event loop may stall
+# past a short heartbeat, and the pull is then set up again: a longer heartbeat makes that rare,
+# and a short ack wait brings back soon what the abandoned pull had taken.
 settings_overrides, settings, app, client = service_fixtures(
-    Settings, MIGRATIONS_DIR, create_app, schedule_enabled=False
+    Settings,
+    MIGRATIONS_DIR,
+    create_app,
+    schedule_enabled=False,
+    consumer_heartbeat_seconds=2.0,
+    consumer_ack_wait_seconds=4.0,
 )
 
 
@@ -115,6 +161,12 @@ def callers(caller: Callable[..., Caller]) -> dict[str, Caller]:
 def accounts(app: FastAPI, settings: Settings, client: httpx.AsyncClient) -> AccountFeed:
     # Depends on ``client`` so that the service (and its consumer) is running.
     return AccountFeed(app, settings)
+
+
+@pytest.fixture
+def year() -> int:
+    """This year: plans run from its first day to its last."""
+    return this_year()
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ class EventFeed:
             headers={"Nats-Msg-Id": f"{event.id}-{uuid.uuid4().hex}"},
         )
         consumer = runtime.consumers[0]
-        for _ in range(400):
+        for _ in range(800):
             if consumer.last_stream_seq >= ack.seq:
                 return
             await asyncio.sleep(0.025)

@@ -9,7 +9,9 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tread_actionplans.deviations.service import follow_plan
 from tread_actionplans.directory.models import AccountDirectory
+from tread_actionplans.indicators import repository as indicators
 from tread_actionplans.lifecycle import next_status
 from tread_actionplans.plans import repository
 from tread_actionplans.plans.events import plan_state
@@ -274,6 +276,7 @@ async def approve_plan(
     await _may_decide(session, principal, plan)
     _move(plan, "approve")
     plan.approved_by, plan.approved_at = principal.sub, utcnow()
+    await follow_plan(session, outbox, plan, await indicators.periods_of_plan(session, plan.id))
     await emit(
         session,
         outbox,

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tread_actionplans.deviations.models import CorrectiveAction, Deviation
+from tread_actionplans.plans.models import Plan
+from tread_actionplans.plans.repository import within_plan_scope
+from tread_shared.auth.principal import Principal
+
+
+async def for_period(
+    session: AsyncSession, indicator_id: uuid.UUID, period: str
+) -> Deviation | None:
+    query = select(Deviation).where(
+        Deviation.indicator_id == indicator_id, Deviation.period == period
+    )
+    deviation: Deviation | None = await session.scalar(query)
+    return deviation
+
+
+async def for_contract(
+    session: AsyncSession, plan_id: uuid.UUID, contract_id: uuid.UUID
+) -> Deviation | None:
+    query = select(Deviation).where(
+        Deviation.plan_id == plan_id, Deviation.contract_id == contract_id
+    )
+    deviation: Deviation | None = await session.scalar(query)
+    return deviation
+
+
+@dataclass(frozen=True)
+class DeviationFilters:
+    plan_id: uuid.UUID | None = None
+    account_id: uuid.UUID | None = None
+    status: str | None = None
+    cause: str | None = None
+    origin: str | None = None
+
+
+def visible_deviations(principal: Principal, filters: DeviationFilters) -> Select[Deviation]:
+    query = within_plan_scope(select(Deviation).join(Plan, Plan.id == Deviation.plan_id), principal)
+    if filters.plan_id is not None:
+        query = query.where(Deviation.plan_id == filters.plan_id)
+    if filters.account_id is not None:
+        query = query.where(Plan.account_id == filters.account_id)
+    if filters.status is not None:
+        query = query.where(Deviation.status == filters.status)
+    if filters.cause is not None:
+        query = query.where(Deviation.cause == filters.cause)
+    if filters.origin is not None:
+        query = query.where(Deviation.origin == filters.origin)
+    return query
+
+
+@dataclass(frozen=True)
+class ActionFilters:
+    plan_id: uuid.UUID | None = None
+    deviation_id: uuid.UUID | None = None
+    owner_id: str | None = None
+    status: str | None = None
+    overdue_on: date | None = None
+
+
+def visible_actions(principal: Principal, filters: ActionFilters) -> Select[CorrectiveAction]:
+    query = within_plan_scope(
+        select(CorrectiveAction).join(Plan, Plan.id == CorrectiveAction.plan_id), principal
+    )
+    if filters.plan_id is not None:
+        query = query.where(CorrectiveAction.plan_id == filters.plan_id)
+    if filters.deviation_id is not None:
+        query = query.where(CorrectiveAction.deviation_id == filters.deviation_id)
+    if filters.owner_id is not None:
+        query = query.where(CorrectiveAction.owner_id == filters.owner_id)
+    if filters.status is not None:
+        query = query.where(CorrectiveAction.status == filters.status)
+    if filters.overdue_on is not None:
+        query = query.where(
+            CorrectiveAction.status == "open", CorrectiveAction.due_on < filters.overdue_on
+        )
+    return query
+
+
+async def unnoticed_overdue(session: AsyncSession, today: date) -> Sequence[uuid.UUID]:
+    query = select(CorrectiveAction.id).where(
+        CorrectiveAction.status == "open",
+        CorrectiveAction.due_on < today,
+        CorrectiveAction.overdue_noticed_at.is_(None),
+    )
+    return (await session.scalars(query)).all()
+
+
+async def open_of_plan(session: AsyncSession, plan_id: uuid.UUID) -> Sequence[Deviation]:
+    query = select(Deviation).where(Deviation.plan_id == plan_id, Deviation.status == "open")
+    return (await session.scalars(query.order_by(Deviation.opened_at))).all()
+
+
+async def overdue_of_plan(
+    session: AsyncSession, plan_id: uuid.UUID, today: date
+) -> Sequence[CorrectiveAction]:
+    query = select(CorrectiveAction).where(
+        CorrectiveAction.plan_id == plan_id,
+        CorrectiveAction.status == "open",
+        CorrectiveAction.due_on < today,
+    )
+    return (await session.scalars(query.order_by(CorrectiveAction.due_on))).all()

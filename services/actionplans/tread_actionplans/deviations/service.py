@@ -1,0 +1,277 @@
+"""Deviations follow their indicator's period: opened when it turns amber or red (once per
+indicator and period), closed when it recovers, opened again if it falls back. Only plans being
+followed (approved or active) open deviations. The account manager names the cause, decides
+corrective actions and re-forecasts the indicator."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tread_actionplans.deviations import repository
+from tread_actionplans.deviations.events import action_state, deviation_state
+from tread_actionplans.deviations.models import CorrectiveAction, Deviation
+from tread_actionplans.deviations.schemas import CauseIn, CorrectiveActionIn, ReforecastIn
+from tread_actionplans.deviations.workflow import ACTION_MOVES, DEVIATION_MOVES
+from tread_actionplans.indicators.models import Indicator, IndicatorPeriod
+from tread_actionplans.lifecycle import next_status
+from tread_actionplans.periods import granularity_of, overlaps
+from tread_actionplans.plans.models import Plan
+from tread_actionplans.plans.workflow import FOLLOWED, OPEN
+from tread_shared.auth.principal import Principal
+from tread_shared.clock import utcnow
+from tread_shared.db.engine import Database
+from tread_shared.db.per_item import each_in_own_transaction
+from tread_shared.errors import Conflict, Unprocessable
+from tread_shared.events.emit import emit
+from tread_shared.events.outbox import Outbox
+from tread_shared.events.payloads.actionplans import (
+    CorrectiveActionCompleted,
+    CorrectiveActionCreated,
+    CorrectiveActionOverdue,
+    DeviationCauseRecorded,
+    DeviationClosed,
+    DeviationOpened,
+)
+
+SYSTEM = "actionplans"
+
+
+async def _open(
+    session: AsyncSession, outbox: Outbox, plan: Plan, deviation: Deviation | None, **fields: object
+) -> Deviation:
+    """Open a new deviation, or reopen ``deviation``; announce it."""
+    if deviation is None:
+        deviation = Deviation(plan_id=plan.id, status="open", opened_at=utcnow(), **fields)
+        session.add(deviation)
+    else:
+        deviation.status = next_status(
+            "Deviation", DEVIATION_MOVES, deviation.id, deviation.status, "reopen"
+        )
+        deviation.opened_at, deviation.closed_at = utcnow(), None
+        for key, value in fields.items():
+            setattr(deviation, key, value)
+    opened = deviation
+    await emit(
+        session, outbox, opened, lambda: DeviationOpened(deviation=deviation_state(opened, plan))
+    )
+    return opened
+
+
+async def _close(
+    session: AsyncSession, outbox: Outbox, plan: Plan, deviation: Deviation, by: str
+) -> Deviation:
+    deviation.status = next_status(
+        "Deviation", DEVIATION_MOVES, deviation.id, deviation.status, "close"
+    )
+    deviation.closed_at = utcnow()
+    await emit(
+        session,
+        outbox,
+        deviation,
+        lambda: DeviationClosed(deviation=deviation_state(deviation, plan), closed_by=by),
+    )
+    return deviation
+
+
+async def follow_period(
+    session: AsyncSession, outbox: Outbox, plan: Plan, indicator: Indicator, row: IndicatorPeriod
+) -> None:
+    """Open, reopen, escalate or close the period's deviation after its status changed."""
+    if plan.status not in FOLLOWED:
+        return
+    deviation = await repository.for_period(session, indicator.id, row.period)
+    if row.status in ("amber", "red"):
+        if deviation is None or deviation.status == "closed":
+            await _open(
+                session,
+                outbox,
+                plan,
+                deviation,
+                origin="indicator",
+                indicator_id=indicator.id,
+                period=row.period,
+                severity=row.status,
+            )
+        elif deviation.severity != row.status:
+            deviation.severity = row.status
+    elif deviation is not None and deviation.status == "open":
+        await _close(session, outbox, plan, deviation, SYSTEM)
+
+
+async def follow_plan(
+    session: AsyncSession,
+    outbox: Outbox,
+    plan: Plan,
+    rows: Sequence[tuple[Indicator, IndicatorPeriod]],
+) -> None:
+    """A plan that starts being followed opens the deviations its periods already show."""
+    for indicator, row in rows:
+        await follow_period(session, outbox, plan, indicator, row)
+
+
+async def follow_compliance(
+    session: AsyncSession, outbox: Outbox, plan: Plan, contract_id: uuid.UUID, overall: str
+) -> None:
+    """A contract at risk or missed opens a deviation on the plan; back on track closes it."""
+    deviation = await repository.for_contract(session, plan.id, contract_id)
+    if overall in ("at_risk", "missed"):
+        severity = "red" if overall == "missed" else "amber"
+        if deviation is None or deviation.status == "closed":
+            await _open(
+                session,
+                outbox,
+                plan,
+                deviation,
+                origin="compliance",
+                contract_id=contract_id,
+                severity=severity,
+            )
+        elif deviation.severity != severity:
+            deviation.severity = severity
+    elif deviation is not None and deviation.status == "open":
+        await _close(session, outbox, plan, deviation, SYSTEM)
+
+
+async def close_deviation(
+    session: AsyncSession, outbox: Outbox, principal: Principal, plan: Plan, deviation: Deviation
+) -> Deviation:
+    return await _close(session, outbox, plan, deviation, principal.sub)
+
+
+async def record_cause(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    plan: Plan,
+    deviation: Deviation,
+    data: CauseIn,
+) -> Deviation:
+    deviation.cause, deviation.analysis = data.cause, data.analysis
+    await emit(
+        session,
+        outbox,
+        deviation,
+        lambda: DeviationCauseRecorded(
+            deviation=deviation_state(deviation, plan),
+            analysis=data.analysis,
+            recorded_by=principal.sub,
+        ),
+    )
+    return deviation
+
+
+async def reforecast(
+    session: AsyncSession, plan: Plan, deviation: Deviation, data: ReforecastIn, today: date
+) -> Indicator:
+    """The indicator's expected values for the periods still to come (this one included)."""
+    if deviation.indicator_id is None:
+        raise Unprocessable("Only a deviation of an indicator is re-forecast.", slug="no-indicator")
+    indicator = await session.get(Indicator, deviation.indicator_id)
+    assert indicator is not None
+    forecast = dict(indicator.forecast or {})
+    for item in data.periods:
+        if granularity_of(item.period) != indicator.granularity:
+            raise Unprocessable(
+                f"Indicator {indicator.code} is followed by {indicator.granularity}.",
+                slug="period-granularity",
+            )
+        if not overlaps(item.period, max(today, plan.start_date), plan.end_date):
+            raise Unprocessable(
+                f"{item.period} is not a period still to come in the plan.",
+                slug="period-not-ahead",
+            )
+        forecast[item.period] = str(item.forecast)
+    indicator.forecast = dict(sorted(forecast.items()))
+    await session.flush()
+    return indicator
+
+
+def _require_open_plan(plan: Plan) -> None:
+    if plan.status not in OPEN:
+        raise Conflict(f"Plan {plan.id} is closed: no more corrective actions.", slug="plan-closed")
+
+
+async def add_action(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    plan: Plan,
+    data: CorrectiveActionIn,
+    *,
+    deviation: Deviation | None = None,
+    meeting_id: uuid.UUID | None = None,
+) -> CorrectiveAction:
+    _require_open_plan(plan)
+    action = CorrectiveAction(
+        plan_id=plan.id,
+        deviation_id=deviation.id if deviation else None,
+        meeting_id=meeting_id,
+        title=data.title,
+        owner_id=data.owner_id or plan.owner_id or principal.sub,
+        due_on=data.due_on,
+        budget=data.budget.amount if data.budget else None,
+        currency=data.budget.currency if data.budget else None,
+        expected_effect=data.expected_effect,
+        status="open",
+        created_by=principal.sub,
+    )
+    session.add(action)
+    await emit(
+        session,
+        outbox,
+        action,
+        lambda: CorrectiveActionCreated(
+            action=action_state(action, plan), created_by=principal.sub
+        ),
+    )
+    return action
+
+
+async def finish_action(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    plan: Plan,
+    action: CorrectiveAction,
+    step: str,
+    outcome: str | None,
+) -> CorrectiveAction:
+    action.status = next_status("Corrective action", ACTION_MOVES, action.id, action.status, step)
+    action.completed_at, action.completed_by, action.outcome = utcnow(), principal.sub, outcome
+    await emit(
+        session,
+        outbox,
+        action,
+        lambda: CorrectiveActionCompleted(
+            action=action_state(action, plan), completed_by=principal.sub
+        ),
+    )
+    return action
+
+
+async def announce_overdue_actions(db: Database, outbox: Outbox, today: date) -> int:
+    """Announce each open action past its due date, once."""
+    async with db.unit_of_work() as session:
+        ids = await repository.unnoticed_overdue(session, today)
+
+    async def announce(session: AsyncSession, action_id: uuid.UUID) -> bool:
+        action = await session.get(CorrectiveAction, action_id)
+        if action is None or action.status != "open" or action.overdue_noticed_at is not None:
+            return False
+        plan = await session.get(Plan, action.plan_id)
+        assert plan is not None
+        action.overdue_noticed_at = utcnow()
+        days = (today - action.due_on).days
+        await emit(
+            session,
+            outbox,
+            action,
+            lambda: CorrectiveActionOverdue(action=action_state(action, plan), days_overdue=days),
+        )
+        return True
+
+    return await each_in_own_transaction(db, ids, announce)
