@@ -8,7 +8,7 @@ import asyncio
 import itertools
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from tread_contracts import MIGRATIONS_DIR
 from tread_contracts.app import create_app
+from tread_contracts.schedule import run_daily_work
 from tread_contracts.settings import Settings
 from tread_shared.clock import utcnow
 from tread_shared.events.envelope import CloudEvent, nats_subject_for
@@ -36,8 +37,8 @@ from tread_shared.testing.service_fixtures import service_fixtures
 _numbers = itertools.count(1)
 
 
-def next_year() -> int:
-    return utcnow().year + 1
+def this_year() -> int:
+    return utcnow().year
 
 
 class AccountFeed:
@@ -140,9 +141,14 @@ class Partnerships:
 
     document_sha256 = "a" * 64
 
-    def __init__(self, client: httpx.AsyncClient, callers: dict[str, Caller]) -> None:
+    def __init__(self, client: httpx.AsyncClient, callers: dict[str, Caller], app: FastAPI) -> None:
         self.client = client
         self.callers = callers
+        self.app = app
+
+    async def run_daily_work(self, day: date) -> dict[str, int]:
+        """The service's daily job, as if run on ``day``."""
+        return await run_daily_work(self.app.state.runtime, day)
 
     async def post(self, path: str, body: Any, by: Caller, status: int = 201) -> dict[str, Any]:
         response = await self.client.post(path, json=body, headers=by.headers)
@@ -176,7 +182,8 @@ class Partnerships:
     def contract_body(
         self, account_id: uuid.UUID, program: dict[str, Any], **fields: Any
     ) -> dict[str, Any]:
-        year = next_year()
+        # This year's contract: in force as soon as both parties have signed.
+        year = this_year()
         return {
             "account_id": str(account_id),
             "program_id": program["id"],
@@ -282,8 +289,10 @@ def accounts(app: FastAPI, settings: Settings, client: httpx.AsyncClient) -> Acc
 
 
 @pytest.fixture
-def partnerships(client: httpx.AsyncClient, callers: dict[str, Caller]) -> Partnerships:
-    return Partnerships(client, callers)
+def partnerships(
+    app: FastAPI, client: httpx.AsyncClient, callers: dict[str, Caller]
+) -> Partnerships:
+    return Partnerships(client, callers, app)
 
 
 @pytest.fixture

@@ -1,13 +1,16 @@
 """A partnership from offer to renewal, through the API, every step announced on the stream:
 offer → accepted → contract → submitted → customer signs → manufacturer countersigns → active →
-audit with gaps → facilitation → renewal."""
+audit with gaps → facilitation → renewal signed 60 days before the end, scheduled, taking over
+the day after the current contract ends."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
+from tread_shared.clock import utcnow
 from tread_shared.testing.event_stream import EventStream
 from tread_shared.testing.http import Caller
 
@@ -24,7 +27,10 @@ async def test_a_partnership_from_offer_to_renewal(
     account_id = await accounts.open(
         owner_id="am-1", territory="north", key_account_manager_id="kam-1"
     )
-    year = int(partnerships.contract_body(account_id, {"id": ""})["start_date"][:4])
+    # A year's contract that ends 60 days from now: the renewal is signed in its notice window.
+    end = utcnow().date() + timedelta(days=60)
+    start = end - timedelta(days=364)
+    year = start.year
 
     program = await post(
         "/v1/programs",
@@ -56,8 +62,8 @@ async def test_a_partnership_from_offer_to_renewal(
             "offer_id": offer["id"],
             "program_id": program["id"],
             "tier": "gold",
-            "start_date": f"{year}-01-01",
-            "end_date": f"{year}-12-31",
+            "start_date": start.isoformat(),
+            "end_date": end.isoformat(),
             "commitments": [{"kind": "volume", "period": str(year), "quantity": 6000}],
         },
         am,
@@ -110,10 +116,27 @@ async def test_a_partnership_from_offer_to_renewal(
     granted = await post(f"/v1/facilitations/{facilitation['id']}/approve", None, kam, 200)
     assert granted["status"] == "granted"
 
+    async def status_of(contract_id: str) -> str:
+        read = await client.get(f"/v1/contracts/{contract_id}", headers=am.headers)
+        status: str = read.json()["status"]
+        return status
+
+    # Renewed 60 days early: the renewal waits for its start, the dealer keeps his partnership
+    # to the last day of the current contract.
     renewal = await post(f"/v1/contracts/{contract['id']}/renew", {}, am, 201)
-    await partnerships.activate(renewal)
-    old = (await client.get(f"/v1/contracts/{contract['id']}", headers=am.headers)).json()
-    assert old["status"] == "renewed"
+    assert renewal["start_date"] == (end + timedelta(days=1)).isoformat()
+    assert (await partnerships.activate(renewal))["status"] == "scheduled"
+    assert await status_of(contract["id"]) == "active"
+    await partnerships.run_daily_work(end)
+    assert (await status_of(contract["id"]), await status_of(renewal["id"])) == (
+        "active",
+        "scheduled",
+    )
+    await partnerships.run_daily_work(end + timedelta(days=1))
+    assert (await status_of(contract["id"]), await status_of(renewal["id"])) == (
+        "renewed",
+        "active",
+    )
 
     expected = [
         ("program.published", program["id"]),

@@ -1,10 +1,18 @@
-"""The service's scheduled work: expiring offers and contracts, renewal-due notices, and the
-compliance that time alone changes. Each step is safe with several replicas (see ``jobs``)."""
+"""The service's scheduled work: expiring offers, bringing scheduled contracts into force on their
+start date (a renewal takes over from the contract it renews), expiring contracts, renewal-due
+notices, and the compliance that time alone changes. Each step is safe with several replicas
+(see ``jobs``)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from tread_contracts.compliance.service import reevaluate_active_contracts
-from tread_contracts.contracts.service import expire_ended_contracts, notify_renewals_due
+from tread_contracts.contracts.service import (
+    activate_scheduled_contracts,
+    expire_ended_contracts,
+    notify_renewals_due,
+)
 from tread_contracts.offers.service import expire_lapsed_offers
 from tread_contracts.settings import Settings
 from tread_shared.app import ServiceRuntime
@@ -12,13 +20,16 @@ from tread_shared.clock import utcnow
 from tread_shared.scheduling import ScheduledJob
 
 
-async def run_daily_work(runtime: ServiceRuntime) -> dict[str, int]:
-    """One pass of every scheduled step, as of today; how many items each changed."""
+async def run_daily_work(runtime: ServiceRuntime, today: date | None = None) -> dict[str, int]:
+    """One pass of every scheduled step, as of ``today`` (the real today unless given); how
+    many items each changed."""
     settings = runtime.settings
     assert isinstance(settings, Settings)
-    db, outbox, today = runtime.db, runtime.outbox, utcnow().date()
+    db, outbox, today = runtime.db, runtime.outbox, today or utcnow().date()
     return {
         "offers_expired": await expire_lapsed_offers(db, outbox, today),
+        # Before expiry: a contract whose renewal takes over today becomes renewed, not expired.
+        "contracts_activated": await activate_scheduled_contracts(db, outbox, today),
         "contracts_expired": await expire_ended_contracts(db, outbox, today),
         "renewal_notices": await notify_renewals_due(
             db, outbox, today, settings.renewal_notice_days

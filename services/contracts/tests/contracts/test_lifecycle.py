@@ -3,6 +3,7 @@ refused with 409 and nothing changed."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import httpx
@@ -167,7 +168,7 @@ async def test_one_active_contract_per_account_and_program(
     assert activated["status"] == "active"
 
 
-async def test_renewal_takes_over_when_it_becomes_active(
+async def test_a_renewal_signed_early_takes_over_the_day_after_the_current_one_ends(
     client: httpx.AsyncClient,
     callers: dict[str, Caller],
     accounts: Any,
@@ -197,13 +198,30 @@ async def test_renewal_takes_over_when_it_becomes_active(
     still = await _state(client, current["id"], am)
     assert still["status"] == "active" and still["renewal_contract_id"] == renewal["id"]
 
-    await partnerships.activate(renewal)
+    # Signed by both in the notice window: the renewal waits for its start date, the current
+    # contract stays in force to its end.
+    scheduled = await partnerships.activate(renewal)
+    assert scheduled["status"] == "scheduled"
+    assert scheduled["activated_at"] is None
+    assert (await _state(client, current["id"], am))["status"] == "active"
+    on_last_day = await partnerships.run_daily_work(date(year, 12, 31))
+    assert on_last_day["contracts_activated"] == 0
+    assert (await _state(client, current["id"], am))["status"] == "active"
+
+    on_first_day = await partnerships.run_daily_work(date(year + 1, 1, 1))
+    assert on_first_day["contracts_activated"] == 1
+    assert on_first_day["contracts_expired"] == 0
     old = await _state(client, current["id"], am)
     assert old["status"] == "renewed"
+    assert (await _state(client, renewal["id"], am))["status"] == "active"
     (renewed,) = await events.wait_for("tread.contracts.contract.renewed.v1")
     assert renewed["subject"] == current["id"]
     assert renewed["data"]["renewed_by_contract_id"] == renewal["id"]
     assert renewed["data"]["contract"]["status"] == "renewed"
+    (activated,) = await events.wait_for(
+        "tread.contracts.contract.activated.v1", where=lambda e: e["subject"] == renewal["id"]
+    )
+    assert activated["data"]["contract"]["status"] == "active"
     active = await client.get(
         "/v1/contracts",
         params={"account_id": str(account_id), "status": "active"},

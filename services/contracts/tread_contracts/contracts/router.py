@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
@@ -97,6 +98,13 @@ async def list_contracts(
     renewal_due_within_days: Annotated[
         int | None, Query(ge=0, le=3660, description="Active contracts ending within N days")
     ] = None,
+    in_force_on: Annotated[
+        date | None,
+        Query(
+            description="Contracts in force on this day: signed by both parties, the day within "
+            "their period, not terminated before it"
+        ),
+    ] = None,
 ) -> ContractPage:
     """Contracts of the accounts in the caller's scope."""
     query = repository.visible(
@@ -106,6 +114,7 @@ async def list_contracts(
         program_id=program_id,
         status=status,
         renewal_due_within_days=renewal_due_within_days,
+        in_force=in_force_on,
     )
     listed = await list_page(session, query, Contract, page, updated_since=updated_since)
     return ContractPage(

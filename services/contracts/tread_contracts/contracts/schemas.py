@@ -12,7 +12,7 @@ from tread_shared.events.payloads.contracts import SignatureRecord
 from tread_shared.money import Money
 
 ContractStatus = Literal[
-    "draft", "submitted", "signed", "active", "renewed", "expired", "terminated"
+    "draft", "submitted", "signed", "scheduled", "active", "renewed", "expired", "terminated"
 ]
 Party = Literal["customer", "manufacturer"]
 Period = Annotated[

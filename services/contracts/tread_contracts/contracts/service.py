@@ -1,6 +1,7 @@
-"""The contract lifecycle: draft → submitted → signed (by the customer) → active (countersigned
-by the manufacturer) → renewed / expired / terminated. A step out of order is 409 and changes
-nothing (the request's transaction rolls back)."""
+"""The contract lifecycle: draft → submitted → signed (by the customer) → scheduled (countersigned
+by the manufacturer before the start date) → active (in force: countersigned and the start date
+has come) → renewed / expired / terminated. A step out of order is 409 and changes nothing (the
+request's transaction rolls back). What "in force on a date" means is ``in_force``."""
 
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ from tread_shared.events.payloads.contracts import (
 )
 
 NOT_YET_IN_FORCE = ("draft", "submitted", "signed")
+SIGNED_BY_BOTH = ("scheduled", "active")
 MANAGERS = (Role.KEY_ACCOUNT_MANAGER, Role.DISTRICT_MANAGER, Role.ADMIN)
 # A signature may be dated a little ahead of our clock (the signer's device).
 SIGNATURE_CLOCK_LEEWAY = timedelta(minutes=5)
@@ -259,7 +261,8 @@ async def sign_contract(
     contract: Contract,
     data: SignatureIn,
 ) -> Contract:
-    """Record a party's signature; the manufacturer's countersignature activates the contract."""
+    """Record a party's signature; the manufacturer's countersignature brings the contract into
+    force, or schedules it when its start date is still ahead."""
     _check_signing_order(principal, contract, data)
     now = utcnow()
     signed_at = data.signed_at or now
@@ -277,10 +280,13 @@ async def sign_contract(
         recorded_by=principal.sub,
     )
     contract.signatures.append(signature)
+    today = now.date()
     if data.party == "customer":
         contract.status = "signed"
+    elif contract.start_date > today:
+        await _schedule(session, contract)
     else:
-        await _make_active(session, contract)
+        await _make_active(session, outbox, contract, today)
     await emit(
         session,
         outbox,
@@ -290,13 +296,34 @@ async def sign_contract(
         ),
     )
     if contract.status == "active":
-        await _announce_activation(session, outbox, contract)
+        await _announce_activation(session, outbox, contract, today)
     return contract
 
 
-async def _make_active(session: AsyncSession, contract: Contract) -> None:
-    """Both parties signed: the contract becomes the account's active one in its program, and
-    the contract it renews (if any) steps aside as ``renewed``."""
+async def _schedule(session: AsyncSession, contract: Contract) -> None:
+    """Countersigned ahead of its start date: the contract waits (``scheduled``) and the daily
+    job brings it into force on that date. Another contract of the program whose period
+    overlaps this one's is refused now rather than on the start date; the contract this one
+    renews stays in force until the renewal takes over."""
+    for other in await repository.signed_by_both_in(
+        session, contract.account_id, contract.program_id, contract.start_date, contract.end_date
+    ):
+        if other.id not in (contract.id, contract.renews_contract_id):
+            raise Conflict(
+                f"Account {contract.account_id} already has a contract ({other.id}, "
+                f"{other.status}) in this program for part of {contract.start_date} - "
+                f"{contract.end_date}.",
+                slug="active-contract-exists",
+            )
+    contract.status = "scheduled"
+
+
+async def _make_active(
+    session: AsyncSession, outbox: Outbox, contract: Contract, today: date
+) -> None:
+    """Both parties signed and the start date has come: the contract becomes the account's
+    active one in its program; the contract it renews (if any) steps aside as ``renewed``, and
+    another one of the program that has ended (its expiry not yet run) expires."""
     now = utcnow()
     predecessor = (
         await repository.get(session, contract.renews_contract_id)
@@ -304,12 +331,16 @@ async def _make_active(session: AsyncSession, contract: Contract) -> None:
         else None
     )
     for other in await repository.active_for(session, contract.account_id, contract.program_id):
-        if predecessor is None or other.id != predecessor.id:
-            raise Conflict(
-                f"Account {contract.account_id} already has an active contract ({other.id}) "
-                "in this program.",
-                slug="active-contract-exists",
-            )
+        if predecessor is not None and other.id == predecessor.id:
+            continue
+        if other.end_date < today:
+            await _expire(session, outbox, other)
+            continue
+        raise Conflict(
+            f"Account {contract.account_id} already has an active contract ({other.id}) "
+            "in this program.",
+            slug="active-contract-exists",
+        )
     if predecessor is not None and predecessor.status in ("active", "expired"):
         predecessor.status = "renewed"
         predecessor.ended_at = now
@@ -327,7 +358,9 @@ async def _make_active(session: AsyncSession, contract: Contract) -> None:
         ) from None
 
 
-async def _announce_activation(session: AsyncSession, outbox: Outbox, contract: Contract) -> None:
+async def _announce_activation(
+    session: AsyncSession, outbox: Outbox, contract: Contract, today: date
+) -> None:
     assert contract.activated_at is not None
     activated_at = contract.activated_at
     await emit(
@@ -351,7 +384,24 @@ async def _announce_activation(session: AsyncSession, outbox: Outbox, contract: 
                     renewed_at=activated_at,
                 ),
             )
-    await refresh_compliance(session, outbox, contract, utcnow().date())
+    await refresh_compliance(session, outbox, contract, today)
+
+
+async def activate_scheduled_contracts(db: Database, outbox: Outbox, today: date) -> int:
+    """Scheduled contracts whose start date has come into force (``contract.activated``, and
+    ``contract.renewed`` for the contract a renewal takes over from)."""
+    async with db.unit_of_work() as session:
+        candidates = await repository.scheduled_starting_ids(session, today)
+
+    async def activate(session: AsyncSession, contract_id: uuid.UUID) -> bool:
+        contract = await repository.get(session, contract_id)
+        if contract is None or contract.status != "scheduled" or contract.start_date > today:
+            return False
+        await _make_active(session, outbox, contract, today)
+        await _announce_activation(session, outbox, contract, today)
+        return True
+
+    return await each_in_own_transaction(db, candidates, activate)
 
 
 async def renew_contract(
@@ -422,13 +472,13 @@ async def terminate_contract(
     contract: Contract,
     reason: str,
 ) -> Contract:
-    """End a contract early. An active one is ended by a manager; a contract not yet in force
-    may be withdrawn by whoever works the account."""
+    """End a contract early. One signed by both parties (active or scheduled) is ended by a
+    manager; a contract not yet signed by both may be withdrawn by whoever works the account."""
     require_status(
-        "Contract", contract.id, contract.status, (*NOT_YET_IN_FORCE, "active"), "terminated"
+        "Contract", contract.id, contract.status, (*NOT_YET_IN_FORCE, *SIGNED_BY_BOTH), "terminated"
     )
-    if contract.status == "active" and not principal.has_role(*MANAGERS):
-        raise Forbidden("An active contract is terminated by a manager.")
+    if contract.status in SIGNED_BY_BOTH and not principal.has_role(*MANAGERS):
+        raise Forbidden(f"A {contract.status} contract is terminated by a manager.")
     previous = contract.status
     now = utcnow()
     contract.status = "terminated"
@@ -456,7 +506,8 @@ async def terminate_contract(
 
 
 async def expire_ended_contracts(db: Database, outbox: Outbox, today: date) -> int:
-    """Active contracts whose period ended before ``today`` become ``expired``."""
+    """Active contracts whose period ended before ``today`` become ``expired`` (run after
+    ``activate_scheduled_contracts``, so a contract whose renewal took over is ``renewed``)."""
     async with db.unit_of_work() as session:
         candidates = await repository.ended_active_ids(session, today)
 
@@ -464,19 +515,25 @@ async def expire_ended_contracts(db: Database, outbox: Outbox, today: date) -> i
         contract = await repository.get(session, contract_id)
         if contract is None or contract.status != "active" or contract.end_date >= today:
             return False
-        now = utcnow()
-        contract.status = "expired"
-        contract.ended_at = now
-        contract.ended_by = "schedule"
-        await emit(
-            session,
-            outbox,
-            contract,
-            lambda: ContractExpired(contract=contract_state(contract), expired_at=now),
-        )
+        await _expire(session, outbox, contract)
         return True
 
     return await each_in_own_transaction(db, candidates, expire)
+
+
+async def _expire(session: AsyncSession, outbox: Outbox, contract: Contract) -> None:
+    now = utcnow()
+    contract.status = "expired"
+    contract.ended_at = now
+    contract.ended_by = "schedule"
+    await emit(
+        session,
+        outbox,
+        contract,
+        lambda: ContractExpired(contract=contract_state(contract), expired_at=now),
+    )
+    # The contract leaves "active" before another takes its place (unique index).
+    await session.flush()
 
 
 async def notify_renewals_due(

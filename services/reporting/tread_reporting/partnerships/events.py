@@ -40,7 +40,9 @@ projection = Projection()
 
 # An account's partnership is its contract in force if any, else the one closest to being so;
 # among equals the latest to start.
-STATUS_PRIORITY = {"active": 5, "signed": 4, "submitted": 3, "draft": 2}
+# A scheduled contract (signed by both, not yet started) ranks with a signed one: the start date
+# decides.
+STATUS_PRIORITY = {"active": 5, "scheduled": 4, "signed": 4, "submitted": 3, "draft": 2}
 CONTRACT_EVENTS = (
     ContractCreated,
     ContractAmended,

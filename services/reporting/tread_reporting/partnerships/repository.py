@@ -27,7 +27,8 @@ from tread_shared.auth.principal import Principal
 from tread_shared.errors import Problem
 from tread_shared.http.pagination import PageParams, decode_cursor, encode_cursor
 
-IN_FORCE = ("active", "signed")
+# Contracts whose end date is a renewal date: in force, or signed and waiting for their start.
+IN_FORCE = ("active", "scheduled", "signed")
 
 
 @dataclass(frozen=True)

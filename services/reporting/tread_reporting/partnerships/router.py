@@ -17,7 +17,15 @@ from tread_shared.http.pagination import PageParams, page_params
 router = APIRouter(prefix="/v1/reports/partnerships", tags=["partnerships"])
 
 PartnershipStatus = Literal[
-    "none", "draft", "submitted", "signed", "active", "renewed", "expired", "terminated"
+    "none",
+    "draft",
+    "submitted",
+    "signed",
+    "scheduled",
+    "active",
+    "renewed",
+    "expired",
+    "terminated",
 ]
 
 

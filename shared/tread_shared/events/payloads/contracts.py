@@ -142,8 +142,9 @@ class OfferExpired(OfferEvent):
 
 # -- contracts --------------------------------------------------------------------------------
 
+# ``scheduled``: signed by both parties before its start date; the daily job activates it then.
 ContractStatus = Literal[
-    "draft", "submitted", "signed", "active", "renewed", "expired", "terminated"
+    "draft", "submitted", "signed", "scheduled", "active", "renewed", "expired", "terminated"
 ]
 Party = Literal["customer", "manufacturer"]
 
@@ -227,7 +228,9 @@ class ContractSubmitted(ContractEvent):
 
 
 class ContractSigned(ContractEvent):
-    """One party signed (the customer first, then the manufacturer countersigns)."""
+    """One party signed (the customer first, then the manufacturer countersigns). Countersigned
+    before its start date, the contract is ``scheduled``: ``contract.activated`` follows on that
+    date."""
 
     verb = "signed"
 
@@ -235,7 +238,9 @@ class ContractSigned(ContractEvent):
 
 
 class ContractActivated(ContractEvent):
-    """Both parties have signed: the contract is the account's active one for its program."""
+    """The contract came into force: both parties have signed and its start date has come (at
+    the countersignature, or on the start date for a contract signed ahead of it). It is the
+    account's active one for its program."""
 
     verb = "activated"
 
@@ -243,7 +248,8 @@ class ContractActivated(ContractEvent):
 
 
 class ContractRenewed(ContractEvent):
-    """The contract's renewal became active: this contract is now ``renewed``."""
+    """The contract's renewal came into force (the day after this contract's end, for a renewal
+    signed ahead): this contract is now ``renewed``."""
 
     verb = "renewed"
 
