@@ -279,6 +279,30 @@ def test_request_id_and_trace_pass_through_the_gateway(platform: Platform) -> No
     assert answer.headers["traceparent"].split("-")[1] == trace_id
 
 
+def test_a_client_accepting_gzip_can_change_what_it_read(platform: Platform) -> None:
+    # Between 512 bytes and 1 KB: the size a gateway that compressed on its own would have
+    # compressed (changing the ETag) while the service does not.
+    headers = {"Authorization": f"Bearer {platform.admin_token}", "Accept-Encoding": "gzip"}
+    address = {"line1": "88 Century Avenue", "city": "Shanghai", "country": "CN"}
+    addresses = [address] * 3
+    created = httpx.post(
+        f"{platform.gateway}/v1/accounts",
+        headers=headers,
+        json={"kind": "dealer", "name": "Gzip Tyres", "territory": "EAST", "addresses": addresses},
+    )
+    assert created.status_code == 201, created.text
+    url = f"{platform.gateway}/v1/accounts/{created.json()['id']}"
+
+    read = httpx.get(url, headers=headers)
+    assert 512 < len(read.content) < 1024
+    changed = httpx.patch(
+        url, headers={**headers, "If-Match": read.headers["etag"]}, json={"segment": "fleet"}
+    )
+
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["segment"] == "fleet"
+
+
 def test_status_shows_every_part_ready_and_the_reporting_consumer(platform: Platform) -> None:
     done = platform.tread("status", "--json", "--stream", platform.stream)
 

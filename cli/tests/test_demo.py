@@ -250,6 +250,13 @@ def test_the_demo_portfolio_belongs_to_the_development_users() -> None:
     accounts = [r.body for r in DEMO_RECORDS if r.collection == "/v1/accounts"]
 
     assert {account["territory"] for account in accounts} <= set(district)
+    by_lucas = [
+        r.body
+        for r in DEMO_RECORDS
+        if r.collection == "/v1/accounts" and r.role == "account_manager"
+    ]
+    # An account manager creates accounts in their own territories only.
+    assert {account["territory"] for account in by_lucas} <= set(users["am-lucas"].territories)
     assert {account.get("owner_id", "am-lucas") for account in accounts} <= set(users)
     assert any(account.get("parent_id") for account in accounts)
     assert {account["kind"] for account in accounts} == {"dealer", "end_user"}

@@ -1,5 +1,7 @@
+import http.server
 import json
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -191,3 +193,61 @@ def test_other_origins_get_no_cors_headers(lone_gateway: str) -> None:
 def test_gateway_health(lone_gateway: str) -> None:
     answer = httpx.get(lone_gateway + "/healthz")
     assert answer.json() == {"status": "ok", "service": "gateway"}
+
+
+class _Upstream(http.server.BaseHTTPRequestHandler):
+    """Stands in for a service: reads the body it is sent, answers 204."""
+
+    def do_POST(self) -> None:
+        if self.headers.get("Transfer-Encoding") == "chunked":
+            while size := int(self.rfile.readline().strip() or b"0", 16):
+                self.rfile.read(size + 2)
+            self.rfile.readline()
+        else:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def proxying_gateway(tmp_path: Path) -> Iterator[str]:
+    """The gateway, every service behind it played by one small HTTP server."""
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    port = free_port()
+    config = tmp_path / "Caddyfile"
+    ports = {s.name: upstream.server_address[1] for s in SERVICES}
+    config.write_text(render_caddyfile(local_config(port, ports)))
+    url = f"http://127.0.0.1:{port}"
+    child = Child(
+        name="gateway",
+        argv=[wheel_binary("caddy"), "run", "--config", str(config), "--adapter", "caddyfile"],
+        env={"XDG_DATA_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)},
+        log_path=tmp_path / "caddy.log",
+        url=url,
+        ready_url=f"{url}/healthz",
+    )
+    supervisor = Supervisor([child], report=lambda _message: None)
+    supervisor.start_all()
+    try:
+        supervisor.wait_ready(timeout=10)
+        yield url
+    finally:
+        supervisor.stop_all()
+        upstream.shutdown()
+
+
+def test_a_body_over_the_cap_is_a_413_problem_at_the_gateway(proxying_gateway: str) -> None:
+    within = httpx.post(proxying_gateway + "/v1/accounts", content=b"x" * 1000)
+    declared = httpx.post(proxying_gateway + "/v1/accounts", content=b"x" * (1024 * 1024 + 1))
+    streamed = httpx.post(  # no Content-Length: refused once past the cap
+        proxying_gateway + "/v1/accounts", content=iter([b"x" * 65536] * 17)
+    )
+
+    assert within.status_code == 204
+    for answer in (declared, streamed):
+        assert_problem(answer, 413)
+        assert answer.json()["type"] == "urn:tread:problem:payload-too-large"

@@ -51,6 +51,13 @@ NOT_FOUND = (
     '{"type":"urn:tread:problem:not-found","title":"Not Found","status":404,'
     '"detail":"No Tread API lives at this path."}'
 )
+# Larger request bodies are refused at the gateway too (the services' own cap,
+# max_request_body_bytes, is the same 1 MB), before they are passed on.
+MAX_REQUEST_BODY = "1MB"
+TOO_LARGE = (
+    '{"type":"urn:tread:problem:payload-too-large","title":"Content Too Large","status":413,'
+    '"detail":"The request body is larger than 1 MB."}'
+)
 # {err.status_code} is Caddy's placeholder: 502 when the service is down, 504 on a timeout.
 UPSTREAM_FAILED = (
     '{"type":"urn:tread:problem:bad-gateway","title":"Bad Gateway","status":{err.status_code},'
@@ -132,7 +139,10 @@ def render_caddyfile(config: GatewayConfig) -> str:
     ]
     if config.bind:
         lines.append(f"\tbind {config.bind}")
-    lines += ["\tencode gzip", ""]
+    # No `encode gzip` here: the services compress (level 6, over 1 KB), and a second
+    # compressor at the gateway turned the ETag "<id>-v1" into "<id>-v1-gzip", which If-Match
+    # then refused (412). One place compresses, so the ETag a client reads is the service's.
+    lines += ["\trequest_body {", f"\t\tmax_size {MAX_REQUEST_BODY}", "\t}", ""]
     lines += _cors(config.cors_origins)
     lines += [
         "\thandle /healthz {",
@@ -163,6 +173,10 @@ def render_caddyfile(config: GatewayConfig) -> str:
         f"\t\trespond `{NOT_FOUND}` 404",
         "\t}",
         "",
+        "\thandle_errors 413 {",
+        "\t\theader Content-Type application/problem+json",
+        f"\t\trespond `{TOO_LARGE}` 413",
+        "\t}",
         "\thandle_errors {",
         "\t\theader Content-Type application/problem+json",
         f"\t\trespond `{UPSTREAM_FAILED}` {{err.status_code}}",

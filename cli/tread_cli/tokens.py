@@ -64,7 +64,7 @@ class DevUser:
 
 
 DEV_USERS: tuple[DevUser, ...] = (
-    DevUser(Role.ACCOUNT_MANAGER, "am-lucas", "Lucas Martin", ("north",)),
+    DevUser(Role.ACCOUNT_MANAGER, "am-lucas", "Lucas Martin", ("north", "east")),
     DevUser(Role.KEY_ACCOUNT_MANAGER, "kam-sofia", "Sofia Rossi"),
     DevUser(Role.DISTRICT_MANAGER, "ddm-claire", "Claire Dubois", ("north", "east")),
     DevUser(Role.CENTRAL, "central-ines", "Ines Moreau"),

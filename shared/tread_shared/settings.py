@@ -61,6 +61,8 @@ class ServiceSettings(BaseSettings):
     jwt_leeway_seconds: int = 30
 
     idempotency_ttl_hours: int = 24
+    # Larger request bodies are refused (413) before being read; the gateway has the same cap.
+    max_request_body_bytes: int = 1_048_576
 
     # Platform rows forgotten once no longer needed (tread_shared.events.retention).
     outbox_retention_hours: float = 72.0

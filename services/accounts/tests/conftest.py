@@ -69,12 +69,12 @@ def admin(caller: Callable[..., Caller]) -> Caller:
 
 @pytest.fixture
 def am(caller: Callable[..., Caller]) -> Caller:
-    return caller("account_manager", sub="am-1")
+    return caller("account_manager", sub="am-1", territories=["north"])
 
 
 @pytest.fixture
 def other_am(caller: Callable[..., Caller]) -> Caller:
-    return caller("account_manager", sub="am-2")
+    return caller("account_manager", sub="am-2", territories=["north"])
 
 
 @pytest.fixture

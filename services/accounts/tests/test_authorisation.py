@@ -16,8 +16,8 @@ import pytest
 from tread_shared.testing.http import Caller
 
 ROLES: dict[str, tuple[str, str, list[str]]] = {
-    "owner": ("account_manager", "am-1", []),
-    "other_am": ("account_manager", "am-2", []),
+    "owner": ("account_manager", "am-1", ["north"]),
+    "other_am": ("account_manager", "am-2", ["south"]),
     "dm": ("district_manager", "dm-north", ["north"]),
     "other_dm": ("district_manager", "dm-south", ["south"]),
     "kam": ("key_account_manager", "kam-1", []),
@@ -214,7 +214,7 @@ async def test_account_creation_by_role(
         ).status_code
     assert outcomes == {
         "owner": 201,
-        "other_am": 201,
+        "other_am": 422,  # north is not their territory
         "dm": 201,
         "other_dm": 422,  # north is not their territory
         "kam": 403,

@@ -75,6 +75,12 @@ REFUSED: dict[str, TokenMaker] = {
     "no-iss": lambda keys: jwt.encode(_claims(iss=None), keys[0], "RS256"),
     "no-aud": lambda keys: jwt.encode(_claims(aud=None), keys[0], "RS256"),
     "no-sub": lambda keys: jwt.encode(_claims(sub=None), keys[0], "RS256"),
+    "exp-as-a-string": lambda keys: jwt.encode(
+        _claims(exp=str(int(time.time()) + 600)), keys[0], "RS256"
+    ),
+    "exp-as-true": lambda keys: jwt.encode(_claims(exp=True), keys[0], "RS256"),
+    "empty-sub": lambda keys: jwt.encode(_claims(sub=""), keys[0], "RS256"),
+    "blank-sub": lambda keys: jwt.encode(_claims(sub="   "), keys[0], "RS256"),
     "roles-not-a-list": lambda keys: jwt.encode(_claims(roles="admin"), keys[0], "RS256"),
     "not-a-jwt": lambda keys: "tyres",
 }

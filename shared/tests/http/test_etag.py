@@ -127,3 +127,18 @@ async def test_simultaneous_changes_from_one_version_let_exactly_one_through(
     read = await notes.get(url, headers=author.headers)
     assert read.json()["title"] == winner.json()["title"]
     assert read.json()["version"] == 2
+
+
+async def test_a_weak_etag_never_matches_and_changes_nothing(
+    notes: httpx.AsyncClient, write_note: WriteNote, author: Caller
+) -> None:
+    """RFC 9110: If-Match compares strongly, so ``W/"…"`` never matches."""
+    created = await write_note(author, title="Winter stock check")
+    url, etag = created.headers["location"], created.headers["etag"]
+
+    response = await notes.patch(
+        url, json={"title": "Summer"}, headers=_if_match(author, f"W/{etag}")
+    )
+
+    assert_problem(response, 412, "precondition-failed")
+    assert (await notes.get(url, headers=author.headers)).json()["title"] == "Winter stock check"

@@ -83,6 +83,7 @@ def _b64(value: Any) -> str:
         _b64(["id", "not-a-uuid"]),
         _b64(["updated", "2026-11-27T10:00:00+00:00", "0190a8b4-0000-7000-8000-000000000000"]),
         _b64(["id", "0190a8b4-0000-7000-8000-000000000000", "extra"]),
+        base64.urlsafe_b64encode(b"[" * 5_000 + b"]" * 5_000).decode(),
     ],
     ids=[
         "not-base64",
@@ -92,6 +93,7 @@ def _b64(value: Any) -> str:
         "not-a-uuid",
         "sync-cursor-on-a-plain-list",
         "too-long",
+        "deeply-nested",
     ],
 )
 async def test_a_tampered_cursor_is_a_400_problem(
@@ -110,6 +112,28 @@ async def test_a_plain_cursor_on_a_sync_list_is_a_400_problem(
     for title in ("a", "b"):
         await write_note(author, title=title)
     _titles, cursor = await _page(notes, author, limit=1)
+
+    response = await notes.get(
+        "/v1/notes",
+        params={"cursor": cursor, "updated_since": "2026-01-01T00:00:00Z"},
+        headers=author.headers,
+    )
+
+    assert_problem(response, 400, "invalid-cursor")
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        _b64(["updated", "0001-01-01T00:00:00+14:00", "0190a8b4-0000-7000-8000-000000000000"]),
+        _b64(["updated", "9999-12-31T23:59:59-14:00", "0190a8b4-0000-7000-8000-000000000000"]),
+    ],
+    ids=["before-year-1", "after-year-9999"],
+)
+async def test_a_sync_cursor_with_an_impossible_time_is_a_400_problem(
+    notes: httpx.AsyncClient, write_note: WriteNote, author: Caller, cursor: str
+) -> None:
+    await write_note(author)
 
     response = await notes.get(
         "/v1/notes",

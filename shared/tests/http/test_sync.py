@@ -106,7 +106,20 @@ async def test_someone_else_s_changes_are_not_synced(
     assert (await _list(notes, ben, updated_since=EPOCH))["items"] == []
 
 
-@pytest.mark.parametrize("since", ["2026-11-27T10:00:00", "yesterday", "2026-13-01T00:00:00Z"])
+@pytest.mark.parametrize(
+    "since",
+    [
+        "2026-11-27T10:00:00",
+        "yesterday",
+        "2026-13-01T00:00:00Z",
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59-14:00",
+        "1899-12-31T23:59:59Z",
+        "-100000000000",
+        "1764237600",
+        "2e-09",
+    ],
+)
 async def test_updated_since_without_an_offset_or_not_a_time_is_a_422(
     notes: httpx.AsyncClient, author: Caller, since: str
 ) -> None:

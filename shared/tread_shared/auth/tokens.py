@@ -134,27 +134,52 @@ class TokenVerifier:
                 algorithms=ALGORITHMS,
                 audience=self.audience,
                 issuer=self.issuer,
-                leeway=self.leeway,
-                options={"require": ["exp", "iss", "aud", "sub"]},
+                # Times are checked below, on this verifier's clock and as numbers only.
+                options={
+                    "require": ["exp", "iss", "aud", "sub"],
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("The token has expired.") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"The token was refused: {exc}") from exc
+        expires_at = self._check_times(claims)
         principal = principal_from_claims(claims)
-        lapses_at = min(float(claims["exp"]) + self.leeway, self.clock() + REMEMBER_SECONDS)
+        lapses_at = min(expires_at + self.leeway, self.clock() + REMEMBER_SECONDS)
         self.verified.remember(token, principal, lapses_at)
         return principal
+
+    def _check_times(self, claims: dict[str, Any]) -> float:
+        """``exp`` (and ``nbf``, ``iat`` when present) as RFC 7519 NumericDates, against
+        :attr:`clock`; returns ``exp``. PyJWT would take ``"exp": "1999999999"`` (a string)."""
+        times: dict[str, float] = {}
+        for name in ("exp", "nbf", "iat"):
+            if name not in claims:
+                continue
+            value = claims[name]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise Unauthorized(f"The token's {name} claim must be a number of seconds.")
+            times[name] = float(value)
+        now = self.clock()
+        if times["exp"] + self.leeway <= now:
+            raise Unauthorized("The token has expired.")
+        if "nbf" in times and times["nbf"] - self.leeway > now:
+            raise Unauthorized("The token is not valid yet.")
+        return times["exp"]
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
     """The :class:`Principal` of verified ``claims``."""
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub.strip():
+        raise Unauthorized("The token's sub claim must name the caller.")
     roles = claims.get("roles") or []
     territories = claims.get("territories") or []
     if not isinstance(roles, list) or not isinstance(territories, list):
         raise Unauthorized("The roles and territories claims must be lists.")
     return Principal(
-        sub=str(claims["sub"]),
+        sub=sub,
         name=str(claims.get("name") or ""),
         roles=frozenset(str(r) for r in roles),
         territories=frozenset(str(t) for t in territories),

@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tread_shared.dates import plausible_datetime
 from tread_shared.errors import Problem
 from tread_shared.http.pagination import Page, PageParams, decode_cursor, encode_cursor
 from tread_shared.http.sync import Tombstone
@@ -75,7 +76,7 @@ def _after_update(model: Any, cursor: str) -> Any:
         time, row_id = datetime.fromisoformat(last_time), uuid.UUID(last_id)
     except ValueError as exc:
         raise _invalid_cursor() from exc
-    if time.tzinfo is None:
+    if not plausible_datetime(time):
         raise _invalid_cursor()
     return or_(model.updated_at > time, and_(model.updated_at == time, model.id > row_id))
 

@@ -29,7 +29,8 @@ def check_if_match(request: Request, entity_id: uuid.UUID | str, version: int) -
             "Send If-Match with the ETag you last read, so that no one's change is lost."
         )
     current = etag_for(entity_id, version)
-    candidates = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    # Strong comparison (RFC 9110 13.1.1): a weak tag ``W/"…"`` never matches.
+    candidates = [tag.strip() for tag in header.split(",")]
     if "*" in candidates or current in candidates:
         return
     raise PreconditionFailed(

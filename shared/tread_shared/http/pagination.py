@@ -31,7 +31,9 @@ class PageParams(BaseModel):
     cursor: str | None = None
 
 
-def page_params(
+# ``async``: FastAPI runs a plain ``def`` dependency in a worker thread, two thread hand-offs
+# per request for two integers (under load, each waits for the OS to schedule the thread).
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> PageParams:
@@ -49,8 +51,12 @@ def decode_cursor(cursor: str, parts: int) -> list[str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise Problem("The cursor is not valid.", status=400, slug="invalid-cursor") from exc
-    if not isinstance(value, list) or len(value) != parts:
+    if (
+        not isinstance(value, list)
+        or len(value) != parts
+        or not all(isinstance(part, str) for part in value)
+    ):
         raise Problem("The cursor is not valid.", status=400, slug="invalid-cursor")
-    return [str(part) for part in value]
+    return list(value)

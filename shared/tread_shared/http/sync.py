@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
+
+from tread_shared.dates import PlausibleDateTime
 
 
 class Tombstone(BaseModel):
@@ -19,13 +21,14 @@ class Tombstone(BaseModel):
 
 
 UpdatedSince = Annotated[
-    AwareDatetime | None,
+    PlausibleDateTime | None,
     Query(
         description="Only items changed at or after this time (with its UTC offset), deletions"
         " included, in the order they changed; pass the greatest updated_at you received."
     ),
 ]
-"""The ``updated_since`` query parameter of a list: a time with its offset (else 422)."""
+"""The ``updated_since`` query parameter of a list: a time with its offset, in 1900 to 2199
+(else 422)."""
 
 
 def tombstone_or(item: Any, render: Any) -> Any:

@@ -181,6 +181,40 @@ async def test_a_district_manager_creates_accounts_in_their_territories_only(
     assert_problem(outside, 422, "outside-scope")
 
 
+async def test_an_account_manager_creates_accounts_in_their_territories_only(
+    client: httpx.AsyncClient, am: Caller
+) -> None:
+    """The same rule as a change: an account manager does not decide where an account is."""
+    body = {"kind": "dealer", "name": "Fleet Co"}
+    inside = await client.post(
+        "/v1/accounts", json={**body, "territory": "north"}, headers=am.headers
+    )
+    outside = await client.post(
+        "/v1/accounts", json={**body, "territory": "south"}, headers=am.headers
+    )
+
+    assert inside.status_code == 201, inside.text
+    assert assert_problem(outside, 422, "field-not-allowed")["fields"] == ["territory"]
+    listed = await client.get("/v1/accounts", headers=am.headers)
+    assert [a["territory"] for a in listed.json()["items"]] == ["north"]
+
+
+async def test_a_billing_number_in_use_outside_the_caller_s_scope_is_not_confirmed(
+    client: httpx.AsyncClient, portfolio: Any, am: Caller, other_am: Caller
+) -> None:
+    theirs = await portfolio.account(by=other_am, erp_customer_id="C-77")
+    body = {"kind": "dealer", "name": "Copy", "territory": "north", "erp_customer_id": "C-77"}
+
+    blind = await client.post("/v1/accounts", json=body, headers=am.headers)
+    seen = await client.post("/v1/accounts", json=body, headers=other_am.headers)
+
+    problem = assert_problem(blind, 422, "erp-customer-id-refused")
+    assert problem["fields"] == ["erp_customer_id"]
+    assert theirs["id"] not in blind.text and "already" not in blind.text
+    assert assert_problem(seen, 409, "duplicate-erp-customer-id")["account_id"] == theirs["id"]
+    assert (await client.get("/v1/accounts", headers=am.headers)).json()["items"] == []
+
+
 async def test_patch_needs_the_current_etag_and_emits_the_change(
     client: httpx.AsyncClient, portfolio: Any, am: Caller, events: EventStream
 ) -> None:

@@ -140,6 +140,21 @@ async def test_bad_signatures_are_401_and_change_nothing(
             "Tread-Signature": sign(body, CREDIT_SECRET, now + 360),
         },
         "garbled": {**json_headers, "Tread-Signature": "v1=abc"},
+        "superscript digit": {
+            **json_headers,
+            # Sent as bytes: httpx writes str headers in ASCII only.
+            "Tread-Signature": sign(body, CREDIT_SECRET)
+            .replace("t=", "t=\u00b2", 1)
+            .encode("latin-1"),
+        },
+        "two timestamps": {
+            **json_headers,
+            "Tread-Signature": f"t={now - 3600},{sign(body, CREDIT_SECRET, now)}",
+        },
+        "a timestamp after the signature": {
+            **json_headers,
+            "Tread-Signature": f"{sign(body, CREDIT_SECRET, now)},t={now - 3600}",
+        },
     }
     for what, headers in attempts.items():
         response = await client.post(CREDIT_URL, content=body, headers=headers)

@@ -121,17 +121,35 @@ def refuse_fields(fields: Sequence[str], role_hint: str) -> None:
         )
 
 
+def _billing_number_refused() -> Unprocessable:
+    # Says nothing of another account: the caller may not know it exists (docs/architecture.md,
+    # Authorisation).
+    return Unprocessable(
+        "This billing number cannot be given to this account; check it, or ask a district"
+        " manager or an admin.",
+        slug="erp-customer-id-refused",
+        fields=["erp_customer_id"],
+    )
+
+
 async def _ensure_billing_number_free(
-    session: AsyncSession, erp_customer_id: str | None, account_id: uuid.UUID | None = None
+    session: AsyncSession,
+    principal: Principal,
+    erp_customer_id: str | None,
+    account_id: uuid.UUID | None = None,
 ) -> None:
     if erp_customer_id is None:
         return
     holder = await repository.live_by_erp_customer_id(session, erp_customer_id)
-    if holder is not None and holder.id != account_id:
-        raise Conflict(
-            f"Another account already has the billing number {erp_customer_id}.",
-            slug="duplicate-erp-customer-id",
-        )
+    if holder is None or holder.id == account_id:
+        return
+    if not may_see(principal, holder):
+        raise _billing_number_refused()
+    raise Conflict(
+        f"Another account already has the billing number {erp_customer_id}.",
+        slug="duplicate-erp-customer-id",
+        account_id=str(holder.id),
+    )
 
 
 async def _save(session: AsyncSession) -> None:
@@ -139,10 +157,7 @@ async def _save(session: AsyncSession) -> None:
         await flush_changes(session)
     except IntegrityError as exc:
         # Two requests raced past the check above with one billing number.
-        raise Conflict(
-            "Another account took this billing number meanwhile.",
-            slug="duplicate-erp-customer-id",
-        ) from exc
+        raise _billing_number_refused() from exc
 
 
 async def _group_for(
@@ -211,8 +226,11 @@ async def create_account(
         refused.append("owner_id")
     if data.key_account_manager_id is not None and not principal.has_role(*ASSIGNERS):
         refused.append("key_account_manager_id")
-    refuse_fields(refused, "an account manager's accounts are their own.")
-    await _ensure_billing_number_free(session, data.erp_customer_id)
+    if not principal.has_role(*ASSIGNERS) and data.territory not in principal.territories:
+        # As on a change: an account manager does not decide where an account belongs.
+        refused.append("territory")
+    refuse_fields(refused, "an account manager's accounts are their own, in their territories.")
+    await _ensure_billing_number_free(session, principal, data.erp_customer_id)
     group = await _group_for(session, principal, None, data.parent_id) if data.parent_id else None
     account = Account(
         id=new_id(),
@@ -267,7 +285,9 @@ async def update_account(
     if not changes:
         return account
     if "erp_customer_id" in changes:
-        await _ensure_billing_number_free(session, changes["erp_customer_id"], account.id)
+        await _ensure_billing_number_free(
+            session, principal, changes["erp_customer_id"], account.id
+        )
     if changes.get("kind", "dealer") != "dealer" and await repository.has_members(
         session, account.id
     ):

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 
 from tread_shared.errors import Unauthorized
 
 HEADER = "Tread-Signature"
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 def sign(body: bytes, secret: str, timestamp: int | None = None) -> str:
@@ -32,16 +34,21 @@ def verify(header: str | None, body: bytes, secret: str | None, *, tolerance_sec
         raise _refused("Webhooks from this system are not configured (no secret).")
     if not header:
         raise _refused(f"The {HEADER} header is missing.")
-    timestamp: int | None = None
+    timestamps: list[int] = []
     candidates: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
-            timestamp = int(value)
+        if key == "t":
+            # ASCII digits only: str.isdigit() also takes "²", which int() then refuses.
+            if not _UNIX_SECONDS.fullmatch(value):
+                raise _refused("The signature's timestamp must be unix seconds.")
+            timestamps.append(int(value))
         elif key == "v1" and value:
             candidates.append(value)
-    if timestamp is None or not candidates:
+    # Exactly one t=: with two, which one was signed is the attacker's choice.
+    if len(timestamps) != 1 or not candidates:
         raise _refused(f"The {HEADER} header must be t=<unix seconds>,v1=<hex>.")
+    (timestamp,) = timestamps
     if abs(time.time() - timestamp) > tolerance_seconds:
         raise _refused("The signature's timestamp is too far from now.")
     expected = sign(body, secret, timestamp).partition("v1=")[2]
