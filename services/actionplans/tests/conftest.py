@@ -7,6 +7,8 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -17,6 +19,16 @@ from tread_actionplans import MIGRATIONS_DIR
 from tread_actionplans.app import create_app
 from tread_actionplans.settings import Settings
 from tread_shared.clock import utcnow
+from tread_shared.events.envelope import CloudEvent
+from tread_shared.events.payloads.accounts import (
+    ActivityDeleted,
+    ActivityLogged,
+    ActivitySnapshot,
+    ActivityUpdated,
+    SellInLine,
+    SellInRecorded,
+)
+from tread_shared.events.payloads.contracts import AuditCompleted, AuditGap, CriterionScore
 from tread_shared.testing.event_feed import AccountFeed
 from tread_shared.testing.event_stream import EventStream
 from tread_shared.testing.http import Caller
@@ -109,6 +121,10 @@ class Planner:
         indicator = await self.call("GET", f"/v1/indicators/{indicator_id}")
         return {p["period"]: p for p in indicator["periods"]}
 
+    async def objectives(self, plan_id: str) -> list[dict[str, Any]]:
+        answer: list[dict[str, Any]] = await self.call("GET", f"/v1/plans/{plan_id}/objectives")
+        return answer
+
     async def deviations(self, **params: Any) -> list[dict[str, Any]]:
         response = await self.client.get(
             "/v1/deviations", params=params, headers=self.callers["am"].headers
@@ -161,6 +177,89 @@ def callers(caller: Callable[..., Caller]) -> dict[str, Caller]:
 def accounts(app: FastAPI, settings: Settings, client: httpx.AsyncClient) -> AccountFeed:
     # Depends on ``client`` so that the service (and its consumer) is running.
     return AccountFeed(app, settings)
+
+
+class Sources:
+    """Plays the accounts and contracts services: their activity, sell-in, audit, spending and
+    compliance events about an account."""
+
+    def __init__(self, feed: AccountFeed) -> None:
+        self.feed = feed
+
+    def activity(
+        self,
+        account_id: uuid.UUID,
+        *,
+        activity_id: uuid.UUID | None = None,
+        version: int = 1,
+        type: str = "visit",
+        started_at: datetime | None = None,
+        minutes: int = 60,
+    ) -> ActivitySnapshot:
+        return ActivitySnapshot(
+            activity_id=activity_id or uuid.uuid4(),
+            account_id=account_id,
+            version=version,
+            type=type,
+            started_at=started_at or utcnow(),
+            duration_minutes=minutes,
+            performed_by="am-1",
+            participant_count=2,
+            updated_at=utcnow(),
+        )
+
+    async def logged(self, activity: ActivitySnapshot) -> CloudEvent:
+        return await self.feed.publish(ActivityLogged(activity=activity), activity.activity_id)
+
+    async def updated(self, activity: ActivitySnapshot) -> CloudEvent:
+        payload = ActivityUpdated(activity=activity, changed_fields=["type"])
+        return await self.feed.publish(payload, activity.activity_id)
+
+    async def deleted(self, activity: ActivitySnapshot) -> CloudEvent:
+        return await self.feed.publish(ActivityDeleted(activity=activity), activity.activity_id)
+
+    async def sell_in(
+        self, account_id: uuid.UUID, month: str, units: int, product_line: str = "truck"
+    ) -> CloudEvent:
+        payload = SellInRecorded(
+            account_id=account_id,
+            erp_customer_id="ERP-1",
+            month=month,
+            lines=[SellInLine(product_line=product_line, units=units)],
+            source_event_id=uuid.uuid4().hex,
+        )
+        return await self.feed.publish(payload, account_id)
+
+    def audit(
+        self,
+        account_id: uuid.UUID,
+        scores: dict[str, int],
+        required: dict[str, int],
+        performed_at: datetime | None = None,
+    ) -> AuditCompleted:
+        return AuditCompleted(
+            audit_id=uuid.uuid4(),
+            account_id=account_id,
+            contract_id=uuid.uuid4(),
+            program_id=uuid.uuid4(),
+            program_version=1,
+            tier="gold",
+            performed_at=performed_at or utcnow(),
+            auditor="Wang Fang",
+            scores=[CriterionScore(criterion=c, score=s) for c, s in scores.items()],
+            overall_score=Decimal(sum(scores.values())) / len(scores),
+            gaps=[
+                AuditGap(criterion=c, score=scores.get(c), required=r)
+                for c, r in required.items()
+                if scores.get(c, 0) < r
+            ],
+            recorded_by="am-1",
+        )
+
+
+@pytest.fixture
+def sources(accounts: AccountFeed) -> Sources:
+    return Sources(accounts)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from tread_actionplans.consumer import inputs_consumer
 from tread_actionplans.deviations.router import actions_router as corrective_actions_router
 from tread_actionplans.deviations.router import router as deviations_router
 from tread_actionplans.indicators.router import router as indicators_router
+from tread_actionplans.objectives.router import router as objectives_router
 from tread_actionplans.plans.router import router as plans_router
 from tread_actionplans.schedule import scheduled_jobs
 from tread_actionplans.settings import Settings
@@ -20,7 +21,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         settings,
         title="Tread Action plans",
-        routers=[plans_router, indicators_router, deviations_router, corrective_actions_router],
+        routers=[
+            plans_router,
+            objectives_router,
+            indicators_router,
+            deviations_router,
+            corrective_actions_router,
+        ],
         consumers=[inputs_consumer],
     )
     return with_scheduled_jobs(app, scheduled_jobs(settings))

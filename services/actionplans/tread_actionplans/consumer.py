@@ -5,14 +5,29 @@ published."""
 
 from __future__ import annotations
 
+from tread_actionplans.deviations.feeds import compliance_handler
 from tread_actionplans.directory.events import account_handlers
+from tread_actionplans.indicators.feeds import audit_measurements, measurement_handlers
+from tread_actionplans.plans.audits import audit_handler
+from tread_actionplans.settings import Settings
 from tread_shared.app import ServiceRuntime
 from tread_shared.events.consumer import ConsumerSpec
+from tread_shared.events.payloads.contracts import AuditCompleted, ComplianceChanged
 
 
 def inputs_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    outbox = runtime.outbox
     return ConsumerSpec(
         durable="actionplans-inputs",
         subjects=["accounts.>", "contracts.>"],
-        handlers={**account_handlers()},
+        handlers={
+            **account_handlers(),
+            **measurement_handlers(outbox),
+            AuditCompleted.event_type(): audit_handler(
+                outbox, settings, audit_measurements(outbox)
+            ),
+            ComplianceChanged.event_type(): compliance_handler(outbox),
+        },
     )

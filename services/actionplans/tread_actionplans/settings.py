@@ -18,3 +18,7 @@ class Settings(ServiceSettings):
     schedule_enabled: bool = True
     schedule_interval_seconds: float = 3600.0
     schedule_first_delay_seconds: float = 30.0
+    # A professionalism plan drafted from an audit with gaps runs this long from the audit, and
+    # plans the re-audit this many days after it.
+    audit_plan_days: int = 365
+    reaudit_after_days: int = 180

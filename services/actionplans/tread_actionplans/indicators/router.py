@@ -39,7 +39,7 @@ def readings(indicator: Indicator, rows: list[IndicatorPeriod]) -> list[PeriodRe
     for period in sorted(set(indicator.targets) | set(measured)):
         row = measured.get(period)
         target = target_of(indicator, period)
-        actual = row.actual if row is not None and row.measurements else None
+        actual = row.actual if row is not None else None
         out.append(
             PeriodReadingOut(
                 period=period,

@@ -198,6 +198,8 @@ class Reading:
     source_key: str | None = None
     source_event_id: str | None = None
     source_version: int | None = None
+    # The source was deleted (or no longer counts): the measurement is withdrawn.
+    withdrawn: bool = False
 
 
 def _check_period(plan: Plan, indicator: Indicator, period: str) -> None:
@@ -216,6 +218,7 @@ async def add_measurement(
     session: AsyncSession, outbox: Outbox, plan: Plan, indicator: Indicator, reading: Reading
 ) -> Measurement:
     measurement = Measurement(
+        deleted_at=utcnow() if reading.withdrawn else None,
         indicator_id=indicator.id,
         period=reading.period,
         value=reading.value,
@@ -228,6 +231,10 @@ async def add_measurement(
         recorded_by=reading.recorded_by,
     )
     session.add(measurement)
+    if reading.withdrawn:
+        # Only a marker that the source is gone, for the older events that may follow.
+        await session.flush()
+        return measurement
     row = await refresh_period(session, outbox, plan, indicator, reading.period)
     await emit(
         session,
@@ -249,7 +256,7 @@ async def correct_measurement(
     """Replace the measurement by ``reading``, or withdraw it (``None``); both periods it
     touched are recomputed."""
     before = measurement.period
-    if reading is None:
+    if reading is None or reading.withdrawn:
         measurement.deleted_at = utcnow()
         change = "deleted"
     else:

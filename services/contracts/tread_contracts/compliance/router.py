@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,6 +10,7 @@ from tread_contracts.compliance.schemas import ComplianceOut
 from tread_contracts.contracts.service import contract_in_scope
 from tread_contracts.directory.access import Staff
 from tread_shared.clock import utcnow
+from tread_shared.dates import PlausibleDate
 from tread_shared.db.session import DbSession
 
 router = APIRouter(prefix="/v1/contracts", tags=["compliance"])
@@ -22,7 +22,7 @@ async def get_contract_compliance(
     session: DbSession,
     caller: Staff,
     as_of: Annotated[
-        date | None, Query(description="Evaluate as of this day (default today)")
+        PlausibleDate | None, Query(description="Evaluate as of this day (default today)")
     ] = None,
 ) -> ComplianceOut:
     """The contract's commitments and tier requirements against sell-in and the latest audit:

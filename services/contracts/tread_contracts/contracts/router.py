@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
@@ -25,6 +24,7 @@ from tread_contracts.directory.access import PortfolioWorker, Staff
 from tread_contracts.listing import UpdatedSince
 from tread_shared.app import EventOutbox
 from tread_shared.clock import utcnow
+from tread_shared.dates import PlausibleDate
 from tread_shared.db.concurrency import flush_changes
 from tread_shared.db.listing import list_page
 from tread_shared.db.session import DbSession
@@ -99,7 +99,7 @@ async def list_contracts(
         int | None, Query(ge=0, le=3660, description="Active contracts ending within N days")
     ] = None,
     in_force_on: Annotated[
-        date | None,
+        PlausibleDate | None,
         Query(
             description="Contracts in force on this day: signed by both parties, the day within "
             "their period, not terminated before it"
