@@ -233,9 +233,13 @@ async def delete_plan(session: AsyncSession, plan: Plan) -> None:
     await session.flush()
 
 
-async def _may_decide(session: AsyncSession, principal: Principal, plan: Plan) -> None:
-    if principal.sub in (plan.owner_id, plan.submitted_by):
-        raise Forbidden("Nobody approves their own plan.")
+async def may_decide(
+    session: AsyncSession, principal: Principal, plan: Plan, *own: str | None
+) -> None:
+    """403 unless ``principal`` decides on the plan (or its requests): a district manager of
+    its territory, the account's key account manager, an admin; never on their ``own``."""
+    if principal.sub in own:
+        raise Forbidden("Nobody approves their own plan or request.")
     if principal.is_admin:
         return
     if principal.has_role(Role.DISTRICT_MANAGER) and plan.territory in principal.territories:
@@ -273,7 +277,7 @@ async def approve_plan(
     session: AsyncSession, outbox: Outbox, principal: Principal, plan: Plan
 ) -> Plan:
     next_status("Plan", MOVES, plan.id, plan.status, "approve")
-    await _may_decide(session, principal, plan)
+    await may_decide(session, principal, plan, plan.owner_id, plan.submitted_by)
     _move(plan, "approve")
     plan.approved_by, plan.approved_at = principal.sub, utcnow()
     await follow_plan(session, outbox, plan, await indicators.periods_of_plan(session, plan.id))
@@ -290,7 +294,7 @@ async def reject_plan(
     session: AsyncSession, outbox: Outbox, principal: Principal, plan: Plan, reason: str
 ) -> Plan:
     next_status("Plan", MOVES, plan.id, plan.status, "reject")
-    await _may_decide(session, principal, plan)
+    await may_decide(session, principal, plan, plan.owner_id, plan.submitted_by)
     _move(plan, "reject")
     plan.rejection_reason = reason
     await emit(

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
+from tread_shared.dates import PlausibleDate
 from tread_shared.money import Money
 
 OfferStatus = Literal["pending_approval", "submitted", "accepted", "rejected", "expired"]
@@ -29,7 +30,7 @@ class OfferTermsIn(BaseModel):
     """What a revision says: the lines, how long the offer holds, and notes."""
 
     lines: Annotated[list[OfferLineIn], Field(min_length=1, max_length=200)]
-    valid_until: date
+    valid_until: PlausibleDate
     notes: Annotated[str, StringConstraints(max_length=4000)] | None = None
 
     @field_validator("lines")
