@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from tread_contracts.audits.router import router as audits_router
+from tread_contracts.catalogue.events import catalogue_consumer
 from tread_contracts.compliance.router import router as compliance_router
 from tread_contracts.contracts.router import router as contracts_router
 from tread_contracts.directory.events import accounts_consumer
@@ -32,6 +33,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             guidelines_router,
             facilitations_router,
         ],
-        consumers=[accounts_consumer],
+        consumers=[accounts_consumer, catalogue_consumer],
     )
     return with_scheduled_jobs(app, scheduled_jobs(settings))

@@ -2,6 +2,7 @@
 
 from tread_contracts.audits.models import Audit, AuditScore
 from tread_contracts.base import Base
+from tread_contracts.catalogue.models import CataloguePrice, CatalogueProduct
 from tread_contracts.compliance.models import ComplianceSnapshot, SellInVolume
 from tread_contracts.contracts.models import Contract, ContractSignature, RenewalNotice
 from tread_contracts.directory.models import AccountDirectory
@@ -19,6 +20,8 @@ __all__ = [
     "Audit",
     "AuditScore",
     "Base",
+    "CataloguePrice",
+    "CatalogueProduct",
     "ComplianceSnapshot",
     "Contract",
     "ContractSignature",

@@ -29,6 +29,11 @@ class Settings(ServiceSettings):
             "admin": Decimal(100),
         }
     )
+    # Offer lines against the market-intel catalogue: codes must be active products, a missing
+    # list price is the one in force, another one is flagged for approval. Off for a contracts
+    # service deployed alone (every line then states its price); ``tread up`` and
+    # docker-compose turn it on (docs/architecture.md, "Market intel").
+    catalogue_check: bool = False
     # Days before a contract's end at which a renewal-due event is emitted (once per window).
     renewal_notice_days: list[int] = Field(default_factory=lambda: [90, 30])
     # Expiries, renewal notices and compliance re-evaluation run on this period in every

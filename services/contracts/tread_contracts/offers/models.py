@@ -88,3 +88,5 @@ class OfferLine(Base):
     list_price: Mapped[Decimal] = mapped_column(ExactDecimal, nullable=False)
     discount_pct: Mapped[Decimal] = mapped_column(ExactDecimal, nullable=False)
     net_amount: Mapped[Decimal] = mapped_column(ExactDecimal, nullable=False)
+    # The catalogue's list price when the line states another one (flagged for the approver).
+    catalogue_list_price: Mapped[Decimal | None] = mapped_column(ExactDecimal, nullable=True)

@@ -42,6 +42,9 @@ def _revision_out(offer: Offer, revision: OfferRevision) -> OfferRevisionOut:
                 list_price=Money.of(line.list_price, currency),
                 discount_pct=line.discount_pct,
                 net=Money.of(line.net_amount, currency),
+                catalogue_list_price=Money.of(line.catalogue_list_price, currency)
+                if line.catalogue_list_price is not None
+                else None,
             )
             for line in revision.lines
         ],
@@ -90,9 +93,13 @@ async def create_offer(
     settings: ContractsSettings,
     response: Response,
 ) -> OfferOut:
-    """Offer priced lines to an account. A discount above the caller's limit puts the offer in
-    ``pending_approval`` until a district manager approves or rejects it."""
-    offer = await service.create_offer(session, outbox, caller, settings.discount_limit_pct, data)
+    """Offer priced lines to an account. A discount above the caller's limit, or a list price
+    other than the catalogue's, puts the offer in ``pending_approval`` until a district
+    manager approves or rejects it. With the catalogue checked, each code must be an active
+    product and a line without a list price takes the one in force."""
+    offer = await service.create_offer(
+        session, outbox, caller, settings.discount_limit_pct, data, settings.catalogue_check
+    )
     response.headers["Location"] = f"/v1/offers/{offer.id}"
     return _answer(offer, response)
 
@@ -142,7 +149,7 @@ async def revise_offer(
     """A new round of negotiation (the offer must be open)."""
     offer = await service.offer_in_scope(session, caller, offer_id)
     offer = await service.revise_offer(
-        session, outbox, caller, settings.discount_limit_pct, offer, terms
+        session, outbox, caller, settings.discount_limit_pct, offer, terms, settings.catalogue_check
     )
     return _answer(offer, response)
 

@@ -22,7 +22,9 @@ class OfferLineIn(BaseModel):
     ]
     description: Annotated[str, StringConstraints(max_length=500)] | None = None
     quantity: Annotated[int, Field(gt=0, le=10_000_000)]
-    list_price: Money
+    list_price: Money | None = Field(
+        None, description="Omitted: the catalogue's list price in force (when checked)"
+    )
     discount_pct: Discount = Decimal(0)
 
 
@@ -36,7 +38,7 @@ class OfferTermsIn(BaseModel):
     @field_validator("lines")
     @classmethod
     def _one_currency(cls, lines: list[OfferLineIn]) -> list[OfferLineIn]:
-        if len({line.list_price.currency for line in lines}) > 1:
+        if len({line.list_price.currency for line in lines if line.list_price}) > 1:
             raise ValueError("all lines of an offer are priced in one currency")
         return lines
 
@@ -56,6 +58,9 @@ class OfferLineOut(BaseModel):
     list_price: Money
     discount_pct: Decimal
     net: Money
+    catalogue_list_price: Money | None = Field(
+        None, description="The price book's price when the line states another (see approval)"
+    )
 
 
 class OfferRevisionOut(BaseModel):

@@ -11,6 +11,8 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tread_contracts.catalogue.service import PricedLine, price_lines
+from tread_contracts.directory.models import AccountDirectory
 from tread_contracts.directory.service import account_for_new_work, in_scope
 from tread_contracts.emit import emit
 from tread_contracts.jobs import each_in_own_transaction
@@ -24,7 +26,7 @@ from tread_contracts.offers.events import (
     offer_submitted,
 )
 from tread_contracts.offers.models import Offer, OfferLine, OfferRevision
-from tread_contracts.offers.schemas import OfferIn, OfferLineIn, OfferTermsIn
+from tread_contracts.offers.schemas import OfferIn, OfferTermsIn
 from tread_shared.auth.principal import Principal, Role
 from tread_shared.clock import utcnow
 from tread_shared.db.engine import Database
@@ -35,8 +37,9 @@ from tread_shared.events.outbox import Outbox
 CENT = Decimal("0.01")
 
 
-def net_of(line: OfferLineIn) -> Decimal:
-    gross = line.list_price.amount * line.quantity
+def net_of(priced: PricedLine) -> Decimal:
+    line = priced.line
+    gross = priced.list_price.amount * line.quantity
     return (gross * (100 - line.discount_pct) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -50,30 +53,34 @@ async def offer_in_scope(session: AsyncSession, principal: Principal, offer_id: 
 
 
 def _revision(
-    number: int, terms: OfferTermsIn, principal: Principal, limit: Decimal
+    number: int,
+    terms: OfferTermsIn,
+    priced: list[PricedLine],
+    principal: Principal,
+    limit: Decimal,
 ) -> OfferRevision:
     lines = [
         OfferLine(
             position=position,
-            product_code=line.product_code,
-            description=line.description,
-            quantity=line.quantity,
-            list_price=line.list_price.amount,
-            discount_pct=plain(line.discount_pct),
-            net_amount=net_of(line),
+            product_code=p.line.product_code,
+            description=p.line.description,
+            quantity=p.line.quantity,
+            list_price=p.list_price.amount,
+            discount_pct=plain(p.line.discount_pct),
+            net_amount=net_of(p),
+            catalogue_list_price=p.catalogue_price if p.overridden else None,
         )
-        for position, line in enumerate(terms.lines, start=1)
+        for position, p in enumerate(priced, start=1)
     ]
     max_discount = plain(max(line.discount_pct for line in terms.lines))
     return OfferRevision(
         number=number,
         valid_until=terms.valid_until,
         notes=terms.notes,
-        requires_approval=max_discount > limit,
+        # Another list price than the catalogue's is a discount in disguise: approved as one.
+        requires_approval=max_discount > limit or any(p.overridden for p in priced),
         discount_limit_pct=plain(limit),
-        list_total=sum(
-            (line.list_price.amount * line.quantity for line in terms.lines), Decimal(0)
-        ),
+        list_total=sum((p.list_price.amount * p.line.quantity for p in priced), Decimal(0)),
         net_total=sum((line.net_amount for line in lines), Decimal(0)),
         max_discount_pct=max_discount,
         created_by=principal.sub,
@@ -95,14 +102,18 @@ async def create_offer(
     principal: Principal,
     limits: Mapping[str, Decimal],
     data: OfferIn,
+    check_catalogue: bool = False,
 ) -> Offer:
-    await account_for_new_work(session, principal, data.account_id)
+    account = await account_for_new_work(session, principal, data.account_id)
     _check_validity(data)
-    revision = _revision(1, data, principal, discount_limit(principal, limits))
+    priced = await price_lines(
+        session, check_catalogue, data.lines, account.territory, utcnow().date()
+    )
+    revision = _revision(1, data, priced, principal, discount_limit(principal, limits))
     offer = Offer(
         account_id=data.account_id,
         status="pending_approval" if revision.requires_approval else "submitted",
-        currency=data.lines[0].list_price.currency,
+        currency=priced[0].list_price.currency,
         current_revision=1,
         valid_until=data.valid_until,
         created_by=principal.sub,
@@ -120,14 +131,18 @@ async def revise_offer(
     limits: Mapping[str, Decimal],
     offer: Offer,
     terms: OfferTermsIn,
+    check_catalogue: bool = False,
 ) -> Offer:
     """A new round of negotiation: the new lines replace the old ones, which stay in history."""
     require_status("Offer", offer.id, offer.status, repository.OPEN_STATUSES, "revised")
     _check_validity(terms)
-    if terms.lines[0].list_price.currency != offer.currency:
+    account = await session.get(AccountDirectory, offer.account_id)
+    territory = account.territory if account is not None else ""
+    priced = await price_lines(session, check_catalogue, terms.lines, territory, utcnow().date())
+    if any(p.list_price.currency != offer.currency for p in priced):
         raise Unprocessable(f"This offer is priced in {offer.currency}.", slug="currency-mismatch")
     revision = _revision(
-        offer.current_revision + 1, terms, principal, discount_limit(principal, limits)
+        offer.current_revision + 1, terms, priced, principal, discount_limit(principal, limits)
     )
     offer.revisions.append(revision)
     offer.current_revision = revision.number
