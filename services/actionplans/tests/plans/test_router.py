@@ -3,10 +3,12 @@ lists with filters, pages and tombstones."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
+from tread_shared.clock import utcnow
 from tread_shared.testing.event_stream import EventStream
 from tread_shared.testing.http import Caller, assert_problem
 
@@ -254,3 +256,53 @@ async def test_the_approvals_list_holds_what_awaits_the_caller(
     await planner.step(mine["id"], "approve", callers["dm"])
     assert await planner.call("GET", "/v1/plans/approvals", by=callers["dm"]) == []
     assert_problem(await client.get("/v1/plans/approvals", headers=callers["am"].headers), 403)
+
+
+async def test_the_status_page_shows_what_a_follow_up_meeting_needs(
+    accounts: Any, planner: Any, callers: dict[str, Caller], year: int
+) -> None:
+    budget = [
+        {
+            "category": "training",
+            "planned": {"amount": "10000", "currency": "CNY"},
+            "spent": {"amount": "2500", "currency": "CNY"},
+        }
+    ]
+    plan = await planner.active_plan(await accounts.open(), budget_lines=budget)
+    visits = await planner.indicator(plan["id"], code="VISITS")
+    calls = await planner.indicator(plan["id"], code="CALLS", unit="calls")
+    await planner.measure(visits["id"], f"{year}-01", "4")
+    await planner.measure(visits["id"], f"{year}-02", "1")
+    await planner.measure(calls["id"], f"{year}-01", "4")
+    [deviation] = await planner.deviations()
+    await planner.post(
+        f"/v1/deviations/{deviation['id']}/actions",
+        {"title": "Call", "due_on": (utcnow().date() - timedelta(days=3)).isoformat()},
+    )
+    request = await planner.post(
+        f"/v1/plans/{plan['id']}/resource-requests",
+        {"kind": "money", "amount": "4000", "currency": "CNY", "justification": "Fair"},
+    )
+    await planner.post(
+        f"/v1/resource-requests/{request['id']}/approve", {"amount": "3000"}, callers["dm"], 200
+    )
+    page = await planner.call("GET", f"/v1/plans/{plan['id']}/status")
+    assert [(i["code"], i["period"], i["actual"], i["status"]) for i in page["indicators"]] == [
+        ("CALLS", f"{year}-01", "4", "green"),
+        ("VISITS", f"{year}-02", "1", "red"),
+    ]
+    assert page["statuses"] == {"green": 1, "amber": 0, "red": 1}
+    assert [d["id"] for d in page["open_deviations"]] == [deviation["id"]]
+    assert [(a["title"], a["days_overdue"]) for a in page["overdue_actions"]] == [("Call", 3)]
+    assert page["budget"] == [
+        {
+            "currency": "CNY",
+            "planned": "10000",
+            "committed": "0",
+            "spent": "2500",
+            "requested": "4000",
+            "approved": "3000",
+            "approved_committed": "0",
+        }
+    ]
+    assert page["plan"]["id"] == plan["id"]

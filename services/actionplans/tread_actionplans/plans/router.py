@@ -9,17 +9,20 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from tread_actionplans.directory.access import Approver, PlanWorker, Staff
 from tread_actionplans.lifecycle import allowed_steps
 from tread_actionplans.plans import repository, service
+from tread_actionplans.plans import status as status_page
 from tread_actionplans.plans.models import Plan
 from tread_actionplans.plans.schemas import (
     BudgetLine,
     PlanAmendIn,
     PlanIn,
     PlanOut,
+    PlanStatusOut,
     RejectionIn,
     Stakeholder,
 )
 from tread_actionplans.plans.workflow import MOVES
 from tread_shared.app import EventOutbox
+from tread_shared.clock import utcnow
 from tread_shared.db.concurrency import flush_changes
 from tread_shared.db.listing import list_page, sync_page
 from tread_shared.db.reading import ReadSession
@@ -121,6 +124,16 @@ async def get_plan(
     plan_id: uuid.UUID, session: ReadSession, caller: Staff, response: Response
 ) -> PlanOut:
     return _answer(await service.plan_in_scope(session, caller, plan_id), response)
+
+
+@router.get("/{plan_id}/status")
+async def plan_status(plan_id: uuid.UUID, session: ReadSession, caller: Staff) -> PlanStatusOut:
+    """Every indicator with its latest period (actual, target, status), the objectives, open
+    deviations and overdue actions, budget and resources used: what a manager opens before a
+    follow-up meeting."""
+    plan = await service.plan_in_scope(session, caller, plan_id)
+    page = await status_page.plan_status(session, plan, plan_out(plan), utcnow().date())
+    return PlanStatusOut.model_validate(page)
 
 
 @router.patch("/{plan_id}")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
@@ -118,3 +119,77 @@ class PlanOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+class IndicatorStatusOut(BaseModel):
+    """An indicator and its latest measured period."""
+
+    id: uuid.UUID
+    code: str
+    name: str
+    unit: str
+    source: str
+    period: str | None
+    actual: Decimal | None
+    target: Decimal | None
+    gap: Decimal | None
+    status: Literal["green", "amber", "red"] | None
+
+
+class DeviationBriefOut(BaseModel):
+    id: uuid.UUID
+    origin: str
+    indicator_id: uuid.UUID | None
+    period: str | None
+    severity: str
+    cause: str | None
+    opened_at: datetime
+
+
+class ActionBriefOut(BaseModel):
+    id: uuid.UUID
+    title: str
+    owner_id: str
+    due_on: date
+    days_overdue: int
+
+
+class ObjectiveBriefOut(BaseModel):
+    id: uuid.UUID
+    statement: str
+    target: Decimal | None
+    latest: Decimal | None
+    met: bool | None
+
+
+class BudgetUseOut(BaseModel):
+    """Per currency: the budget lines, and the money asked, approved and committed."""
+
+    currency: str
+    planned: Decimal
+    committed: Decimal
+    spent: Decimal
+    requested: Decimal
+    approved: Decimal
+    approved_committed: Decimal
+
+
+class ResourceUseOut(BaseModel):
+    kind: str
+    requested: Decimal
+    approved: Decimal
+    committed: Decimal
+
+
+class PlanStatusOut(BaseModel):
+    """What a manager opens before a follow-up meeting."""
+
+    plan: PlanOut
+    as_of: date
+    indicators: list[IndicatorStatusOut]
+    statuses: dict[str, int]
+    objectives: list[ObjectiveBriefOut]
+    open_deviations: list[DeviationBriefOut]
+    overdue_actions: list[ActionBriefOut]
+    budget: list[BudgetUseOut]
+    resources: list[ResourceUseOut]
