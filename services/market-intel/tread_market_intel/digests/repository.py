@@ -60,7 +60,7 @@ async def band_changes_for(
     session: AsyncSession, subscription: Subscription, start: datetime, end: datetime
 ) -> Sequence[PositioningBand]:
     query = select(PositioningBand).where(
-        PositioningBand.changed_at >= start, PositioningBand.changed_at < end
+        PositioningBand.crossed_at >= start, PositioningBand.crossed_at < end
     )
     if subscription.territories:
         query = query.where(PositioningBand.territory.in_(subscription.territories))

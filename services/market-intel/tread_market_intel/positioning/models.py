@@ -22,3 +22,5 @@ class PositioningBand(Base):
     index: Mapped[Decimal] = mapped_column(ExactDecimal, nullable=False)
     band: Mapped[str] = mapped_column(String(10), nullable=False)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # When the index last crossed the band (and the event said so): what digests report.
+    crossed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)

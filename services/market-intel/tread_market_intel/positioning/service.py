@@ -241,9 +241,11 @@ async def follow_band(
             changed_at=now,
         )
         session.add(state)
-    await flush_changes(session)
     if band == (previous_band or "within"):
+        await flush_changes(session)
         return
+    state.crossed_at = now
+    await flush_changes(session)
     payload = PricePositioningChanged.model_validate(
         {
             "product_code": observation.product_code,
