@@ -260,3 +260,28 @@ def test_the_demo_portfolio_belongs_to_the_development_users() -> None:
     assert {account.get("owner_id", "am-lucas") for account in accounts} <= set(users)
     assert any(account.get("parent_id") for account in accounts)
     assert {account["kind"] for account in accounts} == {"dealer", "end_user"}
+
+
+def test_a_record_made_by_an_event_is_awaited_never_created(
+    stand_in: tuple[str, StandIn],
+) -> None:
+    url, state = stand_in
+    plan = DemoRecord(
+        key="dupont-plan",
+        collection="/v1/plans",
+        role="account_manager",
+        lookup={"account_id": Ref("garage-dupont"), "kind": "professionalism"},
+        body={},
+        made_by_event_within=1.0,
+    )
+
+    report = load_demo_data(url, TOKENS, [*RECORDS, plan])
+
+    assert report.failed == ["dupont-plan: the event that makes it did not arrive"]
+    assert not [post for post in state.posts() if post[1] == "/v1/plans"]
+    account = state.collections["/v1/accounts"][0]
+    state.collections["/v1/plans"] = [
+        {"id": "plan-1", "account_id": account["id"], "kind": "professionalism"}
+    ]
+    again = load_demo_data(url, TOKENS, [*RECORDS, plan])
+    assert "dupont-plan" in again.existing and not again.failed

@@ -60,6 +60,9 @@ class DemoRecord:
     # How long a 422 may only mean that the service has not yet heard (by event) of a record
     # made in another service just before, e.g. a contract for a new account.
     retry_for: float = 0.0
+    # A record another service's event makes (the plan an audit drafts): never created here,
+    # looked up for this long until it appears.
+    made_by_event_within: float = 0.0
 
 
 def _days_ago(days: int, hour: int) -> str:
@@ -395,6 +398,55 @@ DEMO_RECORDS: tuple[DemoRecord, ...] = (
         # The contracts service learns of the account by its event, a moment after it is made.
         retry_for=15.0,
     ),
+    DemoRecord(
+        key="huadong-audit",
+        collection="/v1/audits",
+        role="account_manager",
+        lookup={"account_id": Ref("huadong-group"), "contract_id": Ref("huadong-contract")},
+        body={
+            "account_id": Ref("huadong-group"),
+            "contract_id": Ref("huadong-contract"),
+            "performed_at": _days_ago(20, 2),
+            "auditor": "Wang Fang",
+            "scores": [
+                {"criterion": "LP1", "score": 58, "comment": "Fitting procedure not followed"},
+                {"criterion": "LP2", "score": 68},
+                {"criterion": "LP3", "score": 41, "comment": "No tyre pressure checks logged"},
+            ],
+        },
+    ),
+    # The audit's gaps (LP1, LP3) draft Lucas's professionalism plan in the actionplans
+    # service; Claire approves it and Lucas starts it.
+    DemoRecord(
+        key="huadong-professionalism-plan",
+        collection="/v1/plans",
+        role="account_manager",
+        lookup={"account_id": Ref("huadong-group"), "kind": "professionalism"},
+        body={},
+        steps=(
+            Step(
+                "submitted", "POST", "/v1/plans/{id}/submit", "account_manager", {"status": "draft"}
+            ),
+            Step(
+                "approved",
+                "POST",
+                "/v1/plans/{id}/approve",
+                "district_manager",
+                {"status": "submitted"},
+            ),
+            Step(
+                "activated",
+                "POST",
+                "/v1/plans/{id}/activate",
+                "account_manager",
+                {"status": "approved"},
+            ),
+        ),
+        made_by_event_within=20.0,
+    ),
+    # Market intelligence: a small catalogue with its price book, two competitors, a few
+    # months of what Lucas saw of their prices in the north, and his weekly digest.
+    *market_intel_records(),
 )
 
 
@@ -477,6 +529,10 @@ class _Loader:
         found = self._find(record, collection, lookup)
         if found is None:
             return
+        if not found and record.made_by_event_within:
+            found = self._await(record, collection, lookup)
+            if found is None:
+                return
         if found:
             self.report.existing.append(record.key)
             state = found[0]
@@ -510,6 +566,18 @@ class _Loader:
                 return matching
             params["cursor"] = page["next_cursor"]
         return []
+
+    def _await(
+        self, record: DemoRecord, collection: str, lookup: Mapping[str, str]
+    ) -> list[dict[str, Any]] | None:
+        deadline = time.monotonic() + record.made_by_event_within
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            found = self._find(record, collection, lookup)
+            if found is None or found:
+                return found
+        self.report.failed.append(f"{record.key}: the event that makes it did not arrive")
+        return None
 
     def _create(self, record: DemoRecord, collection: str) -> dict[str, Any] | None:
         body = _resolve(record.body, self.ids)

@@ -73,6 +73,16 @@ PlausibleDateTime = Annotated[
 """A time with its UTC offset, in the years 1900 to 2199, written in ISO 8601."""
 
 
+PlausibleTime = Annotated[
+    datetime,
+    BeforeValidator(_iso_text),
+    AfterValidator(_plausible),
+    Field(json_schema_extra=DATETIME_BOUNDS),
+]
+"""Like :data:`PlausibleDateTime`, for the few inputs that read a time without an offset as
+UTC (kept for the clients that send them)."""
+
+
 def plausible_datetime(value: datetime) -> bool:
     """Whether a time decoded from somewhere else (a cursor) is one a client could have sent."""
     return value.tzinfo is not None and within_plausible_years(value)

@@ -10,20 +10,25 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from tread_shared.currencies import known_currency
 
 MIN_DECIMALS = 2
 MAX_DECIMALS = 4
 # Storage is NUMERIC(20, 4): 16 digits before the point.
 MAX_AMOUNT = Decimal(10) ** 16
 
+# The pattern alone let "ZZZ" through; the static table of shared/tread_shared/currencies.py
+# (no dependency to keep up to date for a list that changes once in years) refuses it.
 CurrencyCode = Annotated[
     str,
     Field(
         pattern=r"^[A-Z]{3}$",
-        description="ISO 4217 code, upper case (CNY, EUR, USD…)",
+        description="ISO 4217 code of a currency in use, upper case (CNY, EUR, USD…)",
         examples=["CNY"],
     ),
+    AfterValidator(known_currency),
 ]
 
 

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from tread_shared.clock import as_utc
+from tread_shared.dates import PlausibleTime
 
 
 def _updated_since(
     updated_since: Annotated[
-        datetime | None,
+        PlausibleTime | None,
         Query(description="Only what changed at or after this time (UTC when no offset)"),
     ] = None,
 ) -> datetime | None:

@@ -90,3 +90,54 @@ async def assert_migrations_match_models(
     await asyncio.to_thread(command.downgrade, config, "0001")
     await asyncio.to_thread(command.upgrade, config, "head")
     assert await migration_differences(url, service, metadata) == []
+
+
+def unbounded_inputs(document: dict[str, Any]) -> list[str]:
+    """Where an OpenAPI ``document`` lets a client send a date or time outside 1900-2199 (one
+    not typed :data:`tread_shared.dates.PlausibleDate` / ``PlausibleDateTime``) or an integer
+    without a maximum: request bodies and parameters, followed through ``$ref``."""
+    components = document.get("components", {}).get("schemas", {})
+    found: list[str] = []
+
+    def walk(schema: Any, where: str, seen: frozenset[str]) -> None:
+        if isinstance(schema, list):
+            for i, item in enumerate(schema):
+                walk(item, f"{where}[{i}]", seen)
+            return
+        if not isinstance(schema, dict):
+            return
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            name = ref.rsplit("/", 1)[-1]
+            if name not in seen:
+                walk(components.get(name, {}), f"{where}→{name}", seen | {name})
+            return
+        if schema.get("format") in ("date", "date-time") and "formatMinimum" not in schema:
+            found.append(f"{where}: {schema['format']} without the 1900-2199 bounds")
+        if schema.get("type") == "integer" and "maximum" not in schema:
+            found.append(f"{where}: integer without a maximum")
+        for key, value in schema.items():
+            if key in ("properties", "patternProperties", "$defs"):
+                for name, child in value.items():
+                    walk(child, f"{where}.{name}", seen)
+            elif key in ("items", "anyOf", "oneOf", "allOf", "additionalProperties", "not"):
+                walk(value, where, seen)
+
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict):
+                continue
+            here = f"{method.upper()} {path}"
+            for parameter in operation.get("parameters", []):
+                if isinstance(parameter, dict) and "schema" in parameter:
+                    walk(parameter["schema"], f"{here} {parameter.get('name')}", frozenset())
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                walk(media.get("schema"), f"{here} body", frozenset())
+    return found
+
+
+def assert_inputs_bounded(app: FastAPI) -> None:
+    """Every date, time and integer a client may send to ``app`` is bounded (see
+    :func:`unbounded_inputs`): unbounded, they reach Python's limits (year 10000) or the
+    database's (a 64-bit column) as a 500."""
+    assert unbounded_inputs(app.openapi()) == []

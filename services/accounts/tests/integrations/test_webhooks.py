@@ -300,3 +300,16 @@ async def test_monthly_sell_in_is_recorded_per_product_line(
         "amount": {"amount": "336000.00", "currency": "CNY"},
     }
     assert recorded[0]["data"]["month"] == "2026-10"
+
+
+async def test_an_event_dated_outside_1900_to_2199_is_a_422_naming_the_field(
+    client: httpx.AsyncClient, portfolio: Any, am: Caller, integration: Caller
+) -> None:
+    await portfolio.account(by=am, erp_customer_id="C-1001")
+    for at in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "1764237600"):
+        event = credit_block(event_id=f"cr-{at}", at=at)
+
+        response = await post_signed(client, CREDIT_URL, event, integration, CREDIT_SECRET)
+
+        problem = assert_problem(response, 422)
+        assert [error["location"][-1] for error in problem["errors"]] == ["occurred_at"], at

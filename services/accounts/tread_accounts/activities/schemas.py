@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from tread_accounts.fields import Input, Note, PersonId, refuse_nulls
+from tread_shared.dates import PlausibleDate, PlausibleDateTime
 from tread_shared.money import Money, SignedMoney
 
 ActivityType = Literal["visit", "call", "training", "meeting", "email"]
@@ -24,7 +25,7 @@ class Participant(Input):
 
 class FollowUp(Input):
     action: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-    due_on: date | None = None
+    due_on: PlausibleDate | None = None
     owner_id: PersonId | None = None
     done: bool = False
 
@@ -36,7 +37,7 @@ FollowUps = Annotated[list[FollowUp], Field(max_length=20)]
 class ActivityCreate(Input):
     type: ActivityType
     subject: Subject | None = None
-    started_at: AwareDatetime
+    started_at: PlausibleDateTime
     duration_minutes: Minutes
     cost: Money | None = None
     participants: Participants = Field(default_factory=list)
@@ -47,7 +48,7 @@ class ActivityCreate(Input):
 class ActivityPatch(Input):
     type: ActivityType | None = None
     subject: Subject | None = None
-    started_at: AwareDatetime | None = None
+    started_at: PlausibleDateTime | None = None
     duration_minutes: Minutes | None = None
     cost: Money | None = None
     participants: Participants | None = None
@@ -85,8 +86,8 @@ class ActivityFilters(BaseModel):
     account_id: uuid.UUID | None = None
     type: ActivityType | None = None
     performed_by: str | None = Field(None, max_length=200)
-    started_from: AwareDatetime | None = None
-    started_before: AwareDatetime | None = None
+    started_from: PlausibleDateTime | None = None
+    started_before: PlausibleDateTime | None = None
 
 
 class PlannedInvestmentShare(BaseModel):

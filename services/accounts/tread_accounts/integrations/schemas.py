@@ -5,7 +5,6 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -13,7 +12,9 @@ from pydantic import (
     model_validator,
 )
 
+from tread_shared.dates import PlausibleDate, PlausibleDateTime
 from tread_shared.money import Money, SignedMoney
+from tread_shared.quantities import Count
 
 ErpCustomerId = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
@@ -99,7 +100,7 @@ class CreditStatusData(External):
 class CreditStatusChangedWebhook(External):
     id: EventId
     type: Literal["credit.status_changed"]
-    occurred_at: AwareDatetime
+    occurred_at: PlausibleDateTime
     data: CreditStatusData
 
 
@@ -111,20 +112,20 @@ class InvoiceOverdueData(External):
     invoice_number: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     amount: Money
     open_amount: Money
-    due_on: date
-    days_overdue: int = Field(ge=0)
+    due_on: PlausibleDate
+    days_overdue: Count
 
 
 class InvoiceOverdueWebhook(External):
     id: EventId
     type: Literal["invoice.overdue"]
-    occurred_at: AwareDatetime
+    occurred_at: PlausibleDateTime
     data: InvoiceOverdueData
 
 
 class SellInLineData(External):
     product_line: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    units: int = Field(ge=0)
+    units: Count
     amount: Money | None = None
 
 
@@ -144,7 +145,7 @@ class SellInData(External):
 class SellInWebhook(External):
     id: EventId
     type: Literal["sell_in.monthly"]
-    occurred_at: AwareDatetime
+    occurred_at: PlausibleDateTime
     data: SellInData
 
 

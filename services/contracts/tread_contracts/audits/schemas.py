@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from tread_contracts.programs.schemas import CriterionCode, Score
+from tread_shared.dates import PlausibleTime
 
 Note = Annotated[str, StringConstraints(max_length=4000)]
 
@@ -22,7 +23,7 @@ class CriterionScoreIn(BaseModel):
 class AuditIn(BaseModel):
     account_id: uuid.UUID
     contract_id: uuid.UUID
-    performed_at: datetime
+    performed_at: PlausibleTime
     auditor: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     scores: Annotated[list[CriterionScoreIn], Field(min_length=1, max_length=100)]
 

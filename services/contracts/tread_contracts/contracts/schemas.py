@@ -8,8 +8,10 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from tread_contracts.programs.schemas import CriterionCode, Score, TierCode
+from tread_shared.dates import PlausibleDate, PlausibleTime
 from tread_shared.events.payloads.contracts import SignatureRecord
 from tread_shared.money import Money
+from tread_shared.quantities import Count
 
 ContractStatus = Literal[
     "draft", "submitted", "signed", "scheduled", "active", "renewed", "expired", "terminated"
@@ -29,7 +31,7 @@ class CommitmentIn(BaseModel):
 
     kind: Literal["volume", "audit_score", "other"]
     period: Period | None = None
-    quantity: Annotated[int, Field(ge=0)] | None = None
+    quantity: Count | None = None
     product_line: Annotated[str, StringConstraints(max_length=60)] | None = None
     criterion: CriterionCode | None = None
     min_score: Score | None = None
@@ -50,8 +52,8 @@ class CommitmentIn(BaseModel):
 
 
 class PeriodIn(BaseModel):
-    start_date: date
-    end_date: date
+    start_date: PlausibleDate
+    end_date: PlausibleDate
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -81,8 +83,8 @@ class ContractAmendIn(BaseModel):
     """A change to a draft: only the fields given change."""
 
     tier: TierCode | None = None
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: PlausibleDate | None = None
+    end_date: PlausibleDate | None = None
     commitments: Annotated[list[CommitmentIn], Field(max_length=100)] | None = None
     terms: Annotated[str, StringConstraints(max_length=20_000)] | None = None
 
@@ -91,8 +93,8 @@ class RenewalIn(BaseModel):
     """The next period's draft. Defaults: the day after the end, for as long again, same tier,
     the same commitments moved by as many years."""
 
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: PlausibleDate | None = None
+    end_date: PlausibleDate | None = None
     tier: TierCode | None = None
     commitments: Annotated[list[CommitmentIn], Field(max_length=100)] | None = None
     terms: Annotated[str, StringConstraints(max_length=20_000)] | None = None
@@ -108,7 +110,7 @@ class SignatureIn(BaseModel):
     document_sha256: Annotated[
         str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$"), Field(description="64 hex digits")
     ]
-    signed_at: datetime | None = Field(default=None, description="Defaults to now")
+    signed_at: PlausibleTime | None = Field(default=None, description="Defaults to now")
 
     @field_validator("document_sha256")
     @classmethod

@@ -7,6 +7,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from tread_contracts.programs.schemas import TierCode
+from tread_shared.dates import PlausibleDate
 from tread_shared.events.payloads.contracts import FacilitationBalance
 from tread_shared.money import Money
 
@@ -99,7 +100,7 @@ class SpendingIn(BaseModel):
     description: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
     ]
-    spent_on: date | None = Field(default=None, description="Defaults to today")
+    spent_on: PlausibleDate | None = Field(default=None, description="Defaults to today")
 
     _amount_positive = field_validator("amount")(_positive)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 from sqlalchemy import select
 
 from tread_contracts.directory.access import ProgramOwner, Staff
@@ -22,6 +22,7 @@ from tread_shared.db.session import DbSession
 from tread_shared.errors import NotFound
 from tread_shared.http.etag import check_if_match, set_etag
 from tread_shared.http.pagination import PageParams, page_params
+from tread_shared.quantities import MAX_COUNT
 
 router = APIRouter(prefix="/v1/programs", tags=["programs"])
 
@@ -116,7 +117,10 @@ async def list_program_versions(
 
 @router.get("/{program_id}/versions/{number}", response_model=ProgramVersionOut)
 async def get_program_version(
-    program_id: uuid.UUID, number: int, session: DbSession, _caller: Staff
+    program_id: uuid.UUID,
+    number: Annotated[int, Path(ge=1, le=MAX_COUNT)],
+    session: DbSession,
+    _caller: Staff,
 ) -> ProgramVersionOut:
     """One published version of the program, as contracts written under it see it."""
     version = await repository.version(session, program_id, number)

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from tread_shared.money import Money
+from tread_shared.quantities import Count
 
 TierCode = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$"), Field(examples=["gold"])
@@ -30,7 +31,7 @@ class Tier(BaseModel):
 
     code: TierCode
     name: Annotated[str, StringConstraints(max_length=100)] | None = None
-    min_annual_volume: Annotated[int, Field(ge=0)] = 0
+    min_annual_volume: Count = 0
     min_scores: dict[CriterionCode, Score] = {}
     other_requirements: list[NamedRequirementIn] = []
     rebate_pct: Percent = Decimal(0)
