@@ -111,6 +111,7 @@ def complete(app: FastAPI, schema: dict[str, Any], servers: list[dict[str, str]]
         "bearerFormat": "JWT",
         "description": "A token of the identity provider (`tread token` in development)",
     }
+    _rename_clashing_models(schema)
     for path, route in _routes(app):
         for method in route.methods or ():
             operation = schema.get("paths", {}).get(path, {}).get(method.lower())
@@ -118,6 +119,44 @@ def complete(app: FastAPI, schema: dict[str, Any], servers: list[dict[str, str]]
                 for name, model in operation.pop(BODY_SCHEMAS, {}).items():
                     components.setdefault("schemas", {}).setdefault(name, model)
                 _complete_operation(route, path, method, operation, components)
+
+
+def _rename_clashing_models(schema: dict[str, Any]) -> None:
+    """Two models of one name in different modules (``DecisionIn`` of plans and of resources):
+    FastAPI names them after their module path (``tread_actionplans__resources__schemas__
+    DecisionIn``), which client generators do not resolve. They become ``ResourcesDecisionIn``
+    (the domain folder, then the class name)."""
+    models: dict[str, Any] = schema.get("components", {}).get("schemas", {})
+    renamed: dict[str, str] = {}
+    for name in list(models):
+        parts = name.split("__")
+        if len(parts) < 3 or not all(part.islower() for part in parts[:-1]):
+            continue  # not a module path (``Page_Union_PlanOut__Tombstone__`` is FastAPI's own)
+        domain = parts[-3] if parts[-2] in {"schemas", "models"} else parts[-2]
+        new = "".join(word.capitalize() for word in domain.split("_")) + parts[-1]
+        while new in models or new in renamed.values():
+            new = "_" + new
+        renamed[name] = new
+    if not renamed:
+        return
+    for old, new in renamed.items():
+        models[new] = models.pop(old)
+        models[new]["title"] = new
+    references = {
+        SCHEMA_REF.format(model=o): SCHEMA_REF.format(model=n) for o, n in renamed.items()
+    }
+
+    def rewrite(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {key: rewrite(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [rewrite(item) for item in node]
+        if isinstance(node, str):
+            return references.get(node, node)
+        return node
+
+    for key in ("paths", "components"):
+        schema[key] = rewrite(schema.get(key, {}))
 
 
 def _routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
