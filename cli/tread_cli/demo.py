@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import string
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -136,6 +137,127 @@ def _signature(party: str, name: str, role: str) -> dict[str, str]:
 
 
 YEAR = datetime.now(UTC).year
+
+
+def _product(key: str, code: str, kind: str, range_: str, name: str, **fields: Any) -> DemoRecord:
+    body = {"code": code, "kind": kind, "brand": "Tread", "range": range_, "name": name, **fields}
+    return DemoRecord(key, "/v1/products", "central", {"code": code}, body)
+
+
+def _list_price(key: str, product: str, amount: str, territory: str | None = None) -> DemoRecord:
+    # From two years back, so that every month of the demo's observations has a price in force.
+    valid_from = f"{YEAR - 2}-01-01"
+    body = {"territory": territory, "list_price": _cny(amount), "valid_from": valid_from}
+    lookup = {"valid_from": valid_from, "territory": territory}
+    return DemoRecord(key, f"/v1/products/{{{product}}}/prices", "central", lookup, body)
+
+
+def _price_seen(number: int, code: str, competitor: str, amount: str, days: int) -> DemoRecord:
+    # A client-made id, as the field app makes them offline: loading again finds it.
+    observation_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"tread-demo-observation-{number}"))
+    body = {
+        "id": observation_id,
+        "kind": "competitor_price",
+        "territory": "north",
+        "product_code": code,
+        "competitor": competitor,
+        "observed_price": _cny(amount),
+        "observed_at": _days_ago(days, 2),
+        "source": "dealer quote",
+        "confidence": "high",
+        "text": f"{competitor} quoted {amount} CNY for the 315/80 R22.5",
+    }
+    lookup = {"product_code": code, "id": observation_id}
+    return DemoRecord(f"observation-{number}", "/v1/observations", "account_manager", lookup, body)
+
+
+def market_intel_records() -> tuple[DemoRecord, ...]:
+    tyre = {"width": 315, "aspect_ratio": 80, "rim": "22.5", "load_index": "156/150"}
+    xmd, xza, retread = "TR-315/80R22.5-XMD", "TR-295/80R22.5-XZA", "RT-315/80R22.5-XMD"
+    seen = [
+        (xmd, "Rival", "1990.00", 80),
+        (xmd, "Rival", "2020.00", 74),
+        (xmd, "Cheapo", "1560.00", 70),
+        (xmd, "Rival", "2050.00", 45),
+        (xmd, "Rival", "2100.00", 40),
+        (xmd, "Cheapo", "1590.00", 35),
+        (xmd, "Rival", "2290.00", 12),
+        (xmd, "Rival", "2350.00", 6),
+        (xza, "Cheapo", "1450.00", 20),
+    ]
+    return (
+        _product(
+            "product-xmd",
+            xmd,
+            "tyre",
+            "X Multi",
+            "X Multi D 315/80R22.5",
+            spec={**tyre, "speed_index": "L"},
+            usage_types=["long_haul", "regional"],
+        ),
+        _product(
+            "product-xza",
+            xza,
+            "tyre",
+            "X Line",
+            "X Line Energy Z 295/80R22.5",
+            spec={"width": 295, "aspect_ratio": 80, "rim": "22.5", "load_index": "152/148"},
+            usage_types=["long_haul"],
+        ),
+        _product(
+            "product-retread",
+            retread,
+            "retread",
+            "X Multi",
+            "X Multi D retread",
+            spec=tyre,
+            usage_types=["regional", "urban"],
+        ),
+        _product("product-audit", "SV-FLEET-AUDIT", "service", "Services", "Fleet tyre audit"),
+        _list_price("price-xmd", "product-xmd", "2150.00"),
+        _list_price("price-xmd-north", "product-xmd", "2080.00", "north"),
+        _list_price("price-xza", "product-xza", "1890.00"),
+        _list_price("price-retread", "product-retread", "1150.00"),
+        _list_price("price-audit", "product-audit", "500.00"),
+        DemoRecord(
+            "rival-lhp",
+            "/v1/competitor-products",
+            "central",
+            {"competitor": "Rival", "name": "Rival Long Haul Pro 315/80R22.5"},
+            {
+                "competitor": "Rival",
+                "brand": "Rival",
+                "range": "Long Haul Pro",
+                "name": "Rival Long Haul Pro 315/80R22.5",
+                "spec": tyre,
+                "positioning": "mid",
+                "equivalents": [{"product_code": xmd, "note": "same size, long-haul drive axle"}],
+            },
+        ),
+        DemoRecord(
+            "cheapo-road",
+            "/v1/competitor-products",
+            "central",
+            {"competitor": "Cheapo", "name": "Cheapo Road 315/80R22.5"},
+            {
+                "competitor": "Cheapo",
+                "brand": "Cheapo",
+                "name": "Cheapo Road 315/80R22.5",
+                "spec": tyre,
+                "positioning": "budget",
+                "equivalents": [{"product_code": xmd}, {"product_code": xza}],
+            },
+        ),
+        *(_price_seen(n, *row) for n, row in enumerate(seen, start=1)),
+        DemoRecord(
+            "digest-subscription",
+            "/v1/subscriptions",
+            "account_manager",
+            {"subscriber_id": "am-lucas"},
+            {"competitors": ["Rival", "Cheapo"], "kinds": ["competitor_price"]},
+        ),
+    )
+
 
 DEMO_RECORDS: tuple[DemoRecord, ...] = (
     # Lucas's portfolio in the north (Claire's district, with the east): a dealer group Claire

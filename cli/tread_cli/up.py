@@ -195,6 +195,9 @@ class Up:
                 http_port=str(port),
             )
             env.update(development_secrets(service.env_prefix))
+            if service.name == "contracts":
+                # Offers name products of the market-intel catalogue that runs alongside.
+                env["CONTRACTS_CATALOGUE_CHECK"] = "true"
             children.append(
                 Child(
                     name=service.name,
