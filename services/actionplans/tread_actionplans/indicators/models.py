@@ -25,7 +25,7 @@ class Indicator(EntityMixin, Base):
     code: Mapped[str] = mapped_column(String(40), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     unit: Mapped[str] = mapped_column(String(40), nullable=False)
-    direction: Mapped[str] = mapped_column(String(10), nullable=False)
+    direction: Mapped[str] = mapped_column(String(20), nullable=False)
     granularity: Mapped[str] = mapped_column(String(10), nullable=False)
     baseline: Mapped[Decimal | None] = mapped_column(ExactDecimal, nullable=True)
     source: Mapped[str] = mapped_column(String(30), nullable=False)
