@@ -18,6 +18,7 @@ CriterionCode = Annotated[
 ]
 Score = Annotated[int, Field(ge=0, le=100)]
 Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4)]
+Weight = Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)]
 
 
 class NamedRequirementIn(BaseModel):
@@ -33,6 +34,13 @@ class Tier(BaseModel):
     name: Annotated[str, StringConstraints(max_length=100)] | None = None
     min_annual_volume: Count = 0
     min_scores: dict[CriterionCode, Score] = {}
+    criterion_weights: Annotated[
+        dict[CriterionCode, Weight],
+        Field(
+            description="Weight of each criterion in an audit's overall score (a weighted "
+            "mean); a criterion not named weighs 1, so none given is the plain mean"
+        ),
+    ] = {}
     other_requirements: list[NamedRequirementIn] = []
     rebate_pct: Percent = Decimal(0)
     facilitation_budget: Money
