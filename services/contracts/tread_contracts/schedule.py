@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from tread_contracts.compliance.policy import CompliancePolicy
 from tread_contracts.compliance.service import reevaluate_active_contracts
 from tread_contracts.contracts.service import (
     activate_scheduled_contracts,
@@ -26,15 +27,16 @@ async def run_daily_work(runtime: ServiceRuntime, today: date | None = None) -> 
     settings = runtime.settings
     assert isinstance(settings, Settings)
     db, outbox, today = runtime.db, runtime.outbox, today or utcnow().date()
+    policy = CompliancePolicy.of(settings)
     return {
         "offers_expired": await expire_lapsed_offers(db, outbox, today),
         # Before expiry: a contract whose renewal takes over today becomes renewed, not expired.
-        "contracts_activated": await activate_scheduled_contracts(db, outbox, today),
+        "contracts_activated": await activate_scheduled_contracts(db, outbox, today, policy),
         "contracts_expired": await expire_ended_contracts(db, outbox, today),
         "renewal_notices": await notify_renewals_due(
             db, outbox, today, settings.renewal_notice_days
         ),
-        "compliance_changes": await reevaluate_active_contracts(db, outbox, today),
+        "compliance_changes": await reevaluate_active_contracts(db, outbox, today, policy),
     }
 
 

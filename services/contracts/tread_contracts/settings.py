@@ -36,6 +36,14 @@ class Settings(ServiceSettings):
     catalogue_check: bool = False
     # Days before a contract's end at which a renewal-due event is emitted (once per window).
     renewal_notice_days: list[int] = Field(default_factory=lambda: [90, 30])
+    # Compliance (docs/rules.md): a closed month's sell-in is awaited this many days before the
+    # month is judged without it; behind pace by at most this percentage is on track; an
+    # audit counts for this many months; a new contract's first audit is due this many months
+    # after its start.
+    sell_in_grace_days: int = Field(default=10, ge=0, le=90)
+    pace_tolerance_pct: Decimal = Field(default=Decimal(10), ge=0, le=100)
+    audit_validity_months: int = Field(default=12, ge=1, le=60)
+    first_audit_due_months: int = Field(default=6, ge=0, le=24)
     # Expiries, renewal notices and compliance re-evaluation run on this period in every
     # replica (each is safe to run concurrently).
     schedule_enabled: bool = True

@@ -274,7 +274,9 @@ class Producers:
             account_id,
         )
 
-    async def credit(self, account_id: uuid.UUID, *, blocked: bool) -> None:
+    async def credit(
+        self, account_id: uuid.UUID, *, blocked: bool, at: datetime | None = None
+    ) -> None:
         await self.publish(
             acc.CreditStatusChanged(
                 account_id=account_id,
@@ -283,7 +285,7 @@ class Producers:
                 exposure=SignedMoney.of("42000.00", CNY),
                 overdue_amount=cny("3000.00") if blocked else None,
                 blocked=blocked,
-                as_of=utcnow(),
+                as_of=at or utcnow(),
                 source_event_id=uuid.uuid4().hex,
             ),
             account_id,
@@ -495,7 +497,9 @@ class Producers:
             )
         return facilitation_id
 
-    async def compliance(self, state: con.ContractState, overall: str) -> None:
+    async def compliance(
+        self, state: con.ContractState, overall: str, at: datetime | None = None
+    ) -> None:
         await self.publish(
             con.ComplianceChanged(
                 contract_id=state.contract_id,
@@ -505,8 +509,8 @@ class Producers:
                 overall=overall,  # type: ignore[arg-type]
                 previous_overall=None,
                 items=[],
-                as_of=utcnow().date(),
-                evaluated_at=utcnow(),
+                as_of=(at or utcnow()).date(),
+                evaluated_at=at or utcnow(),
             ),
             state.contract_id,
         )

@@ -126,3 +126,41 @@ async def test_bad_audits_are_refused_and_nothing_recorded(
     await partnerships.post("/v1/audits", _audit(account_id, contract), callers["am"])
     await events.wait_for("tread.contracts.audit.completed.v1")
     assert len(await events.of_type("tread.contracts.audit")) == 1
+
+
+async def test_the_overall_score_uses_the_tiers_criterion_weights(
+    callers: dict[str, Caller], accounts: Any, partnerships: Any
+) -> None:
+    account_id = await accounts.open()
+    program = await partnerships.program(
+        tiers=[
+            {
+                "code": "gold",
+                "min_scores": {"LP1": 70},
+                "criterion_weights": {"LP1": "3", "LP2": "1"},
+                "facilitation_budget": {"amount": "0", "currency": "CNY"},
+            }
+        ]
+    )
+    assert program["tiers"][0]["criterion_weights"] == {"LP1": "3", "LP2": "1"}
+    contract = await partnerships.active_contract(account_id, program)
+    audit = await partnerships.post(
+        "/v1/audits",
+        {
+            **_audit(account_id, contract),
+            "scores": [{"criterion": "LP1", "score": 80}, {"criterion": "LP2", "score": 40}],
+        },
+        callers["am"],
+    )
+    # (3 x 80 + 1 x 40) / 4, not the plain mean 60.
+    assert audit["overall_score"] == "70"
+    # A criterion not named weighs 1.
+    unnamed = await partnerships.post(
+        "/v1/audits",
+        {
+            **_audit(account_id, contract),
+            "scores": [{"criterion": "LP1", "score": 80}, {"criterion": "LP9", "score": 40}],
+        },
+        callers["am"],
+    )
+    assert unnamed["overall_score"] == "70"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,10 +15,13 @@ async def get(session: AsyncSession, audit_id: uuid.UUID) -> Audit | None:
     return await session.get(Audit, audit_id)
 
 
-async def latest_for_contract(session: AsyncSession, contract_id: uuid.UUID) -> Audit | None:
+async def latest_for_contract(
+    session: AsyncSession, contract_id: uuid.UUID, performed_before: datetime
+) -> Audit | None:
+    """The contract's latest audit performed before ``performed_before``."""
     query = (
         select(Audit)
-        .where(Audit.contract_id == contract_id)
+        .where(Audit.contract_id == contract_id, Audit.performed_at < performed_before)
         .order_by(Audit.performed_at.desc(), Audit.id.desc())
         .limit(1)
     )

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Depends, Response, status
 from tread_contracts.audits import repository, service
 from tread_contracts.audits.models import Audit
 from tread_contracts.audits.schemas import AuditIn, AuditOut, AuditPage, CriterionScoreOut, GapOut
+from tread_contracts.compliance.policy import CompliancePolicy
 from tread_contracts.directory.access import PortfolioWorker, Staff
 from tread_contracts.listing import UpdatedSince
+from tread_contracts.settings import ContractsSettings
 from tread_shared.app import EventOutbox
 from tread_shared.db.listing import list_page
 from tread_shared.db.session import DbSession
@@ -44,11 +46,13 @@ async def record_audit(
     session: DbSession,
     outbox: EventOutbox,
     caller: PortfolioWorker,
+    settings: ContractsSettings,
     response: Response,
 ) -> AuditOut:
     """Record a partnership audit; the answer gives the overall score and the gaps against the
     contract's requirements."""
-    audit = await service.record_audit(session, outbox, caller, data)
+    policy = CompliancePolicy.of(settings)
+    audit = await service.record_audit(session, outbox, caller, data, policy)
     response.headers["Location"] = f"/v1/audits/{audit.id}"
     set_etag(response, audit.id, audit.version)
     return audit_out(audit)

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tread_contracts.audits.events import audit_completed
 from tread_contracts.audits.models import Audit, AuditScore
 from tread_contracts.audits.schemas import AuditIn
+from tread_contracts.compliance.policy import CompliancePolicy
 from tread_contracts.compliance.service import refresh_compliance
 from tread_contracts.contracts.service import contract_in_scope
-from tread_contracts.contracts.terms import required_scores
+from tread_contracts.contracts.terms import required_scores, tier_terms
 from tread_contracts.directory.service import account_for_new_work, in_scope
 from tread_contracts.emit import emit
 from tread_shared.auth.principal import Principal
@@ -35,8 +36,20 @@ def gaps_of(scores: dict[str, int], required: dict[str, int]) -> list[dict[str, 
     ]
 
 
+def overall_score(scores: dict[str, int], weights: dict[str, Decimal]) -> Decimal:
+    """The mean of the scores weighted by the tier's criterion weights (1 when not named)."""
+    weight = {criterion: weights.get(criterion, Decimal(1)) for criterion in scores}
+    weighted = sum((score * weight[c] for c, score in scores.items()), Decimal(0))
+    mean = weighted / sum(weight.values())
+    return plain(mean.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
 async def record_audit(
-    session: AsyncSession, outbox: Outbox, principal: Principal, data: AuditIn
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    data: AuditIn,
+    policy: CompliancePolicy,
 ) -> Audit:
     await account_for_new_work(session, principal, data.account_id)
     try:
@@ -53,11 +66,7 @@ async def record_audit(
         raise Unprocessable("performed_at is in the future.", slug="invalid-time")
     required = required_scores(contract)
     scores = {s.criterion: s.score for s in data.scores}
-    overall = plain(
-        (Decimal(sum(scores.values())) / len(scores)).quantize(
-            Decimal("0.1"), rounding=ROUND_HALF_UP
-        )
-    )
+    overall = overall_score(scores, tier_terms(contract).criterion_weights)
     audit = Audit(
         account_id=data.account_id,
         contract_id=contract.id,
@@ -83,5 +92,5 @@ async def record_audit(
     )
     session.add(audit)
     await emit(session, outbox, audit, lambda: audit_completed(audit))
-    await refresh_compliance(session, outbox, contract, utcnow().date())
+    await refresh_compliance(session, outbox, contract, utcnow().date(), policy)
     return audit

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_contracts.compliance import repository
 from tread_contracts.compliance.models import SellInVolume
+from tread_contracts.compliance.policy import CompliancePolicy
 from tread_contracts.compliance.service import refresh_account
 from tread_shared.clock import utcnow
 from tread_shared.events.consumer import Handler
@@ -15,7 +16,7 @@ from tread_shared.events.outbox import Outbox
 from tread_shared.events.payloads.accounts import SellInRecorded
 
 
-def sell_in_handlers(outbox: Outbox) -> dict[str, Handler]:
+def sell_in_handlers(outbox: Outbox, policy: CompliancePolicy) -> dict[str, Handler]:
     async def on_sell_in_recorded(session: AsyncSession, event: CloudEvent, _seq: int) -> None:
         sell_in = SellInRecorded.model_validate(event.data)
         now = utcnow()
@@ -34,6 +35,6 @@ def sell_in_handlers(outbox: Outbox) -> dict[str, Handler]:
             row.erp_customer_id = sell_in.erp_customer_id
             row.recorded_at = now
         # The contracts of the account now compare against new actuals.
-        await refresh_account(session, outbox, sell_in.account_id, now.date())
+        await refresh_account(session, outbox, sell_in.account_id, now.date(), policy)
 
     return {SellInRecorded.event_type(): on_sell_in_recorded}

@@ -29,5 +29,17 @@ async def sell_in_total(
     return int(await session.scalar(query) or 0)
 
 
+async def months_with_sell_in(
+    session: AsyncSession, account_id: uuid.UUID, months: Sequence[str]
+) -> set[str]:
+    """The months of ``months`` whose sell-in has arrived for the account (any product line)."""
+    query = (
+        select(SellInVolume.period)
+        .where(SellInVolume.account_id == account_id, SellInVolume.period.in_(months))
+        .distinct()
+    )
+    return set((await session.scalars(query)).all())
+
+
 async def snapshot(session: AsyncSession, contract_id: uuid.UUID) -> ComplianceSnapshot | None:
     return await session.get(ComplianceSnapshot, contract_id)

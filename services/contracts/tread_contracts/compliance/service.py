@@ -1,17 +1,19 @@
-"""Evaluating compliance, and announcing it when it changes.
+"""Evaluating compliance, and announcing it when it changes (the rules: docs/rules.md).
 
-Volumes: sell-in of the period's months against the quantity. Met once reached; missed if the
-period ended short; otherwise on track or at risk by pace — the pro-rata share of the quantity
-for the period's months already closed (sell-in arrives per month, after the month).
-Audit scores: the latest audit of the contract against the minimum per criterion; below it is
-at risk while the contract runs and missed once it has ended."""
+Volumes: sell-in of the period's months against the quantity. Met once reached; otherwise
+judged on the months whose sell-in has arrived (or whose grace period has passed): on track
+within the pace tolerance of their pro-rata share, at risk below it, missed once the whole
+period is judged short.
+Audit scores: the latest audit still valid, against the minimum per criterion; below it (or no
+valid audit once one is due) is at risk while the contract runs and missed once it has ended.
+Before a new contract's first audit is due, no audit is on track."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tread_contracts.audits import repository as audits
 from tread_contracts.compliance import repository
 from tread_contracts.compliance.models import ComplianceSnapshot
+from tread_contracts.compliance.policy import CompliancePolicy
 from tread_contracts.compliance.schemas import (
     ComplianceItemOut,
     ComplianceOut,
@@ -46,30 +49,60 @@ def _months_between(first: date, last: date) -> list[str]:
     return months
 
 
+def _judged(months: list[str], arrived: set[str], as_of: date, policy: CompliancePolicy) -> int:
+    """How many of ``months``, from the first, are judged as of ``as_of``: ended, and their
+    sell-in arrived or their grace period passed. Sell-in comes month by month, so a month
+    still awaited stops the count."""
+    grace = timedelta(days=policy.sell_in_grace_days)
+    judged = 0
+    for month in months:
+        end = period_bounds(month)[1]
+        if end >= as_of or (month not in arrived and end + grace >= as_of):
+            break
+        judged += 1
+    return judged
+
+
 def _volume_status(
-    required: Decimal, actual: int, months: list[str], last: date, as_of: date
+    required: Decimal, actual: int, months: list[str], judged: int, policy: CompliancePolicy
 ) -> tuple[ComplianceStatus, Decimal]:
-    closed = sum(1 for month in months if period_bounds(month)[1] < as_of)
-    expected = (required * closed / len(months)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    expected = (required * judged / len(months)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     if actual >= required:
         return "met", expected
-    if as_of > last:
+    if judged == len(months):
         return "missed", expected
-    return ("on_track" if actual >= expected else "at_risk"), expected
+    floor = expected * (100 - policy.pace_tolerance_pct) / 100
+    return ("on_track" if actual >= floor else "at_risk"), expected
+
+
+async def _volume_item(
+    session: AsyncSession,
+    contract: Contract,
+    months: list[str],
+    required: Decimal,
+    product_line: str | None,
+    as_of: date,
+    policy: CompliancePolicy,
+) -> tuple[ComplianceStatus, Decimal, int, str | None]:
+    actual = await repository.sell_in_total(session, contract.account_id, months, product_line)
+    arrived = await repository.months_with_sell_in(session, contract.account_id, months)
+    judged = _judged(months, arrived, as_of, policy)
+    status, expected = _volume_status(required, actual, months, judged, policy)
+    return status, expected, actual, months[judged - 1] if judged else None
 
 
 async def _volume_items(
-    session: AsyncSession, contract: Contract, as_of: date
+    session: AsyncSession, contract: Contract, as_of: date, policy: CompliancePolicy
 ) -> list[ComplianceItemOut]:
     items = []
     for commitment in contract.commitments:
         if commitment["kind"] != "volume":
             continue
         period, product_line = commitment["period"], commitment.get("product_line")
-        months = months_of(period)
-        actual = await repository.sell_in_total(session, contract.account_id, months, product_line)
         required = Decimal(commitment["quantity"])
-        status, expected = _volume_status(required, actual, months, period_bounds(period)[1], as_of)
+        status, expected, actual, through = await _volume_item(
+            session, contract, months_of(period), required, product_line, as_of, policy
+        )
         items.append(
             ComplianceItemOut(
                 kind="volume",
@@ -79,14 +112,16 @@ async def _volume_items(
                 required=required,
                 actual=Decimal(actual),
                 expected_to_date=expected,
+                judged_through=through,
             )
         )
     minimum = tier_terms(contract).min_annual_volume
     if minimum:
         months = _months_between(contract.start_date, contract.end_date)
         required = (Decimal(minimum) * len(months) / 12).quantize(Decimal(1), ROUND_HALF_UP)
-        actual = await repository.sell_in_total(session, contract.account_id, months)
-        status, expected = _volume_status(required, actual, months, contract.end_date, as_of)
+        status, expected, actual, through = await _volume_item(
+            session, contract, months, required, None, as_of, policy
+        )
         items.append(
             ComplianceItemOut(
                 kind="tier_volume",
@@ -95,28 +130,52 @@ async def _volume_items(
                 required=required,
                 actual=Decimal(actual),
                 expected_to_date=expected,
+                judged_through=through,
             )
         )
     return items
 
 
-async def evaluate(session: AsyncSession, contract: Contract, as_of: date) -> ComplianceOut:
-    items = await _volume_items(session, contract, as_of)
-    latest = await audits.latest_for_contract(session, contract.id)
-    scores = {s.criterion: s.score for s in latest.scores} if latest else {}
+def _audit_status(
+    score: int | None, minimum: int, contract: Contract, as_of: date, due_by: date
+) -> ComplianceStatus:
+    if score is not None and score >= minimum:
+        return "met"
+    if score is None and as_of < due_by:
+        return "on_track"
+    return "missed" if as_of > contract.end_date else "at_risk"
+
+
+async def evaluate(
+    session: AsyncSession, contract: Contract, as_of: date, policy: CompliancePolicy
+) -> ComplianceOut:
+    items = await _volume_items(session, contract, as_of, policy)
+    # As of a day: what was known by its end, so an evaluation of a past day stays the same.
+    end_of_day = datetime.combine(as_of + timedelta(days=1), time.min, UTC)
+    latest = await audits.latest_for_contract(session, contract.id, end_of_day)
+    first_due = add_months(contract.start_date, policy.first_audit_due_months)
+    valid = (
+        latest is not None
+        and add_months(latest.performed_at.date(), policy.audit_validity_months) > as_of
+    )
+    # The latest audit counts until it lapses; then a new one is due (and so is the first).
+    due_by = (
+        add_months(latest.performed_at.date(), policy.audit_validity_months)
+        if latest is not None
+        else first_due
+    )
+    scores = {s.criterion: s.score for s in latest.scores} if latest and valid else {}
     for criterion, minimum in required_scores(contract).items():
         score = scores.get(criterion)
-        status: ComplianceStatus = "met"
-        if score is None or score < minimum:
-            status = "missed" if as_of > contract.end_date else "at_risk"
         items.append(
             ComplianceItemOut(
                 kind="audit_score",
-                status=status,
+                status=_audit_status(score, minimum, contract, as_of, due_by),
                 criterion=criterion,
                 required=Decimal(minimum),
                 actual=Decimal(score) if score is not None else None,
-                audit_id=latest.id if latest else None,
+                audit_id=latest.id if latest and valid else None,
+                due_by=due_by,
             )
         )
     overall = max((item.status for item in items), key=SEVERITY.__getitem__, default="met")
@@ -146,13 +205,17 @@ def _fingerprint(report: ComplianceOut) -> str:
 
 
 async def refresh_compliance(
-    session: AsyncSession, outbox: Outbox, contract: Contract, today: date
+    session: AsyncSession,
+    outbox: Outbox,
+    contract: Contract,
+    today: date,
+    policy: CompliancePolicy,
 ) -> bool:
     """Evaluate an active contract and emit ``compliance.changed`` if anything moved since the
     last announcement; whether it did."""
     if contract.status != "active":
         return False
-    report = await evaluate(session, contract, today)
+    report = await evaluate(session, contract, today, policy)
     fingerprint = _fingerprint(report)
     snapshot = await repository.snapshot(session, contract.id)
     if snapshot is not None and snapshot.fingerprint == fingerprint:
@@ -194,19 +257,27 @@ async def refresh_compliance(
 
 
 async def refresh_account(
-    session: AsyncSession, outbox: Outbox, account_id: uuid.UUID, today: date
+    session: AsyncSession,
+    outbox: Outbox,
+    account_id: uuid.UUID,
+    today: date,
+    policy: CompliancePolicy,
 ) -> None:
     for contract in await contracts.active_for(session, account_id):
-        await refresh_compliance(session, outbox, contract, today)
+        await refresh_compliance(session, outbox, contract, today, policy)
 
 
-async def reevaluate_active_contracts(db: Database, outbox: Outbox, today: date) -> int:
+async def reevaluate_active_contracts(
+    db: Database, outbox: Outbox, today: date, policy: CompliancePolicy
+) -> int:
     """Time moves items from on track to at risk or missed: re-evaluate every active contract."""
     async with db.unit_of_work() as session:
         candidates = await contracts.active_ids(session)
 
     async def refresh(session: AsyncSession, contract_id: uuid.UUID) -> bool:
         contract = await contracts.get(session, contract_id)
-        return contract is not None and await refresh_compliance(session, outbox, contract, today)
+        return contract is not None and await refresh_compliance(
+            session, outbox, contract, today, policy
+        )
 
     return await each_in_own_transaction(db, candidates, refresh)

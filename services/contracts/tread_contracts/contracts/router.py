@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 
+from tread_contracts.compliance.policy import CompliancePolicy
 from tread_contracts.contracts import repository, service
 from tread_contracts.contracts.events import signature_record
 from tread_contracts.contracts.models import Contract
@@ -22,6 +23,7 @@ from tread_contracts.contracts.schemas import (
 from tread_contracts.contracts.terms import tier_terms
 from tread_contracts.directory.access import PortfolioWorker, Staff
 from tread_contracts.listing import UpdatedSince
+from tread_contracts.settings import ContractsSettings
 from tread_shared.app import EventOutbox
 from tread_shared.clock import utcnow
 from tread_shared.dates import PlausibleDate
@@ -167,12 +169,14 @@ async def sign_contract(
     session: DbSession,
     outbox: EventOutbox,
     caller: PortfolioWorker,
+    settings: ContractsSettings,
     response: Response,
 ) -> ContractOut:
     """Record a signature: the customer's first, then the manufacturer's countersignature (by a
-    manager), which makes the contract active."""
+    manager), which brings the contract into force, or schedules it for its start date."""
     contract = await service.contract_in_scope(session, caller, contract_id)
-    contract = await service.sign_contract(session, outbox, caller, contract, signature)
+    policy = CompliancePolicy.of(settings)
+    contract = await service.sign_contract(session, outbox, caller, contract, signature, policy)
     return _answer(contract, response)
 
 

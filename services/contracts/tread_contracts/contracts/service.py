@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tread_contracts.compliance.policy import CompliancePolicy
 from tread_contracts.compliance.service import refresh_compliance
 from tread_contracts.contracts import repository
 from tread_contracts.contracts.events import contract_state, signature_record
@@ -260,6 +261,7 @@ async def sign_contract(
     principal: Principal,
     contract: Contract,
     data: SignatureIn,
+    policy: CompliancePolicy,
 ) -> Contract:
     """Record a party's signature; the manufacturer's countersignature brings the contract into
     force, or schedules it when its start date is still ahead."""
@@ -296,7 +298,7 @@ async def sign_contract(
         ),
     )
     if contract.status == "active":
-        await _announce_activation(session, outbox, contract, today)
+        await _announce_activation(session, outbox, contract, today, policy)
     return contract
 
 
@@ -359,7 +361,7 @@ async def _make_active(
 
 
 async def _announce_activation(
-    session: AsyncSession, outbox: Outbox, contract: Contract, today: date
+    session: AsyncSession, outbox: Outbox, contract: Contract, today: date, policy: CompliancePolicy
 ) -> None:
     assert contract.activated_at is not None
     activated_at = contract.activated_at
@@ -384,10 +386,12 @@ async def _announce_activation(
                     renewed_at=activated_at,
                 ),
             )
-    await refresh_compliance(session, outbox, contract, today)
+    await refresh_compliance(session, outbox, contract, today, policy)
 
 
-async def activate_scheduled_contracts(db: Database, outbox: Outbox, today: date) -> int:
+async def activate_scheduled_contracts(
+    db: Database, outbox: Outbox, today: date, policy: CompliancePolicy
+) -> int:
     """Scheduled contracts whose start date has come into force (``contract.activated``, and
     ``contract.renewed`` for the contract a renewal takes over from)."""
     async with db.unit_of_work() as session:
@@ -398,7 +402,7 @@ async def activate_scheduled_contracts(db: Database, outbox: Outbox, today: date
         if contract is None or contract.status != "scheduled" or contract.start_date > today:
             return False
         await _make_active(session, outbox, contract, today)
-        await _announce_activation(session, outbox, contract, today)
+        await _announce_activation(session, outbox, contract, today, policy)
         return True
 
     return await each_in_own_transaction(db, candidates, activate)

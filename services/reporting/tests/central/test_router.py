@@ -5,6 +5,7 @@ import csv
 import io
 import re
 import zlib
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -157,3 +158,48 @@ async def test_bad_periods_and_formats_are_problems(
     assert quarter.status_code == 200
     assert quarter.json()["start"] == "2026-10-01"
     assert quarter.json()["end"] == "2026-12-31"
+
+
+async def test_a_past_period_regenerated_after_later_events_gives_the_same_answer(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    first_of_month = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    last_month = (first_of_month - timedelta(days=1)).strftime("%Y-%m")
+    during = first_of_month - timedelta(days=20)
+    account_id = await producers.account(name="Steady Dealer")
+    state = await producers.contract(account_id, start=during.date().replace(day=1))
+    state = await producers.submit(state)
+    state = await producers.sign(state, "customer", at=during)
+    state = await producers.sign(state, "manufacturer", at=during)
+    state = await producers.activate(state, at=during)
+    await producers.compliance(state, "on_track", at=during + timedelta(days=1))
+    await producers.credit(account_id, blocked=False, at=during + timedelta(days=2))
+
+    async def report_of(period: str) -> dict[str, Any]:
+        answer = await client.get(
+            "/v1/reports/central", params={"period": period}, headers=callers["central"].headers
+        )
+        assert answer.status_code == 200, answer.text
+        report: dict[str, Any] = answer.json()
+        return report
+
+    def figures(report: dict[str, Any]) -> Any:
+        return (
+            report["summary"],
+            [
+                (p["contract_id"], p["compliance"], p["credit_blocked"])
+                for p in report["partnerships"]
+            ],
+        )
+
+    before = await report_of(last_month)
+    (line,) = before["partnerships"]
+    assert (line["compliance"], line["credit_blocked"]) == ("on_track", False)
+
+    # This month: the credit system blocks the dealer, compliance slips.
+    await producers.credit(account_id, blocked=True)
+    await producers.compliance(state, "at_risk")
+
+    assert figures(await report_of(last_month)) == figures(before)
+    (now,) = (await report_of(utcnow().strftime("%Y-%m")))["partnerships"]
+    assert (now["compliance"], now["credit_blocked"]) == ("at_risk", True)

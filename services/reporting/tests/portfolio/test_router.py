@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -43,8 +44,46 @@ async def test_investment_spent_against_planned_per_owner(
     assert investment["spent"]["visits"] == 2
     assert investment["spent"]["hours"] == "4.0"
     assert investment["spent"]["budget"] == [{"amount": "200.00", "currency": "CNY"}]
-    assert investment["visits_deviation"] == -10
+    # Spent so far against the share of the plan due by today, not against the whole year.
+    today = utcnow().date()
+    days = (date(today.year, 12, 31) - date(today.year, 1, 1)).days + 1
+    share = Decimal((today - date(today.year, 1, 1)).days + 1) / days
+    assert Decimal(investment["share_of_year"]) == share.quantize(Decimal("0.0001"))
+    due = investment["planned_to_date"]
+    assert due["visits"] == int((12 * Decimal(investment["share_of_year"])).to_integral_value())
+    assert investment["visits_deviation"] == 2 - due["visits"]
+    assert Decimal(investment["hours_deviation"]) == Decimal("4.0") - Decimal(due["hours"])
+    (budget_due,) = due["budget"]
+    (budget_deviation,) = investment["budget_deviation"]
+    assert Decimal(budget_deviation["amount"]) == 200 - Decimal(budget_due["amount"])
     assert body["as_of"]["sequence"] > 0
+
+
+async def test_a_past_year_compares_with_its_whole_plan_and_planned_visits_are_not_spent(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await producers.account(owner_id="am-1")
+    await producers.qualify(account_id, "develop", visits=12, hours=30, budget="6000.00")
+    await producers.activity(account_id, minutes=60, cost="80.00")
+    # Dated next week: a visit planned, not done.
+    await producers.activity(
+        account_id, minutes=60, cost="500.00", started_at=utcnow() + timedelta(days=7)
+    )
+    now = (await client.get("/v1/reports/portfolio", headers=callers["am"].headers)).json()
+    investment = now["total"]["investment"]
+    if utcnow().date() + timedelta(days=7) <= date(utcnow().year, 12, 31):
+        assert investment["spent"]["visits"] == 1
+        assert investment["spent"]["budget"] == [{"amount": "80.00", "currency": "CNY"}]
+
+    last_year = utcnow().year - 1
+    past = await client.get(
+        "/v1/reports/portfolio", params={"year": last_year}, headers=callers["am"].headers
+    )
+    investment = past.json()["total"]["investment"]
+    assert investment["share_of_year"] == "1"
+    assert investment["planned_to_date"]["visits"] == 12
+    assert investment["visits_deviation"] == -12
+    assert investment["budget_deviation"] == [{"amount": "-6000.00", "currency": "CNY"}]
 
 
 async def test_coverage_by_tier_and_accounts_by_status_per_territory(

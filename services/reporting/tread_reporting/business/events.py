@@ -5,6 +5,7 @@ from __future__ import annotations
 from tread_reporting.business.models import CreditRecord, SellInRecord
 from tread_reporting.projection.registry import Landing, Projection
 from tread_reporting.projection.writes import Writes
+from tread_reporting.timeline.events import change_key, record_milestone
 from tread_shared.events.payloads.accounts import CreditStatusChanged, SellInRecorded
 
 projection = Projection()
@@ -30,6 +31,16 @@ def sell_in(payload: SellInRecorded, at: Landing, writes: Writes) -> None:
 
 @projection.on(CreditStatusChanged)
 def credit_status(payload: CreditStatusChanged, at: Landing, writes: Writes) -> None:
+    # The history, so that a period's report gives the credit block as of the period's end.
+    record_milestone(
+        writes,
+        "credit",
+        payload.account_id,
+        change_key(at),
+        payload.as_of,
+        payload.account_id,
+        detail="blocked" if payload.blocked else "unblocked",
+    )
     writes.upsert_newer(
         CreditRecord,
         {

@@ -146,18 +146,52 @@ async def sell_in(session: AsyncSession, generation: int, months: Sequence[str])
     return list((await session.execute(query)).all())
 
 
-async def compliance(session: AsyncSession, generation: int) -> dict[uuid.UUID, str]:
-    query = select(ComplianceRecord.contract_id, ComplianceRecord.overall).where(
-        ComplianceRecord.generation == generation
+async def _last_changes_before(
+    session: AsyncSession, generation: int, entity: str, moment: datetime
+) -> dict[uuid.UUID, str]:
+    """Each entity's state (``detail``) after its last recorded change before ``moment``."""
+    order = func.row_number().over(
+        partition_by=Milestone.entity_id,
+        order_by=(Milestone.occurred_at.desc(), Milestone.milestone.desc()),
     )
-    return {row.contract_id: row.overall for row in (await session.execute(query)).all()}
+    changes = (
+        select(Milestone.entity_id, Milestone.detail, order.label("newest"))
+        .where(
+            Milestone.generation == generation,
+            Milestone.entity == entity,
+            Milestone.milestone.like("changed:%"),
+            Milestone.occurred_at < moment,
+        )
+        .subquery()
+    )
+    query = select(changes.c.entity_id, changes.c.detail).where(changes.c.newest == 1)
+    return {row.entity_id: row.detail for row in (await session.execute(query)).all()}
 
 
-async def blocked_accounts(session: AsyncSession, generation: int) -> set[uuid.UUID]:
-    query = select(CreditRecord.account_id).where(
-        CreditRecord.generation == generation, CreditRecord.blocked.is_(True)
+async def compliance_at(
+    session: AsyncSession, generation: int, moment: datetime
+) -> dict[uuid.UUID, str]:
+    """Each contract's overall compliance as evaluated last before ``moment``."""
+    # Read models built before the history was kept know only the latest evaluation.
+    latest = select(ComplianceRecord.contract_id, ComplianceRecord.overall).where(
+        ComplianceRecord.generation == generation, ComplianceRecord.evaluated_at < moment
     )
-    return set((await session.scalars(query)).all())
+    verdicts = {row.contract_id: row.overall for row in (await session.execute(latest)).all()}
+    verdicts.update(await _last_changes_before(session, generation, "compliance", moment))
+    return verdicts
+
+
+async def blocked_at(session: AsyncSession, generation: int, moment: datetime) -> set[uuid.UUID]:
+    """Accounts whose credit was blocked at ``moment``."""
+    latest = select(CreditRecord.account_id, CreditRecord.blocked).where(
+        CreditRecord.generation == generation, CreditRecord.as_of < moment
+    )
+    blocked = {row.account_id: row.blocked for row in (await session.execute(latest)).all()}
+    for account_id, state in (
+        await _last_changes_before(session, generation, "credit", moment)
+    ).items():
+        blocked[account_id] = state == "blocked"
+    return {account_id for account_id, is_blocked in blocked.items() if is_blocked}
 
 
 async def facilitation_steps(

@@ -121,8 +121,9 @@ async def central_report(
     reading = _Reading(session, generation, start, end, accounts, business)
     facilitations = await _facilitations(reading)
     cases = await _cases(reading)
-    compliance = await repository.compliance(session, generation)
-    blocked = await repository.blocked_accounts(session, generation)
+    # As of the period's end: regenerating a past period gives the same answer.
+    compliance = await repository.compliance_at(session, generation, end)
+    blocked = await repository.blocked_at(session, generation, end)
     latest_audit = {
         row.account_id: row
         for row in await repository.latest_audits_before(session, generation, end)

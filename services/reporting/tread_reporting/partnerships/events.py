@@ -14,7 +14,7 @@ from tread_reporting.partnerships.models import (
 )
 from tread_reporting.projection.registry import Landing, Projection
 from tread_reporting.projection.writes import Writes, table_of
-from tread_reporting.timeline.events import record_milestone
+from tread_reporting.timeline.events import change_key, record_milestone
 from tread_shared.events.payloads.contracts import (
     AuditCompleted,
     ComplianceChanged,
@@ -271,6 +271,16 @@ def facilitation_spent(payload: FacilitationSpent, _at: Landing, writes: Writes)
 
 @projection.on(ComplianceChanged)
 def compliance(payload: ComplianceChanged, at: Landing, writes: Writes) -> None:
+    # The history, so that a period's report gives the compliance as of the period's end.
+    record_milestone(
+        writes,
+        "compliance",
+        payload.contract_id,
+        change_key(at),
+        payload.evaluated_at,
+        payload.account_id,
+        detail=payload.overall,
+    )
     writes.upsert_newer(
         ComplianceRecord,
         {

@@ -73,9 +73,13 @@ async def planned(session: AsyncSession, scope: PortfolioScope) -> list[Any]:
     return list((await session.execute(query)).all())
 
 
-async def spent(session: AsyncSession, scope: PortfolioScope, year: int) -> list[Any]:
-    """(group, visits, minutes, currency, cost) of the year's activities."""
-    start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+async def spent(
+    session: AsyncSession, scope: PortfolioScope, year: int, now: datetime
+) -> list[Any]:
+    """(group, visits, minutes, currency, cost) of the year's activities done by ``now``: one
+    dated later is a plan, not spent."""
+    start = datetime(year, 1, 1, tzinfo=UTC)
+    end = min(datetime(year + 1, 1, 1, tzinfo=UTC), now)
     query = scope.narrow(
         select(
             scope.group,

@@ -34,4 +34,5 @@ async def get_portfolio(
         territory=territory,
         owner_id=owner_id,
     )
-    return await service.portfolio(session, scope, view, year or utcnow().year)
+    now = utcnow()
+    return await service.portfolio(session, scope, view, year or now.year, now)

@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from tread_reporting.freshness.schemas import AsOf
-from tread_shared.money import Money
+from tread_shared.money import Money, SignedMoney
 
 GroupBy = Literal["owner", "territory"]
 
@@ -18,10 +18,21 @@ class Investment(BaseModel):
 
 
 class InvestmentControl(BaseModel):
+    """Spent so far against the share of the year's plan due by now (straight line): a
+    deviation in December is not compared with what August should have spent."""
+
     planned: Investment = Field(description="What qualification planned for the year")
-    spent: Investment = Field(description="Activities of the year: visits, hours, cost")
-    visits_deviation: int
-    hours_deviation: Decimal
+    share_of_year: Decimal = Field(
+        description="Share of the year elapsed (days to today / days in the year; 1 for a past "
+        "year, 0 for a future one), 4 decimals"
+    )
+    planned_to_date: Investment = Field(description="planned x share_of_year")
+    spent: Investment = Field(
+        description="Activities of the year done so far (future-dated ones are plans, not spent)"
+    )
+    visits_deviation: int = Field(description="spent - planned_to_date")
+    hours_deviation: Decimal = Field(description="spent - planned_to_date")
+    budget_deviation: list[SignedMoney] = Field(description="spent - planned_to_date, per currency")
 
 
 class Coverage(BaseModel):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,9 +19,10 @@ from tread_reporting.portfolio.schemas import (
     PortfolioGroup,
     PortfolioOut,
 )
-from tread_shared.money import Money
+from tread_shared.money import Money, SignedMoney
 
 MINUTES_PER_HOUR = Decimal(60)
+CENT = Decimal("0.01")
 
 
 @dataclass
@@ -56,8 +58,18 @@ class _Figures:
         self.minutes += other.minutes
         self.with_active_contract += other.with_active_contract
 
-    def group(self, key: str) -> PortfolioGroup:
+    def group(self, key: str, year_share: Decimal) -> PortfolioGroup:
         hours = (Decimal(self.minutes) / MINUTES_PER_HOUR).quantize(Decimal("0.1"))
+        visits_due = int((self.planned_visits * year_share).to_integral_value(ROUND_HALF_UP))
+        hours_due = (self.planned_hours * year_share).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        budget_due = {
+            currency: (amount * year_share).quantize(CENT, ROUND_HALF_UP)
+            for currency, amount in self.planned_budget.items()
+        }
+        budget_deviation = {
+            currency: self.cost.get(currency, Decimal(0)) - budget_due.get(currency, Decimal(0))
+            for currency in {*budget_due, *self.cost}
+        }
         customers = sum(n for status, n in self.by_status.items() if status != "closed")
         share = Decimal(self.with_active_contract) / customers if customers else Decimal(0)
         return PortfolioGroup(
@@ -71,9 +83,16 @@ class _Figures:
                     hours=Decimal(self.planned_hours),
                     budget=_money(self.planned_budget),
                 ),
+                share_of_year=year_share,
+                planned_to_date=Investment(
+                    visits=visits_due, hours=hours_due, budget=_money(budget_due)
+                ),
                 spent=Investment(visits=self.visits, hours=hours, budget=_money(self.cost)),
-                visits_deviation=self.visits - self.planned_visits,
-                hours_deviation=hours - self.planned_hours,
+                visits_deviation=self.visits - visits_due,
+                hours_deviation=hours - hours_due,
+                budget_deviation=[
+                    SignedMoney.of(budget_deviation[c], c) for c in sorted(budget_deviation)
+                ],
             ),
             coverage=Coverage(
                 customers=customers,
@@ -88,9 +107,22 @@ def _money(amounts: dict[str, Decimal]) -> list[Money]:
     return [Money.of(amounts[c], c) for c in sorted(amounts)]
 
 
+def share_of_year(year: int, today: date) -> Decimal:
+    """How much of ``year`` has passed by the end of ``today``: 1 for a past year, 0 for a
+    future one."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    if today >= last:
+        return Decimal(1)
+    if today < first:
+        return Decimal(0)
+    elapsed = Decimal((today - first).days + 1) / ((last - first).days + 1)
+    return elapsed.quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+
 async def portfolio(
-    session: AsyncSession, scope: PortfolioScope, view: ReadView, year: int
+    session: AsyncSession, scope: PortfolioScope, view: ReadView, year: int, now: datetime
 ) -> PortfolioOut:
+    share = share_of_year(year, now.date())
     groups: dict[str, _Figures] = defaultdict(_Figures)
     for key, status, quadrant, count in await repository.account_counts(session, scope):
         groups[key].by_status[status] += count
@@ -99,7 +131,7 @@ async def portfolio(
         groups[key].planned_visits += int(visits or 0)
         groups[key].planned_hours += int(hours or 0)
         groups[key].planned_budget[currency] += budget
-    for key, visits, minutes, currency, cost in await repository.spent(session, scope, year):
+    for key, visits, minutes, currency, cost in await repository.spent(session, scope, year, now):
         groups[key].visits += int(visits or 0)
         groups[key].minutes += int(minutes or 0)
         if currency:
@@ -114,7 +146,7 @@ async def portfolio(
     return PortfolioOut(
         group_by=scope.group_by,
         year=year,
-        groups=[groups[key].group(key) for key in sorted(groups)],
-        total=everything.group("all"),
+        groups=[groups[key].group(key, share) for key in sorted(groups)],
+        total=everything.group("all", share),
         as_of=view.as_of,
     )

@@ -6,9 +6,16 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
+from tread_reporting.projection.registry import Landing
 from tread_reporting.projection.writes import Writes
 from tread_reporting.timeline.models import Milestone
 from tread_shared.money import Money
+
+
+def change_key(at: Landing) -> str:
+    """A milestone name for one change of a state kept as history (compliance, credit): one per
+    event, the same on a redelivery or a replay, and in stream order when sorted."""
+    return f"changed:{at.stream_seq:012d}"
 
 
 def record_milestone(

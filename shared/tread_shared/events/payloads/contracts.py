@@ -37,6 +37,8 @@ class TierTerms(BaseModel):
     name: str | None = None
     min_annual_volume: int
     min_scores: dict[str, int]
+    # The weight of each criterion in an audit's overall score (1 for a criterion not named).
+    criterion_weights: dict[str, Decimal] = {}
     other_requirements: list[NamedRequirement] = []
     rebate_pct: Decimal
     facilitation_budget: Money
@@ -433,7 +435,11 @@ ComplianceStatus = Literal["met", "on_track", "at_risk", "missed"]
 
 
 class ComplianceItem(BaseModel):
-    """One commitment or tier requirement against its actual."""
+    """One commitment or tier requirement against its actual. Volumes: ``expected_to_date`` is
+    the share of ``required`` for the months judged so far, ``judged_through`` the last of them
+    (a month is judged once its sell-in arrived or its grace period passed). Audit scores:
+    ``due_by`` is when a (new) audit is due: the first one some months after the contract's
+    start, then when the latest one stops counting."""
 
     kind: Literal["volume", "tier_volume", "audit_score"]
     status: ComplianceStatus
@@ -443,7 +449,9 @@ class ComplianceItem(BaseModel):
     required: Decimal
     actual: Decimal | None
     expected_to_date: Decimal | None = None
+    judged_through: str | None = None
     audit_id: uuid.UUID | None = None
+    due_by: date | None = None
 
 
 class ComplianceChanged(EventPayload):
