@@ -31,6 +31,7 @@ from tread_cli.gateway import (
 )
 from tread_cli.reporting_rebuild import add_reporting_command, run_reporting
 from tread_cli.services import SERVICES, service_named
+from tread_cli.settings_doc import DOC_PATH, settings_markdown
 from tread_cli.status import DEFAULT_STREAM, collect_status, format_status, healthy, status_as_json
 from tread_cli.tokens import ROLES, dev_token
 from tread_cli.up import DEFAULT_GATEWAY_PORT, DEFAULT_NATS_PORT, UpOptions, run_up
@@ -229,6 +230,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_ports(gateway, DEFAULT_GATEWAY_PORT)
     _add_cors(gateway)
+    settings_doc = commands.add_parser(
+        "settings-doc",
+        help=f"write {DOC_PATH}: every service's environment variables, defaults, meanings",
+    )
+    settings_doc.add_argument(
+        "--output", type=Path, default=DOC_PATH, metavar="FILE", help=f"({DOC_PATH}; - for stdout)"
+    )
     add_reporting_command(commands)
     return parser
 
@@ -291,6 +299,16 @@ def _gateway_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings_doc(args: argparse.Namespace) -> int:
+    text = settings_markdown()
+    if str(args.output) == "-":
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"tread: wrote {args.output}")
+    return 0
+
+
 def _up(args: argparse.Namespace) -> int:
     return run_up(
         UpOptions(
@@ -315,6 +333,7 @@ COMMANDS = {
     "revision": _revision,
     "status": _status,
     "gateway-config": _gateway_config,
+    "settings-doc": _settings_doc,
     "reporting": run_reporting,
 }
 
