@@ -126,6 +126,7 @@ async def test_a_professionalism_plan_from_audit_to_re_audit(
         "meeting.held",
         "resource_request.made",
         "resource_request.decided",
+        "resource_request.committed",
         "corrective_action.completed",
         "measurement.recorded",
         "measurement.recorded",

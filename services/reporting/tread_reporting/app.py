@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from tread_reporting.action_plans.router import router as action_plans_router
 from tread_reporting.cases.router import router as cases_router
 from tread_reporting.central.production import produce_closed_reports
 from tread_reporting.central.router import router as central_router
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[
             partnerships_router,
             portfolio_router,
+            action_plans_router,
             cases_router,
             central_router,
             event_counts_router,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tread_reporting.action_plans.events import projection as action_plans
 from tread_reporting.business.events import projection as business
 from tread_reporting.cases.events import projection as cases
 from tread_reporting.directory.events import projection as directory
@@ -20,7 +21,9 @@ from tread_shared.events.envelope import CloudEvent
 
 DURABLE = "reporting"
 
-READ_MODEL = Projection.merge(directory, portfolio, cases, partnerships, business, event_counts)
+READ_MODEL = Projection.merge(
+    directory, portfolio, cases, partnerships, business, action_plans, event_counts
+)
 
 
 async def apply_event(session: AsyncSession, event: CloudEvent, stream_seq: int) -> None:

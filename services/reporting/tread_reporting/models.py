@@ -1,5 +1,12 @@
 """Every table of the reporting service, in one place for Alembic."""
 
+from tread_reporting.action_plans.models import (
+    PlanActionRecord,
+    PlanDeviationRecord,
+    PlanIndicatorRecord,
+    PlanRecord,
+    PlanResourceRecord,
+)
 from tread_reporting.base import Base
 from tread_reporting.business.models import CreditRecord, SellInRecord
 from tread_reporting.cases.models import CaseRecord
@@ -31,6 +38,11 @@ __all__ = [
     "Generation",
     "GenerationPointer",
     "Milestone",
+    "PlanActionRecord",
+    "PlanDeviationRecord",
+    "PlanIndicatorRecord",
+    "PlanRecord",
+    "PlanResourceRecord",
     "Qualification",
     "SellInRecord",
 ]
@@ -47,6 +59,11 @@ READ_MODELS: list[type[Base]] = [
     EventTypeCount,
     FacilitationRecord,
     Milestone,
+    PlanActionRecord,
+    PlanDeviationRecord,
+    PlanIndicatorRecord,
+    PlanRecord,
+    PlanResourceRecord,
     Qualification,
     SellInRecord,
 ]

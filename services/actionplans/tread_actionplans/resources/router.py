@@ -138,10 +138,11 @@ async def commit_resources(
     request_id: uuid.UUID,
     data: CommitmentIn,
     session: DbSession,
+    outbox: EventOutbox,
     caller: PlanWorker,
     response: Response,
 ) -> ResourceRequestOut:
     """Commit part of the approved resources; 422 naming what is left when it would exceed."""
     request, plan = await part_in_scope(session, caller, ResourceRequest, request_id, "request")
-    request = await service.commit(session, plan, request, data)
+    request = await service.commit(session, outbox, caller, plan, request, data)
     return _answer(request, response)

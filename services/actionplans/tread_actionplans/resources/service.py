@@ -18,7 +18,11 @@ from tread_shared.clock import utcnow
 from tread_shared.errors import Conflict, Unprocessable
 from tread_shared.events.emit import emit
 from tread_shared.events.outbox import Outbox
-from tread_shared.events.payloads.actionplans import ResourceRequestDecided, ResourceRequestMade
+from tread_shared.events.payloads.actionplans import (
+    ResourceRequestCommitted,
+    ResourceRequestDecided,
+    ResourceRequestMade,
+)
 
 
 def remaining(request: ResourceRequest) -> Decimal | None:
@@ -106,7 +110,12 @@ async def reject(
 
 
 async def commit(
-    session: AsyncSession, plan: Plan, request: ResourceRequest, data: CommitmentIn
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    plan: Plan,
+    request: ResourceRequest,
+    data: CommitmentIn,
 ) -> ResourceRequest:
     """Commit part of what was approved; never more than is left."""
     require_open(plan, "committing resources")
@@ -125,5 +134,12 @@ async def commit(
             remaining=str(left),
         )
     request.committed = request.committed + data.amount
-    await session.flush()
+    await emit(
+        session,
+        outbox,
+        request,
+        lambda: ResourceRequestCommitted(
+            request=request_state(request, plan), amount=data.amount, committed_by=principal.sub
+        ),
+    )
     return request

@@ -310,6 +310,18 @@ class ResourceRequestDecided(EventPayload):
     reason: str | None = None
 
 
+class ResourceRequestCommitted(EventPayload):
+    """Part of an approved request was committed (used); never beyond what was approved."""
+
+    service = "actionplans"
+    entity = "resource_request"
+    verb = "committed"
+
+    request: ResourceRequestState
+    amount: Decimal
+    committed_by: str
+
+
 # -- meetings -----------------------------------------------------------------------------------
 
 
