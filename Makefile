@@ -20,7 +20,7 @@ INSTALL_INPUTS := $(addsuffix /pyproject.toml,$(PACKAGES)) requirements-dev.txt
 INSTALL_HASH := $(shell cat $(INSTALL_INPUTS) 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(INSTALL_HASH)
 
-.PHONY: help up test lint fmt migrate bench install
+.PHONY: help up test fuzz lint fmt migrate bench install
 
 help:
 	@echo "make up       install into .venv and run everything (tread up)"
@@ -29,6 +29,7 @@ help:
 	@echo "make fmt      ruff format and safe fixes"
 	@echo "make migrate  bring every service's database to head (tread migrate)"
 	@echo "make bench    run the benchmarks in bench/"
+	@echo "make fuzz     the API fuzzer with every role and a larger budget (FUZZ_EXAMPLES=...)"
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is needed (or set PYTHON=...)"; exit 1; }
@@ -53,6 +54,14 @@ up: install
 
 test: install
 	$(BIN)/pytest
+
+# The suite fuzzes each service as one role with 2 cases an operation; this runs every role on
+# every service, the coverage phase too, with FUZZ_EXAMPLES cases an operation.
+FUZZ_EXAMPLES ?= 25
+fuzz: install
+	TREAD_FUZZ_ROLES=all TREAD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		TREAD_FUZZ_PHASES=examples,coverage,fuzzing,stateful \
+		$(BIN)/pytest tests/contract/test_fuzz.py
 
 lint: install
 	$(BIN)/ruff check .

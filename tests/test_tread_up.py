@@ -8,159 +8,30 @@ stops it."""
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
 import os
 import signal
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
-import nats
 import pytest
 
-from tread_cli.databases import postgres_url
 from tread_cli.processes import pid_alive
 from tread_cli.services import SERVICES
 from tread_cli.state import read_state
-from tread_shared.testing.databases import PostgresDatabases, run_blocking
-from tread_shared.testing.nats_server import free_port
+from tread_cli.testing import Platform, answers_200, eventually, running_platform
 
 pytestmark = pytest.mark.slow
 
 ORIGIN = "http://localhost:5173"
-T = TypeVar("T")
-
-
-@dataclass
-class Platform:
-    process: subprocess.Popen[bytes]
-    var_dir: Path
-    output: Path
-    gateway: str
-    service_ports: dict[str, int]
-    stream: str
-    seen_pids: set[int] = field(default_factory=set)
-
-    def tread(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "tread_cli", *args, "--var-dir", str(self.var_dir)],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-
-    @functools.cached_property
-    def admin_token(self) -> str:
-        done = self.tread("token", "--sub", "e2e-operator", "--role", "admin")
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip()
-
-    def pids(self) -> dict[str, int]:
-        state = read_state(self.var_dir)
-        assert state is not None
-        pids = {p.name: p.pid for p in state.processes if p.pid is not None}
-        self.seen_pids.update(pids.values())
-        return pids
-
-
-def eventually(check: Callable[[], T | None], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout}s")
-        time.sleep(0.2)
-
-
-def _external_options(suffix: str) -> tuple[list[str], dict[str, str], str]:
-    """Flags and environment to run against the system PostgreSQL and NATS, isolated."""
-    args: list[str] = []
-    env: dict[str, str] = {}
-    stream = "TREAD"
-    postgres = os.environ.get("TREAD_TEST_POSTGRES_URL")
-    if postgres:
-        args += ["--postgres", postgres, "--database-prefix", f"tread_e2e_{suffix}_"]
-    nats_url = os.environ.get("TREAD_TEST_NATS_URL")
-    if nats_url:
-        stream = f"E2E{suffix.upper()}"
-        args += ["--nats", nats_url]
-        for service in SERVICES:
-            env |= service.env(nats_stream=stream, nats_subject_root=f"e2e{suffix}")
-    return args, env, stream
-
-
-def _clean_external(suffix: str, stream: str) -> None:
-    postgres = os.environ.get("TREAD_TEST_POSTGRES_URL")
-    if postgres:
-        databases = PostgresDatabases(postgres)
-        for service in SERVICES:
-            databases.drop(postgres_url(postgres, service, f"tread_e2e_{suffix}_"))
-    nats_url = os.environ.get("TREAD_TEST_NATS_URL")
-    if nats_url:
-
-        async def delete_streams() -> None:
-            nc = await nats.connect(nats_url, connect_timeout=2)
-            js = nc.jetstream()
-            for name in (stream, f"{stream}_DEADLETTER"):
-                with contextlib.suppress(Exception):
-                    await js.delete_stream(name)
-            await nc.close()
-
-        run_blocking(delete_streams())
 
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    var_dir = tmp_path_factory.mktemp("tread-up")
-    suffix = uuid.uuid4().hex[:8]
-    external_args, external_env, stream = _external_options(suffix)
-    ports = {service.name: free_port() for service in SERVICES}
-    gateway_port = free_port()
-    args = [
-        "--var-dir", str(var_dir),
-        "--gateway-port", str(gateway_port),
-        "--nats-port", str(free_port()),
-        "--cors-origin", ORIGIN,
-        "--ready-timeout", "40",
-        *[arg for s in SERVICES for arg in (f"--{s.name}-port", str(ports[s.name]))],
-        *external_args,
-    ]  # fmt: skip
-    output = var_dir / "tread-up.out"
-    with output.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tread_cli", "up", *args],
-            env={**os.environ, **external_env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    platform = Platform(process, var_dir, output, f"http://127.0.0.1:{gateway_port}", ports, stream)
-
-    def up() -> bool:
-        assert process.poll() is None, output.read_text()
-        return "Ctrl-C stops everything" in output.read_text()
-
-    try:
-        eventually(up, 60, "tread up ready")
-        platform.pids()
+    with running_platform(tmp_path_factory.mktemp("tread-up"), "--cors-origin", ORIGIN) as platform:
         yield platform
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        _clean_external(suffix, stream)
 
 
 def test_it_prints_the_gateway_services_and_a_token_per_role(platform: Platform) -> None:
@@ -327,7 +198,7 @@ def test_a_crashed_service_is_restarted(platform: Platform) -> None:
     )
     assert pid_alive(after)
     readyz = f"http://127.0.0.1:{platform.service_ports['accounts']}/readyz"
-    eventually(lambda: _answers_200(readyz), 20, "accounts ready again")
+    eventually(lambda: answers_200(readyz), 20, "accounts ready again")
     assert "accounts started again" in platform.output.read_text()
 
 
@@ -340,10 +211,3 @@ def test_ctrl_c_stops_everything_and_leaves_no_process(platform: Platform) -> No
     assert [pid for pid in platform.seen_pids if pid_alive(pid)] == []
     assert read_state(platform.var_dir) is None
     assert platform.output.read_text().rstrip().endswith("tread: stopped")
-
-
-def _answers_200(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
