@@ -5,12 +5,14 @@ import csv
 import io
 import re
 import zlib
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
 from tread_shared.clock import utcnow
+from tread_shared.events.payloads import contracts as con
 from tread_shared.testing.http import Caller, assert_problem
 
 
@@ -63,7 +65,11 @@ async def test_the_monthly_report_tells_what_happened_to_partnerships(
         line["account_name"]: line for line in report["partnerships"] if line["tier"] == "gold"
     }
     signed_line = lines["Signed Dealer"]
-    assert signed_line["committed_units"] == 1000
+    # 12,000 a year is 1,000 a month, for the days from its countersignature (today) on.
+    today = utcnow().date()
+    days = ((today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)).day
+    in_force = days - today.day + 1
+    assert signed_line["committed_units"] == round(Decimal(1000) * in_force / days)
     assert signed_line["sell_in_units"] == 1500
     assert signed_line["commitment_met"] is True
     assert signed_line["open_gaps"] == 1
@@ -203,3 +209,38 @@ async def test_a_past_period_regenerated_after_later_events_gives_the_same_answe
     assert figures(await report_of(last_month)) == figures(before)
     (now,) = (await report_of(utcnow().strftime("%Y-%m")))["partnerships"]
     assert (now["compliance"], now["credit_blocked"]) == ("at_risk", True)
+
+
+async def test_sell_in_against_commitment_counts_covered_lines_for_the_days_in_force(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    first_of_month = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    last_day = (first_of_month - timedelta(days=1)).date()
+    month = last_day.strftime("%Y-%m")
+    starts = last_day.replace(day=16)
+    account_id = await producers.account(name="Mid-month Dealer")
+    state = await producers.contract(account_id, start=starts, end=date(starts.year, 12, 31))
+    truck_commitment = con.Commitment(
+        kind="volume", period=str(starts.year), quantity=12000, product_line="truck"
+    )
+    state = producers.next_state(state, commitments=[truck_commitment])
+    state = await producers.submit(state)
+    signed_at = datetime.combine(starts, time(9), UTC)
+    state = await producers.sign(state, "customer", at=signed_at)
+    state = await producers.sign(state, "manufacturer", at=signed_at)
+    await producers.activate(state, at=signed_at)
+    await producers.sell_in(account_id, month, 400, product_line="truck")
+    await producers.sell_in(account_id, month, 300, product_line="farm")
+
+    answer = await client.get(
+        "/v1/reports/central", params={"period": month}, headers=callers["central"].headers
+    )
+    assert answer.status_code == 200, answer.text
+    (line,) = answer.json()["partnerships"]
+    # A month's share of the year (1,000), for the days in force from the 16th.
+    in_force = last_day.day - 15
+    assert line["committed_units"] == round(Decimal(1000) * in_force / last_day.day)
+    # Farm tyres are not committed: only the truck line counts.
+    assert line["sell_in_units"] == 400
+    assert line["committed_units_year_to_date"] == line["committed_units"]
+    assert line["sell_in_units_year_to_date"] == 400

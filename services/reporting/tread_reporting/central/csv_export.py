@@ -25,6 +25,8 @@ COLUMNS = [
     "sell_in_units",
     "sell_in_share",
     "commitment_met",
+    "committed_units_year_to_date",
+    "sell_in_units_year_to_date",
     "compliance",
     "latest_audit_score",
     "open_gaps",

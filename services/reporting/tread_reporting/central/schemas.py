@@ -40,10 +40,19 @@ class PartnershipLine(BaseModel):
     status_at_end: str
     start_date: date
     end_date: date
-    committed_units: int
-    sell_in_units: int
+    committed_units: int = Field(
+        description="Volume commitments for the period: each month's share of the commitment, "
+        "times the share of its days the contract was in force"
+    )
+    sell_in_units: int = Field(description="Sell-in of the product lines the commitments cover")
     sell_in_share: Decimal | None
     commitment_met: bool | None
+    committed_units_year_to_date: int = Field(
+        description="committed_units from January 1st to the period's end"
+    )
+    sell_in_units_year_to_date: int = Field(
+        description="sell_in_units from January 1st to the period's end"
+    )
     compliance: str | None = Field(description="The contracts service's latest verdict")
     latest_audit_score: Decimal | None
     open_gaps: int

@@ -7,7 +7,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -29,6 +29,7 @@ from tread_reporting.freshness.service import ReadView
 from tread_reporting.partnerships.schemas import GapOut
 from tread_reporting.periods import Period
 from tread_shared.auth.principal import Principal
+from tread_shared.clock import as_utc
 from tread_shared.errors import Unprocessable
 
 RENEWAL_HORIZON = timedelta(days=90)
@@ -54,15 +55,34 @@ def title_of(period: Period) -> str:
 
 
 @lru_cache(maxsize=4096)
-def committed_units_of(commitments_json: str, period: Period) -> int:
+def committed_units_of(
+    commitments_json: str, period: Period, first_day: date, last_day: date
+) -> int:
     """``committed_units`` of commitments as stored (JSON text): contracts of one program
     often commit alike, so this is worth remembering."""
-    return committed_units(json.loads(commitments_json), period)
+    return committed_units(json.loads(commitments_json), period, first_day, last_day)
 
 
-def committed_units(commitments: Iterable[dict[str, Any]], period: Period) -> int:
-    """Volume commitments pro rata over ``period``: 6,000 a year is 500 in a month."""
-    months = period.month_set
+@lru_cache(maxsize=64)
+def covered_lines_of(commitments_json: str) -> frozenset[str] | None:
+    """The product lines the volume commitments cover; ``None``: every line (a commitment
+    without a product line)."""
+    lines: set[str] = set()
+    for commitment in json.loads(commitments_json):
+        if commitment.get("kind") != "volume":
+            continue
+        if not commitment.get("product_line"):
+            return None
+        lines.add(commitment["product_line"])
+    return frozenset(lines)
+
+
+def committed_units(
+    commitments: Iterable[dict[str, Any]], period: Period, first_day: date, last_day: date
+) -> int:
+    """Volume commitments over ``period``, for the days ``first_day``-``last_day`` the contract
+    was in force: each month gets its share of the commitment (flat: 6,000 a year is 500 a
+    month), times the share of the month's days in force (250 for half a month)."""
     committed = Decimal(0)
     for commitment in commitments:
         if commitment.get("kind") != "volume" or not commitment.get("quantity"):
@@ -70,16 +90,35 @@ def committed_units(commitments: Iterable[dict[str, Any]], period: Period) -> in
         committed_over = Period.parse(str(commitment.get("period") or ""))
         if committed_over is None:
             continue
-        overlap = len(months & committed_over.month_set)
-        committed += Decimal(commitment["quantity"]) * overlap / len(committed_over.months)
+        per_month = Decimal(commitment["quantity"]) / len(committed_over.months)
+        for month in period.month_set & committed_over.month_set:
+            whole = Period.parse(month)
+            assert whole is not None
+            days = (whole.end - whole.start).days
+            in_force = (min(whole.last_day, last_day) - max(whole.start, first_day)).days + 1
+            committed += per_month * max(in_force, 0) / days
     return int(committed.to_integral_value())
+
+
+def year_to_date(period: Period) -> Period:
+    """From January 1st of the period's year to the period's end."""
+    return Period(
+        f"{period.start.year}-to-{period.key}", "year", date(period.start.year, 1, 1), period.end
+    )
+
+
+def _units(by_line: dict[str, int], covered: frozenset[str] | None) -> int:
+    if covered is None:
+        return sum(by_line.values())
+    return sum(units for line, units in by_line.items() if line in covered)
 
 
 @dataclass
 class _AccountPeriod:
     """One account's business in the period."""
 
-    sell_in_units: int = 0
+    sell_in: dict[str, int] = field(default_factory=dict)
+    sell_in_year_to_date: dict[str, int] = field(default_factory=dict)
     granted: list[tuple[Decimal, str]] = field(default_factory=list)
     spent: list[tuple[Decimal, str]] = field(default_factory=list)
     cases_opened: int = 0
@@ -114,10 +153,14 @@ async def central_report(
         if c.contract_id not in endings or endings[c.contract_id].occurred_at >= start
     ]
 
-    for account_id, _product_line, units in await repository.sell_in(
+    for account_id, product_line, units in await repository.sell_in(
         session, generation, period.months
     ):
-        business[account_id].sell_in_units += int(units)
+        business[account_id].sell_in[product_line] = int(units)
+    for account_id, product_line, units in await repository.sell_in(
+        session, generation, year_to_date(period).months
+    ):
+        business[account_id].sell_in_year_to_date[product_line] = int(units)
     reading = _Reading(session, generation, start, end, accounts, business)
     facilitations = await _facilitations(reading)
     cases = await _cases(reading)
@@ -188,7 +231,17 @@ def _line(
     blocked: set[uuid.UUID],
 ) -> PartnershipLine:
     done = business.get(contract.account_id) or _AccountPeriod()
-    committed = committed_units_of(contract.commitments, period)
+    # In force from its start (or its countersignature, when later) to its end or its ending.
+    first_day = max(contract.start_date, as_utc(contract.activated_at).date())
+    last_day = contract.end_date
+    if ending is not None:
+        last_day = min(last_day, as_utc(ending.occurred_at).date())
+    committed = committed_units_of(contract.commitments, period, first_day, last_day)
+    committed_ytd = committed_units_of(
+        contract.commitments, year_to_date(period), first_day, last_day
+    )
+    covered = covered_lines_of(contract.commitments)
+    sold = _units(done.sell_in, covered)
     audit = latest_audit.get(contract.account_id)
     # Validated: pydantic's validation (compiled) is quicker than model_construct (Python).
     return PartnershipLine(
@@ -203,11 +256,11 @@ def _line(
         start_date=contract.start_date,
         end_date=contract.end_date,
         committed_units=committed,
-        sell_in_units=done.sell_in_units,
-        sell_in_share=(Decimal(done.sell_in_units) / committed).quantize(Decimal("0.01"))
-        if committed
-        else None,
-        commitment_met=done.sell_in_units >= committed if committed else None,
+        sell_in_units=sold,
+        sell_in_share=(Decimal(sold) / committed).quantize(Decimal("0.01")) if committed else None,
+        commitment_met=sold >= committed if committed else None,
+        committed_units_year_to_date=committed_ytd,
+        sell_in_units_year_to_date=_units(done.sell_in_year_to_date, covered),
         compliance=compliance.get(contract.contract_id),
         latest_audit_score=audit.overall_score if audit else None,
         open_gaps=audit.gap_count if audit else 0,
