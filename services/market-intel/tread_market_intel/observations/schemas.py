@@ -5,10 +5,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from tread_market_intel.fields import Input, Label, Price, ProductCode, Text
 from tread_market_intel.products.schemas import Territory
+from tread_shared.dates import PlausibleDateTime
 from tread_shared.money import Money
 
 ObservationKind = Literal[
@@ -48,7 +49,7 @@ class ObservationIn(Input):
     conditions: Conditions = Conditions()
     source: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
     confidence: Confidence = "medium"
-    observed_at: AwareDatetime
+    observed_at: PlausibleDateTime
     text: Text | None = None
 
     @model_validator(mode="after")

@@ -11,6 +11,7 @@ from tread_market_intel.positioning.schemas import PricePositioning
 from tread_market_intel.settings import MarketSettings
 from tread_shared.clock import utcnow
 from tread_shared.currencies import ISO_4217
+from tread_shared.dates import PlausibleDate
 from tread_shared.db.reading import ReadSession
 from tread_shared.errors import Unprocessable
 
@@ -33,9 +34,9 @@ async def get_price_positioning(
     range: Annotated[str | None, Query(max_length=100, description="Or a range")] = None,
     territory: Annotated[str | None, Query(max_length=100)] = None,
     start: Annotated[
-        date | None, Query(alias="from", description="Default: 11 months before `to`")
+        PlausibleDate | None, Query(alias="from", description="Default: 11 months before `to`")
     ] = None,
-    end: Annotated[date | None, Query(alias="to", description="Default: today")] = None,
+    end: Annotated[PlausibleDate | None, Query(alias="to", description="Default: today")] = None,
     currency: Annotated[
         str | None, Query(pattern=r"^[A-Z]{3}$", description="Default: the most observed")
     ] = None,

@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_market_intel.observations.models import Observation
@@ -34,6 +35,7 @@ from tread_market_intel.products import repository as products
 from tread_market_intel.settings import Settings
 from tread_shared.clock import utcnow
 from tread_shared.db.concurrency import flush_changes
+from tread_shared.errors import Conflict
 from tread_shared.events.outbox import Outbox
 from tread_shared.events.payloads.market_intel import PricePositioningChanged
 from tread_shared.money import Money
@@ -241,11 +243,20 @@ async def follow_band(
             changed_at=now,
         )
         session.add(state)
-    if band == (previous_band or "within"):
+    crossed = band != (previous_band or "within")
+    if crossed:
+        state.crossed_at = now
+    try:
         await flush_changes(session)
+    except IntegrityError as exc:
+        # Another price of the same product, territory and month was recorded at the same
+        # moment and wrote the month's first state: this one comes a moment later.
+        raise Conflict(
+            "Someone else recorded a price for this product at the same moment; retry.",
+            slug="concurrent-change",
+        ) from exc
+    if not crossed:
         return
-    state.crossed_at = now
-    await flush_changes(session)
     payload = PricePositioningChanged.model_validate(
         {
             "product_code": observation.product_code,

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -22,6 +21,7 @@ from tread_market_intel.products.schemas import (
 from tread_shared.app import EventOutbox
 from tread_shared.clock import utcnow
 from tread_shared.currencies import ISO_4217
+from tread_shared.dates import PlausibleDate
 from tread_shared.db.listing import list_page, sync_page
 from tread_shared.db.reading import ReadSession
 from tread_shared.db.session import DbSession
@@ -154,7 +154,7 @@ async def get_price_in_force(
     session: ReadSession,
     caller: Staff,
     territory: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    on: Annotated[date | None, Query(description="The day (default: today, UTC)")] = None,
+    on: Annotated[PlausibleDate | None, Query(description="The day (default: today, UTC)")] = None,
     currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
 ) -> PriceInForce:
     """The list price in force on a day in a territory: the territory's own entry, else the

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from tread_market_intel.fields import Input, Label, Name, Price, ProductCode, UsageType
+from tread_shared.dates import PlausibleDate
 from tread_shared.money import Money
 
 ProductKind = Literal["tyre", "retread", "service"]
@@ -97,8 +98,10 @@ class PriceIn(Input):
         None, description="Omitted: the default price, for territories without their own"
     )
     list_price: Price
-    valid_from: date
-    valid_to: date | None = Field(None, description="Inclusive; omitted: until further notice")
+    valid_from: PlausibleDate
+    valid_to: PlausibleDate | None = Field(
+        None, description="Inclusive; omitted: until further notice"
+    )
 
     @model_validator(mode="after")
     def _period(self) -> PriceIn:
