@@ -99,6 +99,9 @@ class Ledger:
         self.settings = settings
         self.db = Database(settings.resolved_database_url)
         self.failing: set[str] = set()
+        # SKUs whose handler takes this long (a slow batch), or never returns (a dying consumer).
+        self.slow: dict[str, float] = {}
+        self.stuck: set[str] = set()
         self.unreachable_for = 0  # handler calls that find the database unreachable
         self.attempts: list[tuple[str, float]] = []  # (event id, monotonic time) per handler call
 
@@ -107,7 +110,12 @@ class Ledger:
         if self.unreachable_for > 0:
             self.unreachable_for -= 1
             raise OperationalError("INSERT INTO stock_ledger", {}, ConnectionRefusedError())
-        if event.data.get("sku") in self.failing:
+        sku = event.data.get("sku")
+        if sku in self.stuck and len(self.attempts_at(event)) == 1:
+            await asyncio.Event().wait()  # until the consumer is cancelled: it dies holding it
+        if sku in self.slow:
+            await asyncio.sleep(self.slow[sku])
+        if sku in self.failing:
             raise RuntimeError(f"no bin for SKU {event.data['sku']}")
         await record_in_ledger(session, event, stream_seq)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 
 from tread_shared.events.broker import dead_letter_subject
 
@@ -135,3 +136,69 @@ async def test_an_event_delivered_twice_is_applied_once_even_by_two_instances_sh
     assert sum(i.duplicates for i in instances) == len(counted)
     assert all(i.applied + i.duplicates > 0 for i in instances), "one instance got nothing"
     assert await pipeline.ledger.inbox_size() == len(counted)
+
+
+async def test_a_batch_slower_than_the_ack_wait_is_kept_alive_not_redelivered(
+    pipeline: Pipeline,
+) -> None:
+    ledger = pipeline.ledger
+    ack_wait = 1.0
+    ledger.slow = {"SLOW-1": ack_wait * 2.5}
+    counted = [await pipeline.depot.count(sku, 1) for sku in ("SLOW-1", "FAST-1", "FAST-2")]
+    await pipeline.start_relay()
+    consumer = await pipeline.start_consumer(consumer_ack_wait_seconds=ack_wait)
+
+    assert_once(await ledger.wait_for_entries(len(counted)), counted)
+    # Held 2.5 ack waits (the slow event, and the events behind it), never delivered again.
+    assert consumer.progress_acks >= 2
+    assert consumer.duplicates == 0
+    assert all(len(ledger.attempts_at(event)) == 1 for event in counted)
+    js = await pipeline.js()
+    info = await js.consumer_info(ledger.settings.nats_stream, ledger.spec().durable)
+    assert info.num_redelivered == 0
+
+
+async def test_a_consumer_that_dies_holding_events_delays_them_by_the_ack_wait_only(
+    pipeline: Pipeline,
+) -> None:
+    ledger = pipeline.ledger
+    ack_wait = 1.0
+    ledger.stuck = {"STUCK-1"}
+    counted = [await pipeline.depot.count("STUCK-1", 1)]
+    await pipeline.start_relay()
+    await pipeline.start_consumer(consumer_ack_wait_seconds=ack_wait)
+
+    async def held() -> bool:
+        return len(ledger.attempts_at(counted[0])) == 1
+
+    await eventually(held, what="the event in the first consumer's hands")
+    dying = pipeline.tasks[-1]
+    await pipeline.stop(dying)  # killed: it never acknowledges, and sends no progress any more
+    died_at = time.monotonic()
+    pipeline.tasks.remove(dying)
+    await pipeline.start_consumer(consumer_ack_wait_seconds=ack_wait)
+
+    assert_once(await ledger.wait_for_entries(1), counted)
+    delay = ledger.attempts_at(counted[0])[1] - died_at
+    assert delay < ack_wait + 2.0, f"redelivered {delay:.1f}s after the consumer died"
+
+
+async def test_an_existing_consumer_gets_the_ack_wait_of_the_settings(pipeline: Pipeline) -> None:
+    ledger = pipeline.ledger
+    js = await pipeline.js()
+    durable = ledger.spec().durable
+    stream = ledger.settings.nats_stream
+    counted = [await pipeline.depot.count("SUMMER-1", 1)]
+    await pipeline.start_relay()
+    first = await pipeline.start_consumer(consumer_ack_wait_seconds=30.0)
+    await ledger.wait_for_entries(1)
+    assert (await js.consumer_info(stream, durable)).config.ack_wait == 30.0
+    await pipeline.stop(pipeline.tasks[-1])
+    pipeline.tasks.pop()
+
+    await pipeline.start_consumer(consumer_ack_wait_seconds=4.0)
+    counted.append(await pipeline.depot.count("SUMMER-1", 2))
+
+    assert_once(await ledger.wait_for_entries(2), counted)
+    assert (await js.consumer_info(stream, durable)).config.ack_wait == 4.0
+    assert first.applied == 1

@@ -18,6 +18,18 @@ others are applied again without it; if anything else fails (the commit, the dat
 event is applied alone in a transaction of its own. Handlers therefore must not act outside the
 session (no HTTP calls): they may run more than once.
 
+Holding. An event delivered and not yet acknowledged is given to another replica after
+``consumer_ack_wait_seconds``: that is what a consumer that dies costs (its events come late,
+after later ones: see the order rule below). To keep that short without redelivering a batch
+that is merely slow, or events still waiting their turn behind it, the consumer sends a progress
+acknowledgement (``+WPI``) for every event it has held for a third of the ack wait.
+
+Order. Events come in stream order, except an event redelivered (its consumer died, or it
+failed and is retried with a backoff) after events stored after it. So a handler must leave
+state as the latest event made it when an older one arrives late: it compares the entity's
+version (or the event's stream sequence) with what it holds, and an older event changes nothing
+the newer one set (reporting's projections do; see docs/architecture.md).
+
 Failing. An event whose handler fails is redelivered after a backoff
 (``consumer_backoff_seconds``) while the following events carry on; at
 ``consumer_max_deliver`` deliveries it is published to the dead-letter subject
@@ -31,6 +43,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -170,6 +183,10 @@ class EventConsumer:
         self.heartbeats_missed = 0
         self.pulls_ended = 0
         self.last_stream_seq = 0
+        self.progress_acks = 0
+        # Delivered, not yet acknowledged, by id (a Msg is not hashable): the message, and when
+        # it was delivered or last kept alive.
+        self._held: dict[int, tuple[Msg, float]] = {}
 
     @property
     def durable(self) -> str:
@@ -191,12 +208,39 @@ class EventConsumer:
         )
 
     async def ensure(self, js: JetStreamContext) -> None:
-        """Create the durable consumer unless it exists."""
+        """Create the durable consumer unless it exists; give an existing one the ack wait of
+        the settings (the one setting here an operator changes)."""
         stream = self.settings.nats_stream
+        config = self.consumer_config()
         try:
-            await js.consumer_info(stream, self.spec.durable)
+            info = await js.consumer_info(stream, self.spec.durable)
         except NotFoundError:
-            await js.add_consumer(stream, self.consumer_config())
+            await js.add_consumer(stream, config)
+            return
+        if info.config.ack_wait != config.ack_wait:
+            await js.add_consumer(stream, config)  # create-or-update: the same durable, changed
+
+    async def _keep_alive(self) -> None:
+        """Progress acknowledgements for the events held a third of the ack wait, so that a
+        slow batch (or the events queued behind it) is not redelivered while it is applied."""
+        period = self.settings.consumer_ack_wait_seconds / 3
+        while True:
+            await asyncio.sleep(period / 2)
+            stale = time.monotonic() - period
+            for key, (msg, since) in list(self._held.items()):
+                if since > stale or key not in self._held:
+                    continue  # fresh, or acknowledged while we were sending the others
+                try:
+                    await msg.in_progress()
+                except Exception as exc:  # noqa: BLE001 - the pull loop sees a broken connection
+                    log.debug("consumer %s: progress ack not sent: %s", self.durable, exc)
+                    continue
+                self.progress_acks += 1
+                if key in self._held:
+                    self._held[key] = (msg, time.monotonic())
+
+    def _release(self, msg: Msg) -> None:
+        self._held.pop(id(msg), None)
 
     async def run(self) -> None:
         """Pull and apply events until cancelled; broker trouble sets the pull up again."""
@@ -229,10 +273,13 @@ class EventConsumer:
         arrived: asyncio.Queue[Msg] = asyncio.Queue()
 
         async def receive(msg: Msg) -> None:
+            if JetStreamContext.is_status_msg(msg) is None:
+                self._held[id(msg)] = (msg, time.monotonic())
             arrived.put_nowait(msg)
 
         sub = await nc.subscribe(nc.new_inbox(), cb=receive)
         pulls = _PullRequests(nc, self.settings, self.durable, sub.subject)
+        keep_alive = asyncio.create_task(self._keep_alive())
         try:
             while True:
                 await pulls.top_up()
@@ -255,6 +302,11 @@ class EventConsumer:
                 if ended:
                     raise PullEnded(ended)
         finally:
+            keep_alive.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keep_alive
+            # What was not acknowledged comes back after the ack wait, to this pull or another.
+            self._held.clear()
             # The connection may be gone already.
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
@@ -363,6 +415,7 @@ class EventConsumer:
         }
 
     async def _acknowledge(self, delivery: _Delivery, applied: bool) -> None:
+        self._release(delivery.msg)
         await delivery.msg.ack()
         self.last_stream_seq = max(self.last_stream_seq, delivery.stream_seq)
         if applied:
@@ -391,6 +444,7 @@ class EventConsumer:
             exc,
             delay,
         )
+        self._release(delivery.msg)
         await delivery.msg.nak(delay=delay)
 
     async def _dead_letter(self, msg: Msg, exc: BaseException) -> None:
@@ -410,6 +464,7 @@ class EventConsumer:
         await js.publish(
             dead_letter_subject(self.settings, self.durable), msg.data, headers=headers
         )
+        self._release(msg)
         await msg.term()
         self.dead_lettered += 1
         EVENTS_DEAD_LETTERED.labels(self.service, self.durable).inc()
