@@ -13,6 +13,10 @@ import sqlalchemy as sa
 from alembic import op
 
 from tread_shared.db.types import ExactDecimal, UTCDateTime
+from tread_shared.directory.migration import (
+    create_account_directory_table,
+    drop_account_directory_table,
+)
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -21,39 +25,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "account_directory",
-        sa.Column("account_id", sa.Uuid(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=300), nullable=False),
-        sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("territory", sa.String(length=100), nullable=False),
-        sa.Column("owner_id", sa.String(length=200), nullable=False),
-        sa.Column("key_account_manager_id", sa.String(length=200), nullable=True),
-        sa.Column("parent_id", sa.Uuid(), nullable=True),
-        sa.Column("segment", sa.String(length=100), nullable=True),
-        sa.Column("erp_customer_id", sa.String(length=100), nullable=True),
-        sa.Column("quadrant", sa.String(length=30), nullable=True),
-        sa.Column("deleted", sa.Boolean(), nullable=False),
-        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("account_id", name=op.f("pk_account_directory")),
-    )
-    with op.batch_alter_table("account_directory", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_account_directory_erp_customer_id"), ["erp_customer_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_account_directory_key_account_manager_id"),
-            ["key_account_manager_id"],
-            unique=False,
-        )
-        batch_op.create_index(
-            batch_op.f("ix_account_directory_owner_id"), ["owner_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_account_directory_territory"), ["territory"], unique=False
-        )
+    create_account_directory_table()
 
     op.create_table(
         "arguments",
@@ -378,10 +350,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_arguments_product_code"))
 
     op.drop_table("arguments")
-    with op.batch_alter_table("account_directory", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_account_directory_territory"))
-        batch_op.drop_index(batch_op.f("ix_account_directory_owner_id"))
-        batch_op.drop_index(batch_op.f("ix_account_directory_key_account_manager_id"))
-        batch_op.drop_index(batch_op.f("ix_account_directory_erp_customer_id"))
-
-    op.drop_table("account_directory")
+    drop_account_directory_table()
