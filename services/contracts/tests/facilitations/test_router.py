@@ -279,3 +279,25 @@ async def test_bad_requests_are_refused_and_nothing_changes(
     )
     await events.wait_for("tread.contracts.facilitation.granted.v1")
     assert len(await events.of_type("tread.contracts.facilitation.requested.v1")) == 1
+
+
+async def test_the_tiers_facilitation_budget_holds_across_guidelines(
+    client: httpx.AsyncClient, callers: dict[str, Caller], accounts: Any, partnerships: Any
+) -> None:
+    account_id = await accounts.open()
+    # Silver's facilitation budget is 3,000 CNY a year; each guideline alone allows 5,000.
+    await partnerships.active_contract(account_id, await partnerships.program(), tier="silver")
+    marketing = await _guideline(client, callers["kam"], eligible_tiers=["silver"])
+    training = await _guideline(client, callers["kam"], type="training", eligible_tiers=["silver"])
+    am = callers["am"]
+    await partnerships.post("/v1/facilitations", _request(account_id, marketing, "1500.00"), am)
+    await partnerships.post("/v1/facilitations", _request(account_id, training, "1000.00"), am)
+    over = await client.post(
+        "/v1/facilitations", json=_request(account_id, training, "800.00"), headers=am.headers
+    )
+    problem = assert_problem(over, 422, "tier-budget-exceeded")
+    assert problem["remaining"] == _cny("500.00")
+    fits = await partnerships.post(
+        "/v1/facilitations", _request(account_id, marketing, "500.00"), am
+    )
+    assert fits["status"] == "granted"

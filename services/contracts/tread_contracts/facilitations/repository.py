@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from decimal import Decimal
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tread_contracts.contracts.models import Contract
 from tread_contracts.directory.repository import within_scope
 from tread_contracts.facilitations.models import (
     Facilitation,
@@ -58,6 +60,26 @@ async def budget_for_update(
     return await session.get(
         FacilitationBudget, (account_id, guideline_id, year), with_for_update=True
     )
+
+
+async def committed_under_program(
+    session: AsyncSession, contract: Contract, year: int, currency: str
+) -> Decimal:
+    """What the account's facilitations of ``year`` resting on a contract of ``contract``'s
+    program hold, granted or awaiting approval, in ``currency``; the contract's row is locked
+    first, so two requests under different guidelines are counted one after the other."""
+    await session.execute(select(Contract.id).where(Contract.id == contract.id).with_for_update())
+    same_program = select(Contract.id).where(
+        Contract.account_id == contract.account_id, Contract.program_id == contract.program_id
+    )
+    query = select(func.coalesce(func.sum(Facilitation.amount), 0)).where(
+        Facilitation.account_id == contract.account_id,
+        Facilitation.year == year,
+        Facilitation.currency == currency,
+        Facilitation.status.in_(("pending_approval", "granted")),
+        Facilitation.contract_id.in_(same_program),
+    )
+    return Decimal(await session.scalar(query) or 0)
 
 
 async def budgets(

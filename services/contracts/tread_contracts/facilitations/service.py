@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_contracts.contracts import repository as contracts
 from tread_contracts.contracts.models import Contract
+from tread_contracts.contracts.terms import tier_terms
 from tread_contracts.directory.models import AccountDirectory
 from tread_contracts.directory.service import account_for_new_work, in_scope, require_visible
 from tread_contracts.emit import emit
@@ -166,6 +167,27 @@ async def _budget_of(session: AsyncSession, facilitation: Facilitation) -> Facil
     )
 
 
+async def _check_tier_budget(
+    session: AsyncSession, contract: Contract, amount: Money, year: int
+) -> None:
+    """The tier's facilitation budget bounds what an account is granted (or awaits) in a year,
+    across every guideline; 422 naming what remains. A budget in another currency than the
+    request's is not compared (money is never converted)."""
+    budget = tier_terms(contract).facilitation_budget
+    if budget.currency != amount.currency:
+        return
+    held = await repository.committed_under_program(session, contract, year, budget.currency)
+    remaining = budget.amount - held
+    if amount.amount > remaining:
+        left = Money.of(remaining if remaining > 0 else Decimal(0), budget.currency)
+        raise Unprocessable(
+            f"Only {left} remain of the {contract.tier} tier's facilitation budget of {budget} "
+            f"for {year}, across guidelines.",
+            slug="tier-budget-exceeded",
+            remaining=left.model_dump(mode="json"),
+        )
+
+
 async def request_facilitation(
     session: AsyncSession, outbox: Outbox, principal: Principal, data: FacilitationIn
 ) -> Facilitation:
@@ -191,6 +213,8 @@ async def request_facilitation(
             slug="facilitation-cap-exceeded",
             remaining=left.model_dump(mode="json"),
         )
+    if contract is not None:
+        await _check_tier_budget(session, contract, data.amount, now.year)
     requires_approval = data.amount.amount > guideline.approval_threshold_amount
     facilitation = Facilitation(
         account_id=account.account_id,
