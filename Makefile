@@ -12,9 +12,9 @@ PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12 python3.11; 
 VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := shared services/accounts services/actionplans services/contracts \
-	services/market-intel services/reporting cli
+	services/market-intel services/reporting services/inbox cli
 MYPY_PACKAGES := tread_shared tread_accounts tread_actionplans tread_contracts \
-	tread_market_intel tread_reporting tread_cli
+	tread_market_intel tread_reporting tread_inbox tread_cli
 # Reinstall only when what is installed changes: the stamp's name carries their hash.
 INSTALL_INPUTS := $(addsuffix /pyproject.toml,$(PACKAGES)) requirements-dev.txt
 INSTALL_HASH := $(shell cat $(INSTALL_INPUTS) 2>/dev/null | sha256sum | cut -c1-16)

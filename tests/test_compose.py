@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from tread_accounts.settings import Settings as AccountsSettings
 from tread_actionplans.settings import Settings as ActionPlansSettings
 from tread_contracts.settings import Settings as ContractsSettings
+from tread_inbox.settings import Settings as InboxSettings
 from tread_market_intel.settings import Settings as MarketIntelSettings
 from tread_reporting.settings import Settings as ReportingSettings
 from tread_shared.auth.tokens import TokenVerifier
@@ -44,6 +45,7 @@ SETTINGS: dict[str, type[ServiceSettings]] = {
     "contracts": ContractsSettings,
     "market-intel": MarketIntelSettings,
     "reporting": ReportingSettings,
+    "inbox": InboxSettings,
 }
 NATS_NODES = ("nats-1", "nats-2", "nats-3")
 # Healthy once the node reaches a JetStream meta leader (the cluster has a quorum).

@@ -41,6 +41,7 @@ def test_defaults_stay_clear_of_a_system_nats_and_postgres() -> None:
         "contracts": 8103,
         "market-intel": 8104,
         "reporting": 8105,
+        "inbox": 8106,
     }
     assert up["postgres"] is None and up["nats"] is None
     assert up["var_dir"] == Path("var")

@@ -39,7 +39,13 @@ ROUTES: dict[str, tuple[str, ...]] = {
         "digests",
     ),
     "reporting": ("reports",),
+    "inbox": ("inbox",),
 }
+# Paths that answer with a stream of Server-Sent Events: proxied with no buffering at all
+# (flush_interval -1), so that each event reaches the client as the service writes it. Caddy
+# then completes the upstream request even when the client has gone; the service notices at
+# its next write (a heartbeat at most later) and ends the stream.
+EVENT_STREAMS: dict[str, tuple[str, ...]] = {"inbox": ("/v1/inbox/stream",)}
 
 CORS_ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 CORS_ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, If-Match"
@@ -113,9 +119,10 @@ UPSTREAM_IDLE_CONNECTIONS = 256
 UPSTREAM_IDLE_SECONDS = 60
 
 
-def _reverse_proxy(upstream: str) -> list[str]:
+def _reverse_proxy(upstream: str, *, streaming: bool = False) -> list[str]:
     return [
         f"\t\treverse_proxy {upstream} {{",
+        *(["\t\t\tflush_interval -1"] if streaming else []),
         "\t\t\ttransport http {",
         f"\t\t\t\tkeepalive {UPSTREAM_IDLE_SECONDS}s",
         f"\t\t\t\tkeepalive_idle_conns {UPSTREAM_IDLE_CONNECTIONS}",
@@ -154,6 +161,16 @@ def render_caddyfile(config: GatewayConfig) -> str:
     for service, resources in ROUTES.items():
         upstream = config.upstreams[service]
         matcher = "@" + service.replace("-", "_")
+        if service in EVENT_STREAMS:
+            # Before the service's own matcher: named matchers keep their order.
+            lines += [
+                f"\t{matcher}_stream {{",
+                *(f"\t\tpath {path}" for path in EVENT_STREAMS[service]),
+                "\t}",
+                f"\thandle {matcher}_stream {{",
+                *_reverse_proxy(upstream, streaming=True),
+                "\t}",
+            ]
         lines += [
             f"\t{matcher} {{",
             *(f"\t\tpath /v1/{r} /v1/{r}/*" for r in resources),

@@ -1,4 +1,4 @@
-"""The five services as the command line sees them: each one's package, environment prefix and
+"""The services as the command line sees them: each one's package, environment prefix and
 default port come from the service's own ``Settings`` class, so they are written down once."""
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ class Service:
 
 
 SERVICES: tuple[Service, ...] = tuple(
-    Service(name) for name in ("accounts", "actionplans", "contracts", "market-intel", "reporting")
+    Service(name)
+    for name in ("accounts", "actionplans", "contracts", "market-intel", "reporting", "inbox")
 )
 
 

@@ -6,3 +6,4 @@ CREATE DATABASE tread_actionplans;
 CREATE DATABASE tread_contracts;
 CREATE DATABASE tread_market_intel;
 CREATE DATABASE tread_reporting;
+CREATE DATABASE tread_inbox;

@@ -45,6 +45,7 @@ def test_another_service_s_prefix_is_ignored(monkeypatch: pytest.MonkeyPatch) ->
         ("tread_contracts", "CONTRACTS"),
         ("tread_market_intel", "MARKET_INTEL"),
         ("tread_reporting", "REPORTING"),
+        ("tread_inbox", "INBOX"),
     ],
 )
 def test_each_tread_service_reads_its_own_prefix(

@@ -29,7 +29,7 @@ from tread_shared.events.envelope import CloudEvent, nats_subject_for
 from tread_shared.events.registry import EventPayload, all_payload_models
 
 # The services that emit the events every service emits (``service = None``).
-SERVICES = ("accounts", "actionplans", "contracts", "market-intel", "reporting")
+SERVICES = ("accounts", "actionplans", "contracts", "market-intel", "reporting", "inbox")
 DOCS_DIR = Path(__file__).resolve().parents[3] / "docs" / "events"
 COMMAND = "python -m tread_shared.events.catalogue"
 JSON_SCHEMA = "https://json-schema.org/draft/2020-12/schema"

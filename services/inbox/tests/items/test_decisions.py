@@ -1,0 +1,167 @@
+"""Decisions: an item for whoever must decide, in scope only, closed for everyone as soon as
+anyone entitled decides; a replayed event makes nothing twice."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from tread_shared.clock import utcnow
+from tread_shared.events.payloads import accounts as acc
+from tread_shared.events.payloads import actionplans as plans
+from tread_shared.events.payloads import contracts as con
+from tread_shared.testing.http import Caller
+
+
+async def test_an_offer_over_the_limit_waits_for_the_district_manager_until_approved(
+    sources: Any, inbox: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await sources.open(name="Huadong Tyres")
+    offer_id = await sources.offer_submitted(account_id)
+
+    [item] = await inbox.items(callers["dm"])
+    assert item["kind"] == "offer_approval"
+    assert item["category"] == "decision"
+    assert item["state"] == "unread"
+    assert item["resource_url"] == f"/v1/offers/{offer_id}"
+    assert "Huadong Tyres" in item["title"] and "18" in item["title"]
+    assert item["reason"] == "You are district manager of the account's territory"
+    # Nobody else has to decide: not the submitter, not another district's manager.
+    for other in ("am", "other_dm", "kam", "central", "admin"):
+        assert await inbox.items(callers[other]) == [], other
+    counts = await inbox.get("/v1/inbox/counts", callers["dm"])
+    assert counts == {"total": 1, "by_kind": {"offer_approval": 1}}
+
+    await sources.offer_approved(account_id, offer_id, by="dm-north")
+
+    [done] = await inbox.items(callers["dm"])
+    assert done["state"] == "done"
+    assert done["done_by"] == "dm-north"
+    assert done["position"] > item["position"]
+    assert await inbox.get("/v1/inbox/counts", callers["dm"]) == {"total": 0, "by_kind": {}}
+    assert await inbox.items(callers["dm"], state="unread") == []
+
+
+async def test_an_offer_within_the_limit_asks_nobody(
+    sources: Any, inbox: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await sources.open()
+    await sources.offer_submitted(account_id, requires_approval=False)
+    assert await inbox.items(callers["dm"]) == []
+
+
+async def test_a_replayed_event_makes_nothing_twice(
+    sources: Any, inbox: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await sources.open()
+    offer_id = await sources.offer_submitted(account_id)
+    [item] = await inbox.items(callers["dm"])
+    # The producer's event again, under a new id (past JetStream's de-duplication and the
+    # consumer's inbox): the item is the one already there.
+    payload = con.OfferSubmitted.model_validate(
+        {
+            **sources.offer(account_id, offer_id),
+            "lines": [],
+            "requires_approval": True,
+            "discount_limit_pct": "10",
+            "submitted_by": "am-1",
+            "submitted_at": item["since"],
+        }
+    )
+    await sources.send(payload, offer_id)
+    await sources.send(payload, offer_id)
+    assert [i["id"] for i in await inbox.items(callers["dm"])] == [item["id"]]
+
+
+async def test_a_resubmitted_offer_replaces_the_waiting_revision(
+    sources: Any, inbox: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await sources.open()
+    offer_id = await sources.offer_submitted(account_id)
+    await sources.offer_submitted(account_id, offer_id=offer_id, revision=2, offer_version=4)
+    items = await inbox.items(callers["dm"])
+    assert [i["state"] for i in items] == ["unread", "done"]
+
+
+async def test_a_facilitation_over_the_threshold_waits_for_the_key_account_manager(
+    sources: Any, inbox: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await sources.open()
+    facilitation_id = uuid.uuid4()
+    fields = sources.facilitation(account_id, facilitation_id)
+    await sources.send(
+        con.FacilitationRequested(
+            **fields,
+            justification="Workshop training for six mechanics",
+            requires_approval=True,
+            requested_by="am-1",
+            requested_at=utcnow(),
+        ),
+        facilitation_id,
+    )
+    [item] = await inbox.items(callers["kam"])
+    assert item["kind"] == "facilitation_approval"
+    assert item["resource_url"] == f"/v1/facilitations/{facilitation_id}"
+    assert await inbox.items(callers["other_kam"]) == []
+    assert await inbox.items(callers["dm"]) == []
+
+    granted = {**fields, "status": "granted", "facilitation_version": 2}
+    await sources.send(
+        con.FacilitationGranted(
+            **granted, granted_by="kam-1", granted_at=utcnow(), automatic=False
+        ),
+        facilitation_id,
+    )
+    [done] = await inbox.items(callers["kam"])
+    assert (done["state"], done["done_by"]) == ("done", "kam-1")
+
+
+async def test_a_plan_to_approve_and_a_resource_request_wait_for_the_district_manager(
+    sources: Any, inbox: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await sources.open()
+    plan = sources.plan(account_id)
+    await sources.send(plans.PlanSubmitted(plan=plan, submitted_by="am-1"), plan.plan_id)
+    request = sources.resource_request(None)
+    await sources.send(
+        plans.ResourceRequestMade(request=request, justification="Two demo days"),
+        request.request_id,
+    )
+
+    assert sorted(await inbox.kinds(callers["dm"])) == ["plan_approval", "resource_request"]
+    # The key account manager may approve the plan of a key account, not the resources.
+    assert await inbox.kinds(callers["kam"]) == ["plan_approval"]
+    assert await inbox.items(callers["other_dm"]) == []
+
+    approved = plan.model_copy(update={"status": "approved", "plan_version": 3})
+    await sources.send(plans.PlanApproved(plan=approved, approved_by="kam-1"), plan.plan_id)
+    decided = request.model_copy(update={"status": "approved", "approved_amount": Decimal(1500)})
+    await sources.send(
+        plans.ResourceRequestDecided(request=decided, decided_by="dm-north"),
+        request.request_id,
+    )
+    states = {i["kind"]: (i["state"], i["done_by"]) for i in await inbox.items(callers["dm"])}
+    assert states == {
+        "plan_approval": ("done", "kam-1"),
+        "resource_request": ("done", "dm-north"),
+    }
+
+
+async def test_a_case_assigned_is_the_assignees_until_resolved(
+    sources: Any, inbox: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await sources.open()
+    case = sources.case(account_id, assignee_id="am-1", version=2)
+    await sources.send(acc.CaseAssigned(case=case, assigned_by="dm-north"), case.case_id)
+    [item] = await inbox.items(callers["am"])
+    assert item["kind"] == "case_assigned"
+    assert await inbox.items(callers["other_am"]) == []
+
+    resolved = case.model_copy(update={"status": "resolved", "version": 3})
+    await sources.send(
+        acc.CaseStatusChanged(case=resolved, previous_status="open", changed_by="am-1"),
+        case.case_id,
+    )
+    [done] = await inbox.items(callers["am"])
+    assert done["state"] == "done"

@@ -1,0 +1,1 @@
+"""Inbox items: decisions awaiting someone and alerts, made from other services' events."""

@@ -1,0 +1,94 @@
+"""Who an item reaches. An item names either a user (``recipient_id``: the case's assignee, the
+plan's owner, the digest's subscriber) or roles that reach it through its account or territory:
+
+- ``account_manager``: the account's owner;
+- ``key_account_manager``: the account's key account manager;
+- ``district_manager``: a district manager of the account's (or plan's) territory;
+- ``central``: central office.
+
+Each role counts only for its own path (a district manager who also owns accounts elsewhere
+does not get the district manager's decisions on them), and an item about an account reaches
+nobody while that account is unknown here or deleted. A named user must still see the account.
+Operators (``admin``) read everything and so receive nothing unless named."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, and_, false, func, or_
+
+from tread_inbox.directory.models import AccountDirectory
+from tread_inbox.items.models import InboxItem
+from tread_shared.auth.principal import Principal, Role
+from tread_shared.auth.scope import can_see_account
+from tread_shared.directory.handlers import scope_clause
+
+
+class DirectoryEntry(Protocol):
+    owner_id: str
+    territory: str
+    key_account_manager_id: str | None
+    deleted: bool
+
+
+def audience_clause(principal: Principal) -> ColumnElement[bool]:
+    """SQL condition on ``InboxItem`` outer-joined to ``AccountDirectory``: the items that
+    reach ``principal`` (tombstones included: the caller filters them)."""
+    item, entry = InboxItem, AccountDirectory
+    account_known = or_(item.account_id.is_(None), entry.account_id.is_not(None))
+    by_role: list[ColumnElement[bool]] = []
+    if principal.has_role(Role.ACCOUNT_MANAGER):
+        by_role.append(and_(item.for_account_manager, entry.owner_id == principal.sub))
+    if principal.has_role(Role.KEY_ACCOUNT_MANAGER):
+        by_role.append(
+            and_(item.for_key_account_manager, entry.key_account_manager_id == principal.sub)
+        )
+    if principal.has_role(Role.DISTRICT_MANAGER) and principal.territories:
+        territory = func.coalesce(entry.territory, item.territory)
+        by_role.append(
+            and_(item.for_district_manager, territory.in_(sorted(principal.territories)))
+        )
+    if principal.has_role(Role.CENTRAL):
+        by_role.append(item.for_central.is_(True))
+    named = and_(
+        item.recipient_id == principal.sub,
+        or_(item.account_id.is_(None), scope_clause(principal, AccountDirectory)),
+    )
+    roles = and_(item.recipient_id.is_(None), or_(*by_role)) if by_role else false()
+    return and_(account_known, or_(named, roles))
+
+
+def reaches(item: InboxItem, principal: Principal, entry: DirectoryEntry | None) -> bool:
+    """The same rule in Python, for one item, one user and the item's directory entry."""
+    if item.account_id is not None and (entry is None or entry.deleted):
+        return False
+    if item.recipient_id is not None:
+        if item.recipient_id != principal.sub:
+            return False
+        return entry is None or can_see_account(
+            principal,
+            owner_id=entry.owner_id,
+            territory=entry.territory,
+            key_account_manager_id=entry.key_account_manager_id,
+        )
+    territory: Any = entry.territory if entry is not None else item.territory
+    return (
+        (
+            item.for_account_manager
+            and principal.has_role(Role.ACCOUNT_MANAGER)
+            and entry is not None
+            and entry.owner_id == principal.sub
+        )
+        or (
+            item.for_key_account_manager
+            and principal.has_role(Role.KEY_ACCOUNT_MANAGER)
+            and entry is not None
+            and entry.key_account_manager_id == principal.sub
+        )
+        or (
+            item.for_district_manager
+            and principal.has_role(Role.DISTRICT_MANAGER)
+            and territory in principal.territories
+        )
+        or (item.for_central and principal.has_role(Role.CENTRAL))
+    )

@@ -1,0 +1,396 @@
+"""One handler per event that makes or closes items. Each names its item by a key made of
+what caused it, so a replay (or the same event redelivered past the consumer's inbox) makes
+nothing twice; decisions close on the event of the decision, whoever took it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tread_inbox.directory.models import AccountDirectory
+from tread_inbox.items.service import ItemDraft, close_decisions, record_item
+from tread_shared.auth.principal import Role
+from tread_shared.events.consumer import Handler
+from tread_shared.events.envelope import CloudEvent
+from tread_shared.events.payloads import accounts as acc
+from tread_shared.events.payloads import actionplans as plans
+from tread_shared.events.payloads import contracts as con
+from tread_shared.events.payloads import market_intel as mi
+from tread_shared.events.registry import EventPayload
+
+P = TypeVar("P", bound=EventPayload)
+
+AM, KAM, DM, CENTRAL = (
+    Role.ACCOUNT_MANAGER,
+    Role.KEY_ACCOUNT_MANAGER,
+    Role.DISTRICT_MANAGER,
+    Role.CENTRAL,
+)
+PORTFOLIO = frozenset({AM, KAM, DM})
+CASE_CLOSED = ("resolved", "closed")
+
+
+class Items:
+    """What a handler needs: the session of the event's transaction and where links point."""
+
+    def __init__(self, session: AsyncSession, event: CloudEvent, public_url: str) -> None:
+        self.session = session
+        self.event = event
+        self.public_url = public_url
+
+    async def account_name(self, account_id: uuid.UUID | None) -> str:
+        if account_id is None:
+            return "no account"
+        entry = await self.session.get(AccountDirectory, account_id)
+        return entry.name if entry is not None else f"account {account_id}"
+
+    async def add(self, draft: ItemDraft) -> None:
+        await record_item(self.session, draft, self.public_url)
+
+    async def close(self, resource_type: str, resource_id: Any, kind: str, by: str) -> None:
+        await close_decisions(
+            self.session, resource_type, resource_id, (kind,), by=by, at=self.event.time
+        )
+
+
+Apply = Callable[[Items, Any], Awaitable[None]]
+
+
+# -- accounts ---------------------------------------------------------------------------------
+
+
+async def case_assigned(items: Items, payload: acc.CaseAssigned | acc.CaseOpened) -> None:
+    case = payload.case
+    by = getattr(payload, "assigned_by", case.opened_by)
+    await items.close("case", case.case_id, "case_assigned", by)
+    if case.assignee_id is None or case.status in CASE_CLOSED:
+        return
+    name = await items.account_name(case.account_id)
+    await items.add(
+        ItemDraft(
+            key=f"case-assigned:{case.case_id}:{case.version}",
+            kind="case_assigned",
+            title=f"A {case.priority} {case.category} case of {name} is assigned to you",
+            reason="You are the case's assignee",
+            resource_type="case",
+            resource_id=case.case_id,
+            resource_url=f"/v1/cases/{case.case_id}",
+            since=items.event.time,
+            account_id=case.account_id,
+            recipient_id=case.assignee_id,
+        )
+    )
+
+
+async def case_status_changed(items: Items, payload: acc.CaseStatusChanged) -> None:
+    if payload.case.status in CASE_CLOSED:
+        await items.close("case", payload.case.case_id, "case_assigned", payload.changed_by)
+
+
+async def case_escalated(items: Items, payload: acc.CaseEscalated) -> None:
+    case = payload.case
+    name = await items.account_name(case.account_id)
+    await items.add(
+        ItemDraft(
+            key=f"case-escalated:{case.case_id}:{case.version}",
+            kind="case_escalated",
+            title=f"A {case.priority} {case.category} case of {name} passed its due time"
+            " unresolved",
+            reason="The account is in your portfolio or territory",
+            resource_type="case",
+            resource_id=case.case_id,
+            resource_url=f"/v1/cases/{case.case_id}",
+            since=case.escalated_at or items.event.time,
+            account_id=case.account_id,
+            roles=PORTFOLIO,
+        )
+    )
+
+
+async def credit_status_changed(items: Items, payload: acc.CreditStatusChanged) -> None:
+    if not payload.blocked or payload.previous_blocked:
+        return
+    name = await items.account_name(payload.account_id)
+    await items.add(
+        ItemDraft(
+            key=f"credit-blocked:{payload.account_id}:{payload.source_event_id}",
+            kind="credit_blocked",
+            title=f"{name} is blocked for credit (exposure {payload.exposure.amount}"
+            f" {payload.exposure.currency})",
+            reason="The account is in your portfolio",
+            resource_type="account",
+            resource_id=payload.account_id,
+            resource_url=f"/v1/accounts/{payload.account_id}",
+            since=payload.as_of,
+            account_id=payload.account_id,
+            roles=frozenset({AM, KAM}),
+        )
+    )
+
+
+# -- contracts --------------------------------------------------------------------------------
+
+
+async def offer_submitted(items: Items, payload: con.OfferSubmitted) -> None:
+    # A new revision replaces the one that was waiting.
+    await items.close("offer", payload.offer_id, "offer_approval", payload.submitted_by)
+    if not payload.requires_approval:
+        return
+    name = await items.account_name(payload.account_id)
+    await items.add(
+        ItemDraft(
+            key=f"offer-approval:{payload.offer_id}:{payload.revision}",
+            kind="offer_approval",
+            title=f"Offer to {name} at {payload.max_discount_pct}% discount, over the"
+            f" {payload.discount_limit_pct}% limit, waits for your approval",
+            reason="You are district manager of the account's territory",
+            resource_type="offer",
+            resource_id=payload.offer_id,
+            resource_url=f"/v1/offers/{payload.offer_id}",
+            since=payload.submitted_at,
+            account_id=payload.account_id,
+            roles=frozenset({DM}),
+        )
+    )
+
+
+def offer_decided(by: Callable[[Any], str]) -> Apply:
+    async def apply(items: Items, payload: Any) -> None:
+        await items.close("offer", payload.offer_id, "offer_approval", by(payload))
+
+    return apply
+
+
+async def facilitation_requested(items: Items, payload: con.FacilitationRequested) -> None:
+    if not payload.requires_approval:
+        return
+    name = await items.account_name(payload.account_id)
+    what = payload.guideline_type.replace("_", " ")
+    await items.add(
+        ItemDraft(
+            key=f"facilitation-approval:{payload.facilitation_id}",
+            kind="facilitation_approval",
+            title=f"A {what} facilitation of {payload.amount.amount} {payload.amount.currency}"
+            f" for {name}, over the guideline's threshold, waits for your approval",
+            reason="You are the account's key account manager",
+            resource_type="facilitation",
+            resource_id=payload.facilitation_id,
+            resource_url=f"/v1/facilitations/{payload.facilitation_id}",
+            since=payload.requested_at,
+            account_id=payload.account_id,
+            roles=frozenset({KAM}),
+        )
+    )
+
+
+def facilitation_decided(by: Callable[[Any], str]) -> Apply:
+    async def apply(items: Items, payload: Any) -> None:
+        await items.close(
+            "facilitation", payload.facilitation_id, "facilitation_approval", by(payload)
+        )
+
+    return apply
+
+
+async def renewal_due(items: Items, payload: con.ContractRenewalDue) -> None:
+    contract = payload.contract
+    name = await items.account_name(contract.account_id)
+    await items.add(
+        ItemDraft(
+            key=f"renewal-due:{contract.contract_id}:{payload.window_days}",
+            kind="renewal_due",
+            title=f"The {contract.program_name} contract of {name} ends on"
+            f" {contract.end_date} ({payload.days_left} days): time to renew",
+            reason="The account is in your portfolio or territory",
+            resource_type="contract",
+            resource_id=contract.contract_id,
+            resource_url=f"/v1/contracts/{contract.contract_id}",
+            since=payload.noticed_at,
+            account_id=contract.account_id,
+            roles=PORTFOLIO,
+        )
+    )
+
+
+async def compliance_changed(items: Items, payload: con.ComplianceChanged) -> None:
+    if payload.overall not in ("at_risk", "missed") or payload.overall == payload.previous_overall:
+        return
+    name = await items.account_name(payload.account_id)
+    words = "is at risk" if payload.overall == "at_risk" else "missed its commitments"
+    await items.add(
+        ItemDraft(
+            key=f"compliance:{payload.contract_id}:{payload.overall}:{payload.evaluated_at}",
+            kind="compliance_at_risk",
+            title=f"The contract of {name} ({payload.tier}) {words}",
+            reason="The account is in your portfolio or territory",
+            resource_type="contract",
+            resource_id=payload.contract_id,
+            resource_url=f"/v1/contracts/{payload.contract_id}/compliance",
+            since=payload.evaluated_at,
+            account_id=payload.account_id,
+            roles=PORTFOLIO,
+        )
+    )
+
+
+# -- action plans -----------------------------------------------------------------------------
+
+
+async def plan_submitted(items: Items, payload: plans.PlanSubmitted) -> None:
+    plan = payload.plan
+    await items.add(
+        ItemDraft(
+            key=f"plan-approval:{plan.plan_id}:{plan.plan_version}",
+            kind="plan_approval",
+            title=f"The plan \u201c{plan.title}\u201d waits for your approval",
+            reason="You approve the plans of your territory or key accounts",
+            resource_type="plan",
+            resource_id=plan.plan_id,
+            resource_url=f"/v1/plans/{plan.plan_id}",
+            since=items.event.time,
+            account_id=plan.account_id,
+            territory=plan.territory,
+            roles=frozenset({DM, KAM}),
+        )
+    )
+
+
+def plan_decided(by: Callable[[Any], str]) -> Apply:
+    async def apply(items: Items, payload: Any) -> None:
+        await items.close("plan", payload.plan.plan_id, "plan_approval", by(payload))
+
+    return apply
+
+
+async def resource_requested(items: Items, payload: plans.ResourceRequestMade) -> None:
+    request = payload.request
+    unit = f" {request.currency}" if request.currency else ""
+    await items.add(
+        ItemDraft(
+            key=f"resource-request:{request.request_id}",
+            kind="resource_request",
+            title=f"A request for {request.amount}{unit} of {request.kind} waits for your decision",
+            reason="You are district manager of the plan's territory",
+            resource_type="resource_request",
+            resource_id=request.request_id,
+            resource_url=f"/v1/resource-requests/{request.request_id}",
+            since=items.event.time,
+            account_id=request.account_id,
+            territory=request.territory,
+            roles=frozenset({DM}),
+        )
+    )
+
+
+async def resource_decided(items: Items, payload: plans.ResourceRequestDecided) -> None:
+    await items.close(
+        "resource_request", payload.request.request_id, "resource_request", payload.decided_by
+    )
+
+
+async def deviation_opened(items: Items, payload: plans.DeviationOpened) -> None:
+    deviation = payload.deviation
+    period = f" in {deviation.period}" if deviation.period else ""
+    await items.add(
+        ItemDraft(
+            key=f"deviation:{deviation.deviation_id}:{deviation.deviation_version}",
+            kind="deviation_opened",
+            title=f"A {deviation.severity} deviation ({deviation.origin}){period} opened on"
+            " your plan",
+            reason="You own the plan",
+            resource_type="deviation",
+            resource_id=deviation.deviation_id,
+            resource_url=f"/v1/deviations/{deviation.deviation_id}",
+            since=items.event.time,
+            account_id=deviation.account_id,
+            territory=deviation.territory,
+            recipient_id=deviation.owner_id,
+            roles=frozenset() if deviation.owner_id else frozenset({AM}),
+        )
+    )
+
+
+async def action_overdue(items: Items, payload: plans.CorrectiveActionOverdue) -> None:
+    action = payload.action
+    await items.add(
+        ItemDraft(
+            key=f"action-overdue:{action.action_id}",
+            kind="action_overdue",
+            title=f"The corrective action \u201c{action.title}\u201d was due on"
+            f" {action.due_on} ({payload.days_overdue} days ago)",
+            reason="You own the action",
+            resource_type="corrective_action",
+            resource_id=action.action_id,
+            resource_url=f"/v1/corrective-actions/{action.action_id}",
+            since=items.event.time,
+            account_id=action.account_id,
+            territory=action.territory,
+            recipient_id=action.owner_id,
+        )
+    )
+
+
+# -- market intel -----------------------------------------------------------------------------
+
+
+async def digest_issued(items: Items, payload: mi.DigestIssued) -> None:
+    await items.add(
+        ItemDraft(
+            key=f"digest:{payload.digest_id}",
+            kind="digest_issued",
+            title=f"Your market digest of {payload.week}: {payload.observations} observations,"
+            f" {payload.positioning_changes} price positioning changes",
+            reason="You subscribed to it",
+            resource_type="digest",
+            resource_id=payload.digest_id,
+            resource_url=payload.path,
+            since=items.event.time,
+            recipient_id=payload.subscriber_id,
+        )
+    )
+
+
+APPLY: dict[type[EventPayload], Apply] = {
+    acc.CaseOpened: case_assigned,
+    acc.CaseAssigned: case_assigned,
+    acc.CaseStatusChanged: case_status_changed,
+    acc.CaseEscalated: case_escalated,
+    acc.CreditStatusChanged: credit_status_changed,
+    con.OfferSubmitted: offer_submitted,
+    con.OfferApproved: offer_decided(lambda p: p.approved_by),
+    con.OfferRejected: offer_decided(lambda p: p.rejected_by),
+    con.OfferAccepted: offer_decided(lambda p: p.recorded_by),
+    con.OfferExpired: offer_decided(lambda p: p.expired_by),
+    con.FacilitationRequested: facilitation_requested,
+    con.FacilitationGranted: facilitation_decided(lambda p: p.granted_by),
+    con.FacilitationRejected: facilitation_decided(lambda p: p.rejected_by),
+    con.ContractRenewalDue: renewal_due,
+    con.ComplianceChanged: compliance_changed,
+    plans.PlanSubmitted: plan_submitted,
+    plans.PlanApproved: plan_decided(lambda p: p.approved_by),
+    plans.PlanRejected: plan_decided(lambda p: p.rejected_by),
+    plans.ResourceRequestMade: resource_requested,
+    plans.ResourceRequestDecided: resource_decided,
+    plans.DeviationOpened: deviation_opened,
+    plans.CorrectiveActionOverdue: action_overdue,
+    mi.DigestIssued: digest_issued,
+}
+
+
+def item_handlers(public_url: str) -> dict[str, Handler]:
+    """Consumer handlers, by event type, for every event that makes or closes items."""
+
+    def handler_for(payload_type: type[EventPayload], apply: Apply) -> Handler:
+        async def handle(session: AsyncSession, event: CloudEvent, _stream_seq: int) -> None:
+            payload = payload_type.model_validate(event.data)
+            await apply(Items(session, event, public_url), payload)
+
+        return handle
+
+    return {
+        payload_type.event_type(): handler_for(payload_type, apply)
+        for payload_type, apply in APPLY.items()
+    }

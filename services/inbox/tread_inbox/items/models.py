@@ -1,0 +1,64 @@
+"""An item is addressed to an audience, not to a list of users: the inbox knows no users, only
+the tokens that call it. Who is in the audience is decided when someone reads, from the account
+directory and the caller's roles, so that an account moving to another manager moves its items
+too, and nobody ever sees an item about an account outside their scope."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, Index, Integer, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tread_inbox.base import Base
+from tread_shared.clock import utcnow
+from tread_shared.db.types import UTCDateTime
+from tread_shared.ids import new_id
+
+
+class InboxItem(Base):
+    __tablename__ = "inbox_item"
+    __table_args__ = (
+        Index("ix_inbox_item_resource", "resource_type", "resource_id"),
+        Index("ix_inbox_item_updated", "updated_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    # What made the item, once: a replayed or repeated event finds it and makes nothing.
+    key: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    category: Mapped[str] = mapped_column(String(10), nullable=False)  # decision | alert
+    title: Mapped[str] = mapped_column(String(400), nullable=False)
+    reason: Mapped[str] = mapped_column(String(300), nullable=False)
+    resource_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    resource_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    resource_url: Mapped[str] = mapped_column(String(300), nullable=False)
+    # The audience: a named user, or the roles that reach it through the account (its owner,
+    # its key account manager, the district manager of its territory), or central.
+    account_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
+    territory: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    recipient_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    for_account_manager: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    for_key_account_manager: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    for_district_manager: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    for_central: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    since: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # A decision taken (by anyone entitled) closes the item for everyone.
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    done_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The change sequence (see stream/): every change takes the next position, in commit order.
+    position: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ItemReceipt(Base):
+    """What one user did with an item: read it, put it away (done)."""
+
+    __tablename__ = "item_receipt"
+
+    item_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, Select, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tread_inbox.directory.models import AccountDirectory
+from tread_inbox.items.audience import audience_clause
+from tread_inbox.items.models import InboxItem, ItemReceipt
+from tread_shared.auth.principal import Principal
+
+
+def _visible(principal: Principal) -> Select[InboxItem, ItemReceipt | None]:
+    """Items reaching ``principal`` with the caller's receipt (``None`` when never opened)."""
+    return (
+        select(InboxItem, ItemReceipt)
+        .outerjoin(AccountDirectory, AccountDirectory.account_id == InboxItem.account_id)
+        .outerjoin(
+            ItemReceipt,
+            and_(ItemReceipt.item_id == InboxItem.id, ItemReceipt.user_id == principal.sub),
+        )
+        .where(audience_clause(principal))
+    )
+
+
+def _live() -> Any:
+    return and_(
+        InboxItem.deleted_at.is_(None),
+        or_(AccountDirectory.account_id.is_(None), AccountDirectory.deleted.is_(False)),
+    )
+
+
+def _open() -> Any:
+    return and_(InboxItem.done_at.is_(None), ItemReceipt.done_at.is_(None))
+
+
+def _state_clause(state: str) -> Any:
+    if state == "done":
+        return or_(InboxItem.done_at.is_not(None), ItemReceipt.done_at.is_not(None))
+    if state == "read":
+        return and_(_open(), ItemReceipt.read_at.is_not(None))
+    return and_(_open(), ItemReceipt.read_at.is_(None))
+
+
+async def by_key(session: AsyncSession, key: str) -> InboxItem | None:
+    item: InboxItem | None = await session.scalar(select(InboxItem).where(InboxItem.key == key))
+    return item
+
+
+async def open_of_resource(
+    session: AsyncSession, resource_type: str, resource_id: str, kinds: Sequence[str]
+) -> Sequence[InboxItem]:
+    rows = await session.scalars(
+        select(InboxItem).where(
+            InboxItem.resource_type == resource_type,
+            InboxItem.resource_id == resource_id,
+            InboxItem.kind.in_(kinds),
+            InboxItem.done_at.is_(None),
+            InboxItem.deleted_at.is_(None),
+        )
+    )
+    return rows.all()
+
+
+async def of_account(session: AsyncSession, account_id: uuid.UUID) -> Sequence[InboxItem]:
+    rows = await session.scalars(
+        select(InboxItem).where(InboxItem.account_id == account_id, InboxItem.deleted_at.is_(None))
+    )
+    return rows.all()
+
+
+async def page(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    kind: str | None,
+    state: str | None,
+    before_id: uuid.UUID | None,
+    limit: int,
+) -> Sequence[Row[InboxItem, ItemReceipt | None]]:
+    """Newest first (ids are time-ordered), live items only."""
+    query = _visible(principal).where(_live())
+    if kind is not None:
+        query = query.where(InboxItem.kind == kind)
+    if state is not None:
+        query = query.where(_state_clause(state))
+    if before_id is not None:
+        query = query.where(InboxItem.id < before_id)
+    rows = await session.execute(query.order_by(InboxItem.id.desc()).limit(limit + 1))
+    return rows.all()
+
+
+async def changed_since(
+    session: AsyncSession,
+    principal: Principal,
+    since: datetime,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Row[InboxItem, ItemReceipt | None]]:
+    """Items changed at or after ``since`` in change order, deleted ones included."""
+    query = _visible(principal).where(InboxItem.updated_at >= since)
+    if after is not None:
+        time, last_id = after
+        query = query.where(
+            or_(
+                InboxItem.updated_at > time,
+                and_(InboxItem.updated_at == time, InboxItem.id > last_id),
+            )
+        )
+    order = (InboxItem.updated_at, InboxItem.id)
+    rows = await session.execute(query.order_by(*order).limit(limit + 1))
+    return rows.all()
+
+
+async def after_position(
+    session: AsyncSession, principal: Principal, position: int, limit: int
+) -> Sequence[Row[InboxItem, ItemReceipt | None]]:
+    """Items that changed after ``position``, in position order (the push stream)."""
+    query = (
+        _visible(principal)
+        .where(InboxItem.position > position)
+        .order_by(InboxItem.position)
+        .limit(limit)
+    )
+    rows = await session.execute(query)
+    return rows.all()
+
+
+async def visible_item(
+    session: AsyncSession, principal: Principal, item_id: uuid.UUID
+) -> Any | None:
+    row = (
+        await session.execute(_visible(principal).where(InboxItem.id == item_id, _live()))
+    ).first()
+    return row
+
+
+async def unread_counts(session: AsyncSession, principal: Principal) -> dict[str, int]:
+    query = (
+        select(InboxItem.kind, func.count())
+        .select_from(InboxItem)
+        .outerjoin(AccountDirectory, AccountDirectory.account_id == InboxItem.account_id)
+        .outerjoin(
+            ItemReceipt,
+            and_(ItemReceipt.item_id == InboxItem.id, ItemReceipt.user_id == principal.sub),
+        )
+        .where(audience_clause(principal), _live(), _state_clause("unread"))
+        .group_by(InboxItem.kind)
+    )
+    return {kind: count for kind, count in (await session.execute(query)).all()}
+
+
+async def receipt(session: AsyncSession, item_id: uuid.UUID, user_id: str) -> ItemReceipt | None:
+    found: ItemReceipt | None = await session.get(ItemReceipt, (item_id, user_id))
+    return found
+
+
+async def bump(session: AsyncSession, item: InboxItem, position: int, at: datetime) -> None:
+    await session.execute(
+        update(InboxItem).where(InboxItem.id == item.id).values(position=position, updated_at=at)
+    )

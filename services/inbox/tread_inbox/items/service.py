@@ -1,0 +1,221 @@
+"""Items made, closed and read. Everything that changes an item takes the next position of the
+change sequence, which is what the push stream follows."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tread_inbox.items import repository
+from tread_inbox.items.kinds import category_of
+from tread_inbox.items.models import InboxItem, ItemReceipt
+from tread_inbox.items.schemas import ItemOut, UnreadCounts
+from tread_inbox.mail.service import decide_immediate_mails
+from tread_inbox.stream.repository import next_position
+from tread_shared.auth.principal import Principal, Role
+from tread_shared.clock import utcnow
+from tread_shared.dates import plausible_datetime
+from tread_shared.errors import NotFound, Problem
+from tread_shared.http.pagination import Page, decode_cursor, encode_cursor
+from tread_shared.http.sync import Tombstone
+
+
+@dataclass
+class ItemDraft:
+    """An item an event asks for; ``key`` names it once (a replay finds it and makes nothing)."""
+
+    key: str
+    kind: str
+    title: str
+    reason: str
+    resource_type: str
+    resource_id: str | uuid.UUID
+    resource_url: str
+    since: datetime
+    account_id: uuid.UUID | None = None
+    territory: str | None = None
+    recipient_id: str | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+
+async def record_item(session: AsyncSession, draft: ItemDraft, public_url: str) -> InboxItem | None:
+    """The new item, with the mails it decides; ``None`` when it exists already."""
+    if await repository.by_key(session, draft.key) is not None:
+        return None
+    now = utcnow()
+    item = InboxItem(
+        key=draft.key,
+        kind=draft.kind,
+        category=category_of(draft.kind),
+        title=draft.title[:400],
+        reason=draft.reason[:300],
+        resource_type=draft.resource_type,
+        resource_id=str(draft.resource_id),
+        resource_url=draft.resource_url,
+        account_id=draft.account_id,
+        territory=draft.territory,
+        recipient_id=draft.recipient_id,
+        for_account_manager=Role.ACCOUNT_MANAGER in draft.roles,
+        for_key_account_manager=Role.KEY_ACCOUNT_MANAGER in draft.roles,
+        for_district_manager=Role.DISTRICT_MANAGER in draft.roles,
+        for_central=Role.CENTRAL in draft.roles,
+        since=draft.since,
+        position=await next_position(session),
+        updated_at=now,
+    )
+    session.add(item)
+    await session.flush()
+    await decide_immediate_mails(session, item, public_url)
+    return item
+
+
+async def close_decisions(
+    session: AsyncSession,
+    resource_type: str,
+    resource_id: str | uuid.UUID,
+    kinds: Sequence[str],
+    *,
+    by: str,
+    at: datetime,
+) -> int:
+    """Close the open decision items of a resource: the decision was taken (by ``by``)."""
+    items = await repository.open_of_resource(session, resource_type, str(resource_id), kinds)
+    now = utcnow()
+    for item in items:
+        item.done_at = at
+        item.done_by = by
+        item.position = await next_position(session)
+        item.updated_at = now
+    return len(items)
+
+
+async def remove_items_of_account(session: AsyncSession, account_id: uuid.UUID) -> None:
+    """The account was deleted: its items become tombstones."""
+    now = utcnow()
+    for item in await repository.of_account(session, account_id):
+        item.deleted_at = now
+        item.position = await next_position(session)
+        item.updated_at = now
+
+
+def state_of(item: InboxItem, receipt: ItemReceipt | None) -> str:
+    if item.done_at is not None or (receipt is not None and receipt.done_at is not None):
+        return "done"
+    if receipt is not None and receipt.read_at is not None:
+        return "read"
+    return "unread"
+
+
+def render(item: InboxItem, receipt: ItemReceipt | None) -> ItemOut:
+    done_at = item.done_at or (receipt.done_at if receipt is not None else None)
+    return ItemOut(
+        id=item.id,
+        kind=item.kind,
+        category=item.category,
+        title=item.title,
+        resource_url=item.resource_url,
+        reason=item.reason,
+        account_id=item.account_id,
+        since=item.since,
+        state=state_of(item, receipt),
+        done_at=done_at,
+        done_by=item.done_by,
+        position=item.position,
+        updated_at=item.updated_at,
+    )
+
+
+async def _mine(session: AsyncSession, principal: Principal, item_id: uuid.UUID) -> Any:
+    row = await repository.visible_item(session, principal, item_id)
+    if row is None:
+        raise NotFound(f"No inbox item {item_id}.")
+    return row
+
+
+async def get_item(session: AsyncSession, principal: Principal, item_id: uuid.UUID) -> ItemOut:
+    item, receipt = await _mine(session, principal, item_id)
+    return render(item, receipt)
+
+
+async def mark(
+    session: AsyncSession, principal: Principal, item_id: uuid.UUID, *, done: bool
+) -> ItemOut:
+    """The caller read the item (or put it away): for the caller only; idempotent."""
+    item, receipt = await _mine(session, principal, item_id)
+    now = utcnow()
+    if receipt is None:
+        receipt = ItemReceipt(item_id=item.id, user_id=principal.sub)
+        session.add(receipt)
+    if receipt.read_at is None:
+        receipt.read_at = now
+    if done and receipt.done_at is None:
+        receipt.done_at = now
+    await session.flush()
+    return render(item, receipt)
+
+
+async def unread_counts(session: AsyncSession, principal: Principal) -> UnreadCounts:
+    by_kind = await repository.unread_counts(session, principal)
+    return UnreadCounts(total=sum(by_kind.values()), by_kind=by_kind)
+
+
+async def list_items(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    kind: str | None,
+    state: str | None,
+    cursor: str | None,
+    limit: int,
+    updated_since: datetime | None,
+) -> Page[ItemOut | Tombstone]:
+    """Newest first; with ``updated_since``, every change since then in change order, removed
+    items as tombstones."""
+    items: list[ItemOut | Tombstone] = []
+    if updated_since is None:
+        before = _uuid(decode_cursor(cursor, 1)[0]) if cursor else None
+        rows = await repository.page(
+            session, principal, kind=kind, state=state, before_id=before, limit=limit
+        )
+        items = [render(item, receipt) for item, receipt in rows[:limit]]
+        more = len(rows) > limit
+        return Page(items=items, next_cursor=encode_cursor(rows[limit - 1][0].id) if more else None)
+    after = None
+    if cursor:
+        time, last_id = decode_cursor(cursor, 2)
+        after = (_time(time), _uuid(last_id))
+    rows = await repository.changed_since(session, principal, updated_since, after, limit)
+    for item, receipt in rows[:limit]:
+        if item.deleted_at is not None:
+            items.append(Tombstone(id=item.id, updated_at=item.updated_at))
+        else:
+            items.append(render(item, receipt))
+    last = rows[limit - 1][0] if len(rows) > limit else None
+    next_cursor = encode_cursor(last.updated_at.isoformat(), last.id) if last else None
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def _invalid_cursor() -> Problem:
+    return Problem("The cursor is not valid for this list.", status=400, slug="invalid-cursor")
+
+
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise _invalid_cursor() from exc
+
+
+def _time(value: str) -> datetime:
+    try:
+        time = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise _invalid_cursor() from exc
+    if not plausible_datetime(time):
+        raise _invalid_cursor()
+    return time

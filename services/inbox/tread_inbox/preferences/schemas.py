@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from tread_inbox.items.kinds import ItemKind
+
+Delivery = Literal["immediate", "daily", "off"]
+
+
+class PreferencesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr = Field(description="Where the mails go.")
+    default: Delivery = Field(default="daily", description="For every kind not named in ``kinds``.")
+    kinds: dict[ItemKind, Delivery] = Field(
+        default_factory=dict, description="immediate, daily (one digest a day) or off, by kind."
+    )
+
+
+class PreferencesOut(BaseModel):
+    email: str
+    default: Delivery
+    kinds: dict[ItemKind, Delivery]
+    updated_at: datetime

@@ -1,0 +1,1 @@
+"""Push: the change sequence every item change takes a position in, and the SSE stream."""

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tread_inbox.base import Base
+
+
+class ChangeCounter(Base):
+    """One row: the last position taken. Taking the next one locks the row until the
+    transaction ends, so positions become visible in the order they were taken and a stream
+    that resumes after position N can never miss a change committed later with a smaller one."""
+
+    __tablename__ = "change_counter"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
