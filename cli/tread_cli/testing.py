@@ -172,7 +172,7 @@ def running_platform(
         return "Ctrl-C stops everything" in output.read_text()
 
     try:
-        eventually(up, 90, "tread up ready")
+        eventually(up, 180, "tread up ready")
         platform.pids()
         yield platform
     finally:
