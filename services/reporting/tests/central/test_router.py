@@ -244,3 +244,36 @@ async def test_sell_in_against_commitment_counts_covered_lines_for_the_days_in_f
     assert line["sell_in_units"] == 400
     assert line["committed_units_year_to_date"] == line["committed_units"]
     assert line["sell_in_units_year_to_date"] == 400
+
+
+async def test_key_figures_per_territory_and_account_manager_and_signed_apart_from_started(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    await producers.partnership_history()
+    # Countersigned this month for next year: signed in the period, not started, not in force.
+    later = await producers.account(name="Next Year Dealer", territory="east", owner_id="am-3")
+    state = await producers.contract(
+        later, start=date(utcnow().year + 1, 1, 1), end=date(utcnow().year + 1, 12, 31)
+    )
+    state = await producers.submit(state)
+    state = await producers.sign(state, "customer")
+    await producers.sign(producers.next_state(state, status="scheduled"), "manufacturer")
+
+    answer = await client.get(
+        "/v1/reports/central", params={"period": this_month()}, headers=callers["central"].headers
+    )
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    summary = report["summary"]
+    assert (summary["contracts_signed"], summary["contracts_started"]) == (5, 4)
+    assert summary["partnerships_in_force"] == 4
+    territories = {s["key"]: s for s in report["by_territory"]}
+    assert sorted(territories) == ["north", "south"]
+    assert territories["north"]["partnerships_in_force"] == 3
+    assert territories["south"]["partnerships_in_force"] == 1
+    assert territories["north"]["sell_in_units"] == summary["sell_in_units"]
+    owners = {s["key"]: s["partnerships_in_force"] for s in report["by_owner"]}
+    assert owners == {"am-1": 3, "am-2": 1}
+    for subtotals in (report["by_territory"], report["by_owner"]):
+        assert sum(s["committed_units"] for s in subtotals) == summary["committed_units"]
+        assert sum(s["cases_open_at_end"] for s in subtotals) == summary["cases_open_at_end"]

@@ -72,6 +72,21 @@ async def activated_contracts(
     return list((await session.execute(query)).all())
 
 
+async def countersigned_between(
+    session: AsyncSession, generation: int, start: datetime, end: datetime
+) -> Sequence[Any]:
+    """(contract_id, account_id) of contracts countersigned (signed by both) in the period,
+    whether or not they have come into force."""
+    query = select(Milestone.entity_id, Milestone.account_id).where(
+        Milestone.generation == generation,
+        Milestone.entity == "contract",
+        Milestone.milestone == "signed_manufacturer",
+        Milestone.occurred_at >= start,
+        Milestone.occurred_at < end,
+    )
+    return list((await session.execute(query)).all())
+
+
 async def contract_endings(
     session: AsyncSession, generation: int, before: datetime
 ) -> Sequence[Any]:

@@ -13,6 +13,10 @@ from tread_shared.money import Money
 
 
 class CentralSummary(CentralReportFigures):
+    contracts_started: int = Field(
+        description="Contracts that came into force in the period (contracts_signed: "
+        "countersigned in the period, some of which start later)"
+    )
     renewals_due_90_days: int = Field(description="In force at the end, ending within 90 days")
     average_audit_score: Decimal | None
     commitments_met: int = Field(description="Partnerships whose sell-in met the commitment")
@@ -25,6 +29,21 @@ class CentralSummary(CentralReportFigures):
     sell_in_units: int
     committed_units: int = Field(description="Volume commitments, pro rata over the period")
     cases_breached: int = Field(description="Open at the period's end, past their SLA")
+
+
+class Subtotal(BaseModel):
+    """Key figures of the partnerships of one territory or one account manager."""
+
+    key: str = Field(description="The territory, or the account manager's id")
+    partnerships_in_force: int
+    renewals_due_90_days: int
+    committed_units: int
+    sell_in_units: int
+    commitments_met: int
+    compliance_at_risk: int
+    compliance_missed: int
+    credit_blocked: int
+    cases_open_at_end: int
 
 
 class PartnershipLine(BaseModel):
@@ -108,6 +127,8 @@ class CentralReportOut(BaseModel):
     title: str
     generated_at: datetime
     summary: CentralSummary
+    by_territory: list[Subtotal] = Field(description="The key figures per territory")
+    by_owner: list[Subtotal] = Field(description="The key figures per account manager")
     partnerships: list[PartnershipLine]
     contract_changes: list[ContractChange]
     audits: list[AuditLine]

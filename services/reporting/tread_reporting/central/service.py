@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -24,6 +24,7 @@ from tread_reporting.central.schemas import (
     ContractChange,
     FacilitationLine,
     PartnershipLine,
+    Subtotal,
 )
 from tread_reporting.freshness.service import ReadView
 from tread_reporting.partnerships.schemas import GapOut
@@ -191,7 +192,13 @@ async def central_report(
         for c in sorted(in_force, key=lambda c: (accounts[c.account_id].name, c.contract_id))
     ]
     changes = _changes(contracts, endings, accounts, start)
+    countersigned = sum(
+        account_id in accounts
+        for _, account_id in await repository.countersigned_between(session, generation, start, end)
+    )
     summary = _summary(lines, changes, audits, facilitations, cases, compliance, period)
+    summary.contracts_started = summary.contracts_signed
+    summary.contracts_signed = countersigned
     return CentralReportOut(
         period=period.key,
         kind=period.kind,
@@ -200,6 +207,8 @@ async def central_report(
         title=title_of(period),
         generated_at=now,
         summary=summary,
+        by_territory=_subtotals(lines, lambda line: line.territory, period),
+        by_owner=_subtotals(lines, lambda line: line.owner_id, period),
         partnerships=lines,
         contract_changes=changes,
         audits=[
@@ -383,6 +392,37 @@ async def _cases(reading: _Reading) -> list[CaseLine]:
     return [by_category[c] for c in sorted(by_category)]
 
 
+def _renewal_due(line: PartnershipLine, period: Period) -> bool:
+    return line.status_at_end == "active" and period.end <= line.end_date < (
+        period.end + RENEWAL_HORIZON
+    )
+
+
+def _subtotals(
+    lines: Sequence[PartnershipLine], key_of: Callable[[PartnershipLine], str], period: Period
+) -> list[Subtotal]:
+    groups: dict[str, list[PartnershipLine]] = defaultdict(list)
+    for line in lines:
+        groups[key_of(line)].append(line)
+    return [
+        Subtotal(
+            key=key,
+            partnerships_in_force=len(group),
+            renewals_due_90_days=sum(_renewal_due(line, period) for line in group),
+            committed_units=sum(line.committed_units for line in group),
+            sell_in_units=sum({line.account_id: line.sell_in_units for line in group}.values()),
+            commitments_met=sum(line.commitment_met is True for line in group),
+            compliance_at_risk=sum(line.compliance == "at_risk" for line in group),
+            compliance_missed=sum(line.compliance == "missed" for line in group),
+            credit_blocked=len({line.account_id for line in group if line.credit_blocked}),
+            cases_open_at_end=sum(
+                {line.account_id: line.cases_open_at_end for line in group}.values()
+            ),
+        )
+        for key, group in sorted(groups.items())
+    ]
+
+
 def _summary(
     lines: Sequence[PartnershipLine],
     changes: Sequence[ContractChange],
@@ -395,7 +435,6 @@ def _summary(
     counted: dict[str, int] = defaultdict(int)
     for change in changes:
         counted[change.change] += 1
-    horizon = period.end + RENEWAL_HORIZON
     verdicts = [
         compliance.get(line.contract_id) for line in lines if line.status_at_end == "active"
     ]
@@ -406,10 +445,8 @@ def _summary(
         contracts_renewed=counted["renewed"],
         contracts_terminated=counted["terminated"],
         contracts_expired=counted["expired"],
-        renewals_due_90_days=sum(
-            line.status_at_end == "active" and period.end <= line.end_date < horizon
-            for line in lines
-        ),
+        contracts_started=counted["signed"],
+        renewals_due_90_days=sum(_renewal_due(line, period) for line in lines),
         audits=len(audits),
         audits_with_gaps=sum(a.gap_count > 0 for a in audits),
         average_audit_score=(sum(scores, Decimal(0)) / len(scores)).quantize(Decimal("0.1"))
