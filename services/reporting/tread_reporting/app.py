@@ -11,6 +11,7 @@ from tread_reporting.central.router import router as central_router
 from tread_reporting.consumer import reporting_consumer
 from tread_reporting.event_counts.router import router as event_counts_router
 from tread_reporting.freshness.router import router as freshness_router
+from tread_reporting.market.router import router as market_router
 from tread_reporting.partnerships.router import router as partnerships_router
 from tread_reporting.portfolio.router import router as portfolio_router
 from tread_reporting.rebuild.router import router as rebuild_router
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             partnerships_router,
             portfolio_router,
             action_plans_router,
+            market_router,
             cases_router,
             central_router,
             event_counts_router,

@@ -11,6 +11,7 @@ from tread_reporting.cases.events import projection as cases
 from tread_reporting.directory.events import projection as directory
 from tread_reporting.event_counts.events import projection as event_counts
 from tread_reporting.generations import repository as generations
+from tread_reporting.market.events import projection as market
 from tread_reporting.partnerships.events import projection as partnerships
 from tread_reporting.portfolio.events import projection as portfolio
 from tread_reporting.projection.registry import Projection
@@ -22,7 +23,7 @@ from tread_shared.events.envelope import CloudEvent
 DURABLE = "reporting"
 
 READ_MODEL = Projection.merge(
-    directory, portfolio, cases, partnerships, business, action_plans, event_counts
+    directory, portfolio, cases, partnerships, business, action_plans, market, event_counts
 )
 
 

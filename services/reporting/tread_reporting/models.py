@@ -14,6 +14,11 @@ from tread_reporting.central.models import CentralReport
 from tread_reporting.directory.models import AccountEntry
 from tread_reporting.event_counts.models import EventTypeCount
 from tread_reporting.generations.models import Generation, GenerationPointer
+from tread_reporting.market.models import (
+    MarketObservationRecord,
+    MarketPositioningRecord,
+    MarketProductRecord,
+)
 from tread_reporting.partnerships.models import (
     AuditRecord,
     ComplianceRecord,
@@ -37,6 +42,9 @@ __all__ = [
     "FacilitationRecord",
     "Generation",
     "GenerationPointer",
+    "MarketObservationRecord",
+    "MarketPositioningRecord",
+    "MarketProductRecord",
     "Milestone",
     "PlanActionRecord",
     "PlanDeviationRecord",
