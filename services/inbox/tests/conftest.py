@@ -326,3 +326,9 @@ async def served(app: FastAPI) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+@pytest.fixture
+def pushed(app: FastAPI, settings: Settings, served: str) -> Sources:
+    """The other services' events, into the service ``served`` runs."""
+    return Sources(app, settings)

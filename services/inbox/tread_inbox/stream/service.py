@@ -103,6 +103,9 @@ async def changes(
     # Tells the client the stream is open, and where it starts.
     yield f"retry: 2000\n: open at {position}\n\n".encode()
     while True:
+        # Every position up to the watcher's is committed (they commit in order): once read,
+        # the changes up to it that are not the caller's need not be looked at again.
+        horizon = watcher.position
         async with watcher.db.unit_of_work() as session:
             rows = await items.after_position(session, principal, position, BATCH)
             events = [render(item, receipt) for item, receipt in rows]
@@ -111,5 +114,6 @@ async def changes(
             yield sse("item", item.model_dump_json(), item.position)
         if len(events) == BATCH:
             continue
+        position = max(position, horizon)
         if not await watcher.wait_beyond(position, heartbeat_seconds):
             yield b": heartbeat\n\n"

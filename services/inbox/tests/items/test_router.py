@@ -1,0 +1,125 @@
+"""The inbox API: pages newest first, read and done per caller, counts, changes since a time
+with tombstones, and refusals that change nothing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+from tread_shared.clock import utcnow
+from tread_shared.events.payloads import accounts as acc
+from tread_shared.testing.http import Caller, assert_problem
+
+
+async def blocked_accounts(sources: Any, count: int) -> list[uuid.UUID]:
+    account_ids = []
+    for _ in range(count):
+        account_id = await sources.open()
+        await sources.send(sources.credit(account_id, blocked=True, previous=False), account_id)
+        account_ids.append(account_id)
+    return account_ids
+
+
+async def test_pages_come_newest_first_and_end(
+    sources: Any, inbox: Any, callers: dict[str, Caller]
+) -> None:
+    account_ids = await blocked_accounts(sources, 5)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = await inbox.get("/v1/inbox", callers["am"], **params)
+        seen += [item["resource_url"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"/v1/accounts/{a}" for a in reversed(account_ids)]
+
+
+async def test_read_and_done_are_the_callers_own(
+    sources: Any, inbox: Any, callers: dict[str, Caller]
+) -> None:
+    await blocked_accounts(sources, 2)
+    first, second = await inbox.items(callers["am"])
+    read = await inbox.post(f"/v1/inbox/{first['id']}/read", callers["am"])
+    assert read["state"] == "read"
+    # Again: the same answer, nothing else changes.
+    assert (await inbox.post(f"/v1/inbox/{first['id']}/read", callers["am"]))["state"] == "read"
+    done = await inbox.post(f"/v1/inbox/{second['id']}/done", callers["am"])
+    assert done["state"] == "done"
+
+    assert await inbox.get("/v1/inbox/counts", callers["am"]) == {"total": 0, "by_kind": {}}
+    assert [i["id"] for i in await inbox.items(callers["am"], state="read")] == [first["id"]]
+    assert [i["id"] for i in await inbox.items(callers["am"], state="done")] == [second["id"]]
+    # The key account manager's copy is untouched.
+    kam_counts = await inbox.get("/v1/inbox/counts", callers["kam"])
+    assert kam_counts == {"total": 2, "by_kind": {"credit_blocked": 2}}
+    assert (await inbox.get(f"/v1/inbox/{first['id']}", callers["kam"]))["state"] == "unread"
+
+
+async def test_someone_elses_item_is_not_found(
+    sources: Any, inbox: Any, client: httpx.AsyncClient, callers: dict[str, Caller]
+) -> None:
+    [account_id] = await blocked_accounts(sources, 1)
+    [item] = await inbox.items(callers["am"])
+    for name in ("other_am", "other_dm", "other_kam", "central", "admin"):
+        for method, path in (
+            ("GET", f"/v1/inbox/{item['id']}"),
+            ("POST", f"/v1/inbox/{item['id']}/read"),
+            ("POST", f"/v1/inbox/{item['id']}/done"),
+        ):
+            answer = await client.request(method, path, headers=callers[name].headers)
+            assert_problem(answer, 404, "not-found")
+    assert (await inbox.get(f"/v1/inbox/{item['id']}", callers["am"]))["state"] == "unread"
+    assert account_id
+
+
+async def test_changes_since_a_time_carry_decisions_and_deletions(
+    sources: Any, inbox: Any, callers: dict[str, Caller]
+) -> None:
+    start = utcnow()
+    kept, deleted = await blocked_accounts(sources, 2)
+    entry = sources.entries[deleted].model_copy(update={"version": 2, "updated_at": utcnow()})
+    await sources.send(acc.AccountDeleted(account=entry), deleted)
+
+    page = await inbox.get("/v1/inbox", callers["am"], updated_since=start.isoformat())
+    assert [item.get("deleted", False) for item in page["items"]] == [False, True]
+    assert page["items"][0]["resource_url"] == f"/v1/accounts/{kept}"
+    assert set(page["items"][1]) == {"id", "deleted", "updated_at"}
+    # Gone from the inbox itself.
+    assert len(await inbox.items(callers["am"])) == 1
+
+    first = await inbox.get("/v1/inbox", callers["am"], updated_since=start.isoformat(), limit=1)
+    rest = await inbox.get(
+        "/v1/inbox",
+        callers["am"],
+        updated_since=start.isoformat(),
+        limit=1,
+        cursor=first["next_cursor"],
+    )
+    assert [first["items"][0]["id"], rest["items"][0]["id"]] == [i["id"] for i in page["items"]]
+    assert rest["next_cursor"] is None
+
+
+async def test_bad_input_is_a_problem(
+    client: httpx.AsyncClient, callers: dict[str, Caller]
+) -> None:
+    headers = callers["am"].headers
+    assert_problem(await client.get("/v1/inbox", params={"cursor": "nope"}, headers=headers), 400)
+    other_kind = await client.get("/v1/inbox", params={"cursor": "WyJhIiwiYiJd"}, headers=headers)
+    assert_problem(other_kind, 400)
+    assert_problem(await client.get("/v1/inbox", params={"kind": "gossip"}, headers=headers), 422)
+    assert_problem(await client.get("/v1/inbox", params={"limit": 0}, headers=headers), 422)
+    assert_problem(await client.get("/v1/inbox/not-an-id", headers=headers), 422)
+    assert_problem(await client.post(f"/v1/inbox/{uuid.uuid4()}/read", headers=headers), 404)
+    stream = await client.get("/v1/inbox/stream", headers={**headers, "Last-Event-ID": "x1"})
+    assert_problem(stream, 400, "invalid-last-event-id")
+
+
+async def test_integrations_and_strangers_have_no_inbox(
+    client: httpx.AsyncClient, callers: dict[str, Caller]
+) -> None:
+    assert_problem(await client.get("/v1/inbox", headers=callers["integration"].headers), 403)
+    assert_problem(await client.get("/v1/inbox"), 401)

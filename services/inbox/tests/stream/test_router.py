@@ -1,0 +1,130 @@
+"""The push stream over a real connection: an item arrives as its event is applied, a decision
+taken closes it on the stream too, a reconnection with Last-Event-ID gets what happened while
+away (nothing lost, nothing twice), quiet streams send heartbeats, and a caller sees only their
+own items."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tread_shared.testing.http import Caller
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"stream_heartbeat_seconds": 0.5}
+
+
+class Listener:
+    """One open stream: its events and comment lines, as they arrive."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.comments: list[str] = []
+        self.arrived = asyncio.Event()
+        self.opened = asyncio.Event()
+
+    async def read(self, response: httpx.Response) -> None:
+        fields: dict[str, str] = {}
+        async for line in response.aiter_lines():
+            if line.startswith(":"):
+                self.comments.append(line[1:].strip())
+                self.opened.set()
+            elif line == "":
+                if "data" in fields:
+                    self.events.append({**json.loads(fields["data"]), "event_id": fields.get("id")})
+                    self.arrived.set()
+                fields = {}
+            else:
+                name, _, value = line.partition(":")
+                fields[name] = value.strip()
+
+    async def wait_for(self, count: int, within: float = 5.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + within
+        while len(self.events) < count:
+            self.arrived.clear()
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"{len(self.events)} events of {count}: {self.events}"
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.arrived.wait(), remaining)
+        return self.events
+
+
+@contextlib.asynccontextmanager
+async def listening(
+    base_url: str, caller: Caller, last_event_id: str | None = None
+) -> AsyncIterator[Listener]:
+    headers = dict(caller.headers)
+    if last_event_id is not None:
+        headers["Last-Event-ID"] = last_event_id
+    listener = Listener()
+    async with (
+        httpx.AsyncClient(base_url=base_url, timeout=10) as client,
+        client.stream("GET", "/v1/inbox/stream", headers=headers) as response,
+    ):
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        reader = asyncio.create_task(listener.read(response))
+        # The opening comment: the stream is in place.
+        await asyncio.wait_for(listener.opened.wait(), 5.0)
+        try:
+            yield listener
+        finally:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+
+
+async def test_an_offer_over_the_limit_reaches_the_stream_and_closes_on_it(
+    served: str, pushed: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await pushed.open()
+    async with (
+        listening(served, callers["dm"]) as dm,
+        listening(served, callers["other_dm"]) as other_dm,
+    ):
+        sent = time.monotonic()
+        offer_id = await pushed.offer_submitted(account_id)
+        [item] = await dm.wait_for(1)
+        assert time.monotonic() - sent < 5.0
+        assert (item["kind"], item["state"]) == ("offer_approval", "unread")
+        assert item["resource_url"] == f"/v1/offers/{offer_id}"
+        assert item["event_id"] == str(item["position"])
+
+        await pushed.offer_approved(account_id, offer_id, by="dm-north")
+        _, closed = await dm.wait_for(2)
+        assert (closed["kind"], closed["state"], closed["done_by"]) == (
+            "offer_approval",
+            "done",
+            "dm-north",
+        )
+        # Heartbeats keep the quiet stream of the other district open; it saw nothing else.
+        await asyncio.sleep(1.2)
+        assert "heartbeat" in other_dm.comments
+        assert other_dm.events == []
+
+
+async def test_a_reconnection_gets_what_happened_meanwhile_once(
+    served: str, pushed: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await pushed.open()
+    async with listening(served, callers["dm"]) as first:
+        await pushed.offer_submitted(account_id)
+        [seen] = await first.wait_for(1)
+    last_id = first.events[-1]["event_id"]
+
+    # The connection dropped; two offers arrive while the phone is away.
+    away = [await pushed.offer_submitted(account_id) for _ in range(2)]
+
+    async with listening(served, callers["dm"], last_event_id=last_id) as again:
+        events = await again.wait_for(2)
+        await asyncio.sleep(0.3)
+        assert [e["resource_url"] for e in again.events] == [f"/v1/offers/{o}" for o in away]
+        assert seen["id"] not in {e["id"] for e in events}
