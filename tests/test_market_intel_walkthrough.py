@@ -1,7 +1,8 @@
-"""The market-intel walk-through, both services running (in-process, one broker): a catalogue
-imported from CSV reaches contracts by events, an offer takes a catalogue product at its list
-price in force, the field's observations give the price positioning (and its band event), a
-validated argument, and a weekly digest — every step announced on the stream."""
+"""The market-intel walk-through, with contracts and reporting running (in-process, one
+broker): a catalogue imported from CSV reaches contracts by events, an offer takes a catalogue
+product at its list price in force, the field's observations give the price positioning (and
+its band event), a validated argument, a weekly digest and reporting's market view — every step
+announced on the stream."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ from tread_market_intel import MIGRATIONS_DIR as MARKET_MIGRATIONS
 from tread_market_intel.app import create_app as create_market_intel
 from tread_market_intel.digests.service import issue_weekly_digests
 from tread_market_intel.settings import Settings as MarketSettings
+from tread_reporting import MIGRATIONS_DIR as REPORTING_MIGRATIONS
+from tread_reporting.app import create_app as create_reporting
+from tread_reporting.settings import Settings as ReportingSettings
 from tread_shared.clock import utcnow
 from tread_shared.events.envelope import CloudEvent, nats_subject_for
 from tread_shared.events.payloads.accounts import AccountCreated, AccountDirectoryEntry
@@ -44,17 +48,24 @@ CODE = "TR-315/80R22.5-XMD"
 @pytest.fixture
 async def services(
     make_settings: Callable[..., Any],
-) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient, Any, Any]]:
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient, httpx.AsyncClient, Any, Any]]:
     market_settings = make_settings(
         MarketSettings, MARKET_MIGRATIONS, digest_schedule_enabled=False
     )
     contracts_settings = make_settings(
         ContractsSettings, CONTRACTS_MIGRATIONS, schedule_enabled=False, catalogue_check=True
     )
+    reporting_settings = make_settings(
+        ReportingSettings, REPORTING_MIGRATIONS, central_reports_enabled=False
+    )
     market_app = create_market_intel(market_settings)
     contracts_app = create_contracts(contracts_settings)
-    async with serve_in_process(market_app) as market, serve_in_process(contracts_app) as contracts:
-        yield market, contracts, market_app, market_settings
+    async with (
+        serve_in_process(market_app) as market,
+        serve_in_process(contracts_app) as contracts,
+        serve_in_process(create_reporting(reporting_settings)) as reporting,
+    ):
+        yield market, contracts, reporting, market_app, market_settings
 
 
 async def _open_account(settings: Any, runtime: Any) -> uuid.UUID:
@@ -96,10 +107,10 @@ async def _until(attempt: Callable[[], Any], done: Callable[[httpx.Response], bo
 
 
 async def test_from_catalogue_import_to_offer_positioning_and_digest(
-    services: tuple[httpx.AsyncClient, httpx.AsyncClient, Any, Any],
+    services: tuple[httpx.AsyncClient, httpx.AsyncClient, httpx.AsyncClient, Any, Any],
     caller: Callable[..., Caller],
 ) -> None:
-    market, contracts, market_app, settings = services
+    market, contracts, reporting, market_app, settings = services
     central = caller("central", sub="central-1")
     am = caller("account_manager", sub="am-1", territories=["north"])
     stream = EventStream(settings.nats_url, settings.nats_stream)
@@ -211,5 +222,20 @@ async def test_from_catalogue_import_to_offer_positioning_and_digest(
             issued["data"]["path"], params={"format": "html"}, headers=am.headers
         )
         assert "Two retreads per casing" in html.text and "Rival" in html.text
+
+        # 7. Reporting's market view, fed by the same events.
+        view = await _until(
+            lambda: reporting.get(
+                "/v1/reports/market",
+                params={"from": last_month.date().isoformat()},
+                headers=central.headers,
+            ),
+            lambda answer: answer.status_code == 200 and answer.json()["top_moves"],
+        )
+        assert view.json()["observations"] == [
+            {"territory": "north", "kind": "competitor_price", "observations": 4, "outliers": 0}
+        ]
+        (range_view,) = view.json()["positioning"]
+        assert (range_view["range"], range_view["above"]) == ("X Multi", 1)
     finally:
         await stream.close()
