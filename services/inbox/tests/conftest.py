@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -89,7 +89,12 @@ class Sources(AccountFeed):
         }
 
     async def offer_submitted(
-        self, account_id: uuid.UUID, *, requires_approval: bool = True, **fields: Any
+        self,
+        account_id: uuid.UUID,
+        *,
+        requires_approval: bool = True,
+        submitted_at: datetime | None = None,
+        **fields: Any,
     ) -> uuid.UUID:
         offer_id = fields.pop("offer_id", None) or uuid.uuid4()
         payload = con.OfferSubmitted(
@@ -98,7 +103,7 @@ class Sources(AccountFeed):
             requires_approval=requires_approval,
             discount_limit_pct=Decimal(10),
             submitted_by="am-1",
-            submitted_at=utcnow(),
+            submitted_at=submitted_at or utcnow(),
         )
         await self.send(payload, offer_id)
         return offer_id
