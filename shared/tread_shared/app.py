@@ -149,7 +149,6 @@ def create_service_app(
     document_problems(app)
     app.add_middleware(
         IdempotencyMiddleware,
-        lock_seconds=settings.idempotency_lock_seconds,
         ttl_hours=settings.idempotency_ttl_hours,
     )
     app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_request_body_bytes)

@@ -103,7 +103,6 @@ class ServiceSettings(BaseSettings):
     outbox_retention_hours: float = 72.0
     inbox_retention_hours: float = 168.0
     retention_interval_seconds: float = 3600.0
-    idempotency_lock_seconds: int = 60
 
     # Python logging level, and one JSON object per line (off: plain text for a terminal).
     log_level: str = "INFO"

@@ -10,11 +10,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import insert
 from tread_notes import MIGRATIONS_DIR
 from tread_notes.app import create_app
 from tread_notes.settings import Settings as NotesSettings
 
 from tread_shared.clock import utcnow
+from tread_shared.db.platform_tables import idempotency_keys
 from tread_shared.events.retention import purge_platform_rows
 from tread_shared.http.idempotency import IdempotencyMiddleware
 from tread_shared.testing.http import Caller, assert_problem
@@ -244,26 +246,50 @@ async def test_a_key_older_than_its_time_to_live_is_forgotten_and_runs_again(
     assert again.json()["id"] != first.json()["id"]
 
 
-async def test_a_request_whose_answer_was_lost_after_its_commit_is_not_run_again(
-    make_settings: Callable[..., Any],
-    author: Caller,
-    monkeypatch: pytest.MonkeyPatch,
+async def test_an_answer_that_cannot_be_stored_undoes_the_effect(
+    notes: httpx.AsyncClient, author: Caller, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # No lock to wait for: a retry may take over a key whose first request looks abandoned.
-    settings = make_settings(NotesSettings, MIGRATIONS_DIR, idempotency_lock_seconds=0)
-    headers = _keyed(author, "key-lost-answer")
-    async with serve_in_process(create_app(settings)) as notes:
+    """The answer and the effect commit together: never one without the other."""
+    headers = _keyed(author, "key-unstorable")
 
-        async def died_before_storing_the_answer(*_args: Any) -> None:
-            return None
+    async def the_database_fails(*_args: Any) -> None:
+        raise ConnectionError("the database went away")
 
-        with monkeypatch.context() as patched:
-            patched.setattr(IdempotencyMiddleware, "_finish", died_before_storing_the_answer)
-            first = await notes.post("/v1/notes", json=DRAFT, headers=headers)
-        assert first.status_code == 201
+    with monkeypatch.context() as patched:
+        patched.setattr(IdempotencyMiddleware, "_store", the_database_fails)
+        first = await notes.post("/v1/notes", json=DRAFT, headers=headers)
 
-        retried = await notes.post("/v1/notes", json=DRAFT, headers=headers)
+    assert_problem(first, 503, "database-unavailable")
+    assert await _titles(notes, author) == []
+    retried = await notes.post("/v1/notes", json=DRAFT, headers=headers)
+    assert retried.status_code == 201 and "idempotent-replayed" not in retried.headers
+    replayed = await notes.post("/v1/notes", json=DRAFT, headers=headers)
+    assert replayed.headers["idempotent-replayed"] == "true"
+    assert replayed.content == retried.content
+    assert await _titles(notes, author) == [DRAFT["title"]]
 
-        problem = assert_problem(retried, 409, "idempotent-request-completed")
-        assert "answer was lost" in problem["detail"]
-        assert await _titles(notes, author) == [DRAFT["title"]], "carried out once"
+
+async def test_a_key_left_in_progress_by_a_dead_process_is_free_at_once(
+    notes: httpx.AsyncClient, notes_app: FastAPI, author: Caller
+) -> None:
+    """What a process killed mid-request left before answers were stored with their effect:
+    a key locked for another minute. Its owner is gone; the retry runs now."""
+    now = utcnow()
+    async with notes_app.state.db.unit_of_work() as session:
+        await session.execute(
+            insert(idempotency_keys).values(
+                principal=author.sub,
+                key="key-of-the-dead",
+                method="POST",
+                path="/v1/notes",
+                request_hash="0" * 64,
+                state="in_progress",
+                created_at=now,
+                locked_until=now + timedelta(seconds=60),
+            )
+        )
+
+    retried = await notes.post("/v1/notes", json=DRAFT, headers=_keyed(author, "key-of-the-dead"))
+
+    assert retried.status_code == 201, retried.text
+    assert await _titles(notes, author) == [DRAFT["title"]]

@@ -10,16 +10,24 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_shared.db.engine import Database
-from tread_shared.http.idempotency import CLAIM_STATE, mark_committed
+from tread_shared.http.idempotency import CLAIM_STATE, Claim
 
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     db: Database = request.app.state.db
-    async with db.unit_of_work() as session:
+    claim: Claim | None = getattr(request.state, CLAIM_STATE, None)
+    if claim is None:
+        async with db.unit_of_work() as session:
+            yield session
+        return
+    # A POST with an Idempotency-Key: the middleware commits, with the answer stored in the
+    # same transaction (tread_shared.http.idempotency).
+    session = await claim.open(db)
+    try:
         yield session
-        claim = getattr(request.state, CLAIM_STATE, None)
-        if claim is not None:
-            await mark_committed(session, claim)
+    except BaseException:
+        claim.failed = True
+        raise
 
 
 # scope="function": the commit happens before the response is sent, so a failed commit is

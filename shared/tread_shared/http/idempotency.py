@@ -2,23 +2,36 @@
 
 Keys are stored per service and per caller (the token's ``sub``). A replay answers the stored
 response with ``Idempotent-Replayed: true``; the same key with another body is 422; the same key
-while the first request is still running is 409. Server errors (5xx) are not stored, so the
-client may retry them. A request that died mid-way frees its key after ``lock_seconds``; a key
-is forgotten ``ttl_hours`` after its first use.
+while the first request is still running is 409 (``Retry-After: 1``). Server errors (5xx) are
+not stored, so the client may retry them. A key is forgotten ``ttl_hours`` after its first use.
 
-The answer is stored after the request's own transaction has committed. So that a process dying
-between the two cannot let a retry run the request again, ``DbSession`` marks the key
-``committed`` inside the request's transaction (:func:`mark_committed`): a retry then finds the
-effect done but its answer lost, and gets a 409 saying so instead of a second effect."""
+**The answer is stored in the transaction of the effect.** For a route that takes
+``DbSession``, the middleware holds the request's unit of work open until the route's answer is
+complete, writes the key's row with that answer into the same transaction, commits, and only
+then sends the answer (a failed commit is an error answer, and nothing is stored). So the row
+exists exactly when the effect does: a retry after any crash either finds the original answer
+or runs the request for the first time; it never waits, and never gets a 409 without the answer.
+
+**A claim dies with its owner.** Nothing is written before the commit, so a process that dies
+mid-request leaves nothing behind. Meanwhile a second request with the key is refused at once:
+in the same process by the set of keys in flight; across processes (PostgreSQL) by a
+transaction-level advisory lock on the key, taken with ``pg_try_advisory_xact_lock``, which
+PostgreSQL releases when the owner's transaction ends — or its connection does, when the owner
+dies. On SQLite the service is the only writer, so the set of keys in flight is the whole story.
+
+A route that writes without ``DbSession`` still has its answer stored, but in a transaction of
+its own after the route's: a crash in between loses that answer (the retry runs again)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,24 +40,100 @@ from tread_shared.clock import as_utc, utcnow
 from tread_shared.db.engine import Database
 from tread_shared.db.platform_tables import idempotency_keys
 from tread_shared.db.upsert import insert_on_conflict
-from tread_shared.errors import Conflict, Problem, Unprocessable, send_problem
+from tread_shared.errors import Conflict, Problem, Unprocessable, send_problem, unexpected_error
 
 log = logging.getLogger(__name__)
 
 HEADER = b"idempotency-key"
-# Where the middleware leaves (principal, key) for DbSession to mark in the request's transaction.
+# Where the middleware leaves the request's :class:`Claim` for ``DbSession``.
 CLAIM_STATE = "idempotency_claim"
 MAX_KEY_LENGTH = 200
 _REPLAYED_HEADERS = {"content-type", "etag", "location"}
 
 
+def _in_use() -> Conflict:
+    return Conflict(
+        "A request with this Idempotency-Key is still running; retry later.",
+        slug="idempotency-key-in-use",
+        headers={"Retry-After": "1"},
+    )
+
+
+def _reused() -> Unprocessable:
+    return Unprocessable(
+        "This Idempotency-Key was used with another request; use a new key.",
+        slug="idempotency-key-reused",
+    )
+
+
+@dataclass
+class Claim:
+    """One keyed request: who, which key, what was sent, and the unit of work it runs in."""
+
+    principal: str
+    key: str
+    method: str
+    path: str
+    digest: str
+    forgotten_before: Any
+    stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+    session: AsyncSession | None = None
+    failed: bool = False
+    # Refused because of the key itself (in use, reused, lost): that answer is not stored.
+    refused: bool = False
+    answered_meanwhile: bool = False
+
+    @property
+    def row_filter(self) -> tuple[Any, ...]:
+        return (idempotency_keys.c.principal == self.principal, idempotency_keys.c.key == self.key)
+
+    async def open(self, db: Database) -> AsyncSession:
+        """The request's unit of work, committed by the middleware once the answer is known;
+        takes the key for this transaction (a Problem if another request has it)."""
+        session = await self.stack.enter_async_context(db.unit_of_work())
+        self.session = session
+        try:
+            await self._take(db, session)
+        except Problem:
+            self.refused = True
+            raise
+        return session
+
+    async def _take(self, db: Database, session: AsyncSession) -> None:
+        if not db.is_sqlite:
+            lock_id = func.hashtextextended(f"{self.principal}\n{self.key}", 0)
+            if not (
+                await session.execute(select(func.pg_try_advisory_xact_lock(lock_id)))
+            ).scalar():
+                raise _in_use()
+        row = (await session.execute(select(idempotency_keys).where(*self.row_filter))).first()
+        if row is None:
+            return
+        if as_utc(row.created_at) < self.forgotten_before or row.state == "in_progress":
+            # Past its time to live, or left in progress by an earlier version of this code
+            # whose owner is gone (we hold the key now): the key is free.
+            await session.execute(delete(idempotency_keys).where(*self.row_filter))
+            return
+        if row.request_hash != self.digest:
+            raise _reused()
+        if row.state == "committed":
+            # Only an earlier version of this code left effects without their answer.
+            raise Conflict(
+                "The request with this Idempotency-Key was carried out, but its answer was "
+                "lost; read the resource to see the result.",
+                slug="idempotent-request-completed",
+            )
+        self.answered_meanwhile = True  # by another replica, since the middleware looked
+        raise _in_use()
+
+
 class IdempotencyMiddleware:
     """ASGI middleware; reads ``app.state.db`` and ``app.state.token_verifier``."""
 
-    def __init__(self, app: ASGIApp, *, lock_seconds: int = 60, ttl_hours: int = 24) -> None:
+    def __init__(self, app: ASGIApp, *, ttl_hours: int = 24) -> None:
         self.app = app
-        self.lock_seconds = lock_seconds
         self.ttl_hours = ttl_hours
+        self._in_flight: set[tuple[str, str]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -81,18 +170,37 @@ class IdempotencyMiddleware:
             )
         ).hexdigest()
         db: Database = scope["app"].state.db
+        claim = Claim(
+            principal,
+            key,
+            scope["method"],
+            scope["path"],
+            digest,
+            forgotten_before=utcnow() - timedelta(hours=self.ttl_hours),
+        )
+        if (principal, key) in self._in_flight:
+            await send_problem(send, _in_use(), scope["path"])
+            return
+        self._in_flight.add((principal, key))
         try:
-            stored = await self._claim(db, principal, key, scope, digest)
+            await self._serve(db, claim, scope, body, receive, send)
+        finally:
+            self._in_flight.discard((principal, key))
+
+    async def _serve(
+        self, db: Database, claim: Claim, scope: Scope, body: bytes, receive: Receive, send: Send
+    ) -> None:
+        try:
+            stored = await _stored_answer(db, claim)
         except Problem as problem:
             await send_problem(send, problem, scope["path"])
             return
         if stored is not None:
             await _replay(send, stored)
             return
-        scope.setdefault("state", {})[CLAIM_STATE] = (principal, key)
+        scope.setdefault("state", {})[CLAIM_STATE] = claim
 
-        captured: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
-
+        answer: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
         body_sent = False
 
         async def replay_receive() -> Message:
@@ -102,149 +210,97 @@ class IdempotencyMiddleware:
             body_sent = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        async def capture_send(message: Message) -> None:
+        async def hold_back(message: Message) -> None:
+            # Kept until the answer is stored with the effect, then sent (see _send_answer).
             if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-                captured["headers"] = message.get("headers", [])
+                answer["status"] = message["status"]
+                answer["headers"] = message.get("headers", [])
             elif message["type"] == "http.response.body":
-                captured["body"] += message.get("body", b"")
-            await send(message)
+                answer["body"] += message.get("body", b"")
 
+        app_raised = False
         try:
-            await self.app(scope, replay_receive, capture_send)
-        finally:
-            await self._finish(db, principal, key, captured)
+            async with claim.stack:
+                try:
+                    await self.app(scope, replay_receive, hold_back)
+                except BaseException:
+                    app_raised = claim.failed = True
+                    raise
+                await self._store(db, claim, answer)
+            # Leaving the stack committed the effect and its answer, together.
+        except Exception as exc:
+            if app_raised:
+                raise
+            # Storing or committing failed: nothing was kept; say so instead of the answer.
+            log.warning("idempotent request not committed (key %s): %s", claim.key, exc)
+            await send_problem(send, unexpected_error(exc), scope["path"])
+            return
+        if claim.answered_meanwhile:
+            stored = await _stored_answer(db, claim)
+            if stored is not None:
+                await _replay(send, stored)
+                return
+        await _send_answer(send, answer)
 
-    async def _claim(
-        self, db: Database, principal: str, key: str, scope: Scope, digest: str
-    ) -> dict[str, Any] | None:
-        """Take the key for this request (``None``), or the stored answer to replay.
-
-        Never lets an insert fail: a failed statement aborts a PostgreSQL transaction, so the
-        row is inserted with ``ON CONFLICT DO NOTHING`` and taken over with conditional
-        updates, and whoever loses a race simply reads the winner's row."""
+    async def _store(self, db: Database, claim: Claim, answer: dict[str, Any]) -> None:
+        session = claim.session
+        if claim.answered_meanwhile or claim.refused:
+            if session is not None:
+                await session.rollback()
+            return
+        if answer["status"] >= 500:
+            # Not remembered, and nothing of the request is kept: the retry runs for real.
+            if session is not None:
+                await session.rollback()
+            return
+        if session is not None and claim.failed:
+            await session.rollback()  # a refused request (4xx): its answer alone is kept
+        kept = [
+            [name.decode("latin-1"), value.decode("latin-1")]
+            for name, value in answer["headers"]
+            if name.decode("latin-1").lower() in _REPLAYED_HEADERS
+        ]
         now = utcnow()
-        claim = {
-            "method": scope["method"],
-            "path": scope["path"],
-            "request_hash": digest,
-            "state": "in_progress",
-            "status_code": None,
-            "response_headers": None,
-            "response_body": None,
+        row = {
+            "principal": claim.principal,
+            "key": claim.key,
+            "method": claim.method,
+            "path": claim.path,
+            "request_hash": claim.digest,
+            "state": "completed",
+            "status_code": answer["status"],
+            "response_headers": kept,
+            "response_body": answer["body"],
             "created_at": now,
-            "locked_until": now + timedelta(seconds=self.lock_seconds),
+            "locked_until": now,
         }
-        this_key = (idempotency_keys.c.principal == principal, idempotency_keys.c.key == key)
-        forgotten_before = now - timedelta(hours=self.ttl_hours)
-        for _attempt in range(3):
-            async with db.unit_of_work() as session:
-                if await _insert_if_absent(
-                    session, db, {"principal": principal, "key": key, **claim}
-                ):
-                    return None
-                row = (await session.execute(select(idempotency_keys).where(*this_key))).first()
-                if row is None:
-                    continue  # freed by a failed first request since our insert: try again
-                if as_utc(row.created_at) < forgotten_before:
-                    # Kept past its time to live: the key is new again.
-                    taken = idempotency_keys.c.created_at < forgotten_before
-                    if await _take_over(session, (*this_key, taken), claim):
-                        return None
-                    continue
-                if row.request_hash != digest:
-                    raise Unprocessable(
-                        "This Idempotency-Key was used with another request; use a new key.",
-                        slug="idempotency-key-reused",
-                    )
-                if row.state == "committed":
-                    raise Conflict(
-                        "The request with this Idempotency-Key was carried out, but its answer "
-                        "was lost; read the resource to see the result.",
-                        slug="idempotent-request-completed",
-                    )
-                if row.state == "completed":
-                    return {
-                        "status": row.status_code,
-                        "headers": row.response_headers or [],
-                        "body": row.response_body or b"",
-                    }
-                abandoned = (
-                    idempotency_keys.c.state == "in_progress",
-                    idempotency_keys.c.locked_until <= now,
-                )
-                if as_utc(row.locked_until) <= now and await _take_over(
-                    session, (*this_key, *abandoned), claim
-                ):
-                    return None
-                raise Conflict(
-                    "A request with this Idempotency-Key is still running; retry later.",
-                    slug="idempotency-key-in-use",
-                    headers={"Retry-After": "1"},
-                )
-        raise Conflict("Could not claim the Idempotency-Key; retry.", slug="idempotency-key-in-use")
-
-    async def _finish(
-        self, db: Database, principal: str, key: str, captured: dict[str, Any]
-    ) -> None:
-        row_filter = (idempotency_keys.c.principal == principal, idempotency_keys.c.key == key)
-        try:
-            async with db.unit_of_work() as session:
-                if captured["status"] >= 500:
-                    # Free the key for a retry, unless the request's effect committed.
-                    not_done = idempotency_keys.c.state == "in_progress"
-                    await session.execute(delete(idempotency_keys).where(*row_filter, not_done))
-                    return
-                kept = [
-                    [name.decode("latin-1"), value.decode("latin-1")]
-                    for name, value in captured["headers"]
-                    if name.decode("latin-1").lower() in _REPLAYED_HEADERS
-                ]
-                await session.execute(
-                    update(idempotency_keys)
-                    .where(*row_filter)
-                    .values(
-                        state="completed",
-                        status_code=captured["status"],
-                        response_headers=kept,
-                        response_body=captured["body"],
-                    )
-                )
-        except Exception:
-            log.exception("could not store the idempotent response for key %s", key)
-
-
-async def mark_committed(session: AsyncSession, claim: tuple[str, str]) -> None:
-    """In the request's own transaction: its effect is being committed under this key."""
-    principal, key = claim
-    await session.execute(
-        update(idempotency_keys)
-        .where(
-            idempotency_keys.c.principal == principal,
-            idempotency_keys.c.key == key,
-            idempotency_keys.c.state == "in_progress",
+        statement = (
+            insert_on_conflict(db.engine.dialect.name, idempotency_keys)
+            .values(**row)
+            .on_conflict_do_nothing()
         )
-        .values(state="committed")
-    )
+        if session is not None:
+            await session.execute(statement)
+            return
+        # The route wrote (if at all) in transactions of its own: the answer follows them.
+        async with db.unit_of_work() as own:
+            await own.execute(statement)
 
 
-async def _insert_if_absent(session: AsyncSession, db: Database, values: dict[str, Any]) -> bool:
-    statement = (
-        insert_on_conflict(db.engine.dialect.name, idempotency_keys)
-        .values(**values)
-        .on_conflict_do_nothing()
-        .returning(idempotency_keys.c.key)
-    )
-    return (await session.execute(statement)).first() is not None
-
-
-async def _take_over(
-    session: AsyncSession, condition: tuple[ColumnElement[bool], ...], claim: dict[str, Any]
-) -> bool:
-    statement = (
-        update(idempotency_keys).where(*condition).values(**claim).returning(idempotency_keys.c.key)
-    )
-    return (await session.execute(statement)).first() is not None
+async def _stored_answer(db: Database, claim: Claim) -> dict[str, Any] | None:
+    """The answer stored under the claim's key, ``None`` if there is none (or it is past its
+    time to live); a 422 problem if the key was used for another request."""
+    async with db.reading() as connection:
+        row = (await connection.execute(select(idempotency_keys).where(*claim.row_filter))).first()
+    if row is None or row.state != "completed" or as_utc(row.created_at) < claim.forgotten_before:
+        return None
+    if row.request_hash != claim.digest:
+        raise _reused()
+    return {
+        "status": row.status_code,
+        "headers": row.response_headers or [],
+        "body": row.response_body or b"",
+    }
 
 
 async def _caller(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
@@ -270,6 +326,13 @@ async def _read_body(receive: Receive) -> bytes:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+async def _send_answer(send: Send, answer: dict[str, Any]) -> None:
+    await send(
+        {"type": "http.response.start", "status": answer["status"], "headers": answer["headers"]}
+    )
+    await send({"type": "http.response.body", "body": answer["body"]})
 
 
 async def _replay(send: Send, stored: dict[str, Any]) -> None:
