@@ -63,6 +63,9 @@ def upstream_of(routes: list[dict[str, Any]], path: str) -> str | None:
             if '"static_response"' in text:
                 return None
             continue
+        if '"dynamic_upstreams"' in text:  # compose: every replica DNS gives the name
+            dynamic = json.loads(text.split('"dynamic_upstreams": ')[1].split("}")[0] + "}")
+            return f"{dynamic['name']}:{dynamic['port']}"
         return str(text.split('"dial": "')[1].split('"')[0])
     return None
 

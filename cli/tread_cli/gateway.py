@@ -5,7 +5,7 @@ which service owns which resource; ``render_caddyfile`` turns it into Caddy's co
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tread_cli.services import SERVICES
@@ -69,6 +69,11 @@ UPSTREAM_FAILED = (
     '{"type":"urn:tread:problem:bad-gateway","title":"Bad Gateway","status":{err.status_code},'
     '"detail":"The Tread service behind this path did not answer."}'
 )
+# Caddy's own 503: every replica of the service is out of rotation (or none answers).
+NO_REPLICA = (
+    '{"type":"urn:tread:problem:service-unavailable","title":"Service Unavailable",'
+    '"status":503,"detail":"No replica of the Tread service behind this path is available."}'
+)
 HEALTHY = '{"status":"ok","service":"gateway"}'
 
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
@@ -87,25 +92,34 @@ def split_origins(value: str) -> list[str]:
     return [check_origin(o.strip()) for o in value.split(",") if o.strip()]
 
 
+# Service name → its replicas: ``host:port`` each, or one ``dynamic a <name> <port>`` (every
+# address DNS gives the name: compose's replicas of a service).
+Upstreams = tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class GatewayConfig:
     port: int
-    upstreams: Mapping[str, str]  # service name → host:port
+    upstreams: Mapping[str, Upstreams]
     bind: str | None = "127.0.0.1"
     cors_origins: tuple[str, ...] = ()
 
 
 def local_config(
-    port: int, service_ports: Mapping[str, int], cors_origins: Iterable[str] = ()
+    port: int, service_ports: Mapping[str, int | Sequence[int]], cors_origins: Iterable[str] = ()
 ) -> GatewayConfig:
-    """The gateway of ``tread up``: on 127.0.0.1, services on 127.0.0.1."""
-    upstreams = {name: f"127.0.0.1:{service_port}" for name, service_port in service_ports.items()}
+    """The gateway of ``tread up``: on 127.0.0.1, services on 127.0.0.1, one port per replica."""
+    upstreams = {
+        name: tuple(f"127.0.0.1:{p}" for p in ([ports] if isinstance(ports, int) else ports))
+        for name, ports in service_ports.items()
+    }
     return GatewayConfig(port, upstreams, "127.0.0.1", tuple(map(check_origin, cors_origins)))
 
 
 def compose_config(cors_origins: Iterable[str] = ()) -> GatewayConfig:
-    """The gateway of docker-compose: services reached by their compose names."""
-    upstreams = {s.name: f"{s.name}:{s.default_port}" for s in SERVICES}
+    """The gateway of docker-compose: every replica of a service, found by its compose name in
+    Docker's DNS (``deploy.replicas``, ``--scale``)."""
+    upstreams = {s.name: (f"dynamic a {s.name} {s.default_port}",) for s in SERVICES}
     return GatewayConfig(COMPOSE_PORT, upstreams, None, tuple(map(check_origin, cors_origins)))
 
 
@@ -119,11 +133,54 @@ UPSTREAM_IDLE_CONNECTIONS = 256
 UPSTREAM_IDLE_SECONDS = 60
 
 
-def _reverse_proxy(upstream: str, *, streaming: bool = False) -> list[str]:
+# Several replicas: a dead one is out of rotation within a second (its /readyz checked every
+# second, or its first refused connection), and a request it could not answer goes to another
+# replica when repeating it is safe: reads, and writes with an Idempotency-Key (the key makes a
+# repeat answer the first result). A refused connection is retried whatever the method: the
+# request never reached the service. /readyz?broker=optional: a broker outage keeps replicas in
+# rotation (their writes wait in the outbox), a database outage does not.
+HEALTH_URI = "/readyz?broker=optional"
+BALANCING = [
+    "lb_policy round_robin",
+    "lb_retries 2",
+    "lb_try_interval 100ms",
+    "lb_retry_match {",
+    "\tmethod GET HEAD OPTIONS",
+    "}",
+    "lb_retry_match {",
+    "\theader Idempotency-Key *",
+    "}",
+    "fail_duration 5s",
+    "max_fails 1",
+    # A body is sent again on a retry only if Caddy kept it (bodies are at most 1 MB).
+    f"request_buffers {MAX_REQUEST_BODY}",
+]
+ACTIVE_HEALTH = [
+    f"health_uri {HEALTH_URI}",
+    "health_interval 1s",
+    "health_timeout 1s",
+    "health_passes 1",
+    "health_fails 1",
+]
+# DNS asked again this often: a new or removed replica is seen within it (active health checks
+# do not run for DNS-found upstreams: the first failed dial takes a dead one out).
+DNS_REFRESH = "1s"
+
+
+def _reverse_proxy(upstream: Upstreams, *, streaming: bool = False) -> list[str]:
+    dynamic = [u for u in upstream if u.startswith("dynamic ")]
+    static = [u for u in upstream if not u.startswith("dynamic ")]
+    options: list[str] = []
+    if dynamic:
+        options += [f"{source} {{" for source in dynamic] + [f"\trefresh {DNS_REFRESH}", "}"]
+    if dynamic or len(static) > 1:
+        options += BALANCING + (ACTIVE_HEALTH if static else [])
     return [
-        f"\t\treverse_proxy {upstream} {{",
+        f"\t\treverse_proxy {' '.join(static)} {{".replace("reverse_proxy  {", "reverse_proxy {"),
+        *(f"\t\t\t{line}" for line in options),
         *(["\t\t\tflush_interval -1"] if streaming else []),
         "\t\t\ttransport http {",
+        *(["\t\t\t\tdial_timeout 1s"] if options else []),
         f"\t\t\t\tkeepalive {UPSTREAM_IDLE_SECONDS}s",
         f"\t\t\t\tkeepalive_idle_conns {UPSTREAM_IDLE_CONNECTIONS}",
         f"\t\t\t\tkeepalive_idle_conns_per_host {UPSTREAM_IDLE_CONNECTIONS}",
@@ -193,6 +250,11 @@ def render_caddyfile(config: GatewayConfig) -> str:
         "\thandle_errors 413 {",
         "\t\theader Content-Type application/problem+json",
         f"\t\trespond `{TOO_LARGE}` 413",
+        "\t}",
+        "\thandle_errors 503 {",
+        "\t\theader Content-Type application/problem+json",
+        "\t\theader Retry-After 1",
+        f"\t\trespond `{NO_REPLICA}` 503",
         "\t}",
         "\thandle_errors {",
         "\t\theader Content-Type application/problem+json",

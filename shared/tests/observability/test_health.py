@@ -89,12 +89,16 @@ async def test_without_the_broker_the_service_is_not_ready_but_still_takes_write
     )
     async with serve_in_process(create_app(settings)) as notes:
         ready = await notes.get("/readyz")
+        for_the_gateway = await notes.get("/readyz?broker=optional")
         written = await notes.post(
             "/v1/notes", json={"title": "Winter stock check"}, headers=author.headers
         )
 
     assert ready.status_code == 503
     assert ready.json()["checks"] == {"database": "ok", "broker": "unavailable"}
+    # The gateway keeps the replica in rotation: its writes wait in the outbox.
+    assert for_the_gateway.status_code == 200
+    assert for_the_gateway.json()["checks"] == {"database": "ok", "broker": "unavailable"}
     assert written.status_code == 201, written.text
     db = Database(settings.resolved_database_url)
     try:

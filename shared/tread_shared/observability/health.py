@@ -19,6 +19,10 @@ async def healthz(request: Request) -> dict[str, Any]:
     return {"status": "ok", "service": settings.service_name, "instance": settings.instance_id}
 
 
+def broker_optional(request: Request) -> bool:
+    return request.query_params.get("broker") == "optional"
+
+
 @health_router.get(
     "/readyz",
     operation_id="readiness_check",
@@ -29,7 +33,8 @@ async def readyz(request: Request) -> JSONResponse:
     """200 when the database answers and the broker is connected, else 503 with the checks.
 
     A broker outage makes the service not ready without stopping writes: events wait in the
-    outbox."""
+    outbox. ``?broker=optional`` (the gateway's health check) leaves the broker out of the
+    answer, so that a broker outage does not take every replica out of rotation."""
     checks: dict[str, str] = {}
     timeout = request.app.state.settings.readiness_timeout_seconds
     try:
@@ -44,7 +49,8 @@ async def readyz(request: Request) -> JSONResponse:
         checks["broker"] = "disabled"
     else:
         checks["broker"] = "ok" if broker.connected and broker.ready.is_set() else "unavailable"
-    ready = all(value in ("ok", "disabled") for value in checks.values())
+    required = {k: v for k, v in checks.items() if k != "broker" or not broker_optional(request)}
+    ready = all(value in ("ok", "disabled") for value in required.values())
     return JSONResponse(
         {"status": "ready" if ready else "not-ready", "checks": checks},
         status_code=200 if ready else 503,
