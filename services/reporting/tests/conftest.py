@@ -200,6 +200,7 @@ class Producers:
         version: int = 1,
         activity_id: uuid.UUID | None = None,
         deleted: bool = False,
+        status: str = "done",
     ) -> acc.ActivitySnapshot:
         snapshot = acc.ActivitySnapshot(
             activity_id=activity_id or uuid.uuid4(),
@@ -212,6 +213,7 @@ class Producers:
             performed_by=self.accounts[account_id].owner_id,
             participant_count=2,
             updated_at=utcnow(),
+            status=status,  # type: ignore[arg-type]
         )
         payload: EventPayload
         if deleted:

@@ -242,3 +242,80 @@ async def test_investment_control_against_the_qualification(
     for bad in ("2026-13", "2026-Q5", "26", "last-year"):
         response = await client.get(f"{url}/investment", params={"period": bad}, headers=am.headers)
         assert_problem(response, 422, "invalid-period")
+
+
+async def test_a_planned_visit_is_not_done_until_it_is_and_the_investment_shows_both(
+    client: httpx.AsyncClient, portfolio: Any, am: Caller, events: EventStream
+) -> None:
+    account = await portfolio.account(by=am)
+    url = f"/v1/accounts/{account['id']}/activities"
+    next_week = (datetime.now(UTC) + timedelta(days=7)).replace(microsecond=0)
+    planned = await client.post(
+        url,
+        json={
+            "type": "visit",
+            "subject": "Winter stock review",
+            "started_at": next_week.isoformat(),
+            "duration_minutes": 60,
+        },
+        headers=am.headers,
+    )
+    assert planned.status_code == 201, planned.text
+    assert planned.json()["status"] == "planned"
+    [logged] = await events.wait_for("tread.accounts.activity.logged")
+    assert logged["data"]["activity"]["status"] == "planned"
+    ahead_done = await client.post(
+        url,
+        json={**VISIT, "status": "done", "started_at": next_week.isoformat()},
+        headers=am.headers,
+    )
+    assert_problem(ahead_done, 422, "activity-not-yet-done")
+    # A visit planned earlier that did not happen.
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
+    skipped = await client.post(
+        url,
+        json={**VISIT, "status": "planned", "started_at": yesterday.isoformat(), "cost": None},
+        headers=am.headers,
+    )
+    assert skipped.json()["status"] == "planned"
+    missed = await client.patch(
+        f"/v1/activities/{skipped.json()['id']}",
+        json={"status": "missed"},
+        headers=am.with_(**{"If-Match": skipped.headers["etag"]}),
+    )
+    assert missed.status_code == 200, missed.text
+    assert missed.json()["status"] == "missed"
+    # Not done before its time; done and missed are final.
+    too_early = await client.patch(
+        f"/v1/activities/{planned.json()['id']}",
+        json={"status": "done"},
+        headers=am.with_(**{"If-Match": planned.headers["etag"]}),
+    )
+    assert_problem(too_early, 422, "activity-not-yet-done")
+    again = await client.patch(
+        f"/v1/activities/{skipped.json()['id']}",
+        json={"status": "done"},
+        headers=am.with_(**{"If-Match": missed.headers["etag"]}),
+    )
+    assert_problem(again, 409, "illegal-transition")
+    done = await client.post(
+        url, json={**VISIT, "started_at": yesterday.isoformat()}, headers=am.headers
+    )
+    assert done.json()["status"] == "done"
+
+    period = str(yesterday.year)
+    investment = (
+        await client.get(
+            f"/v1/accounts/{account['id']}/investment",
+            params={"period": period},
+            headers=am.headers,
+        )
+    ).json()
+    if next_week.year == yesterday.year:
+        assert investment["scheduled"] == {"activities": 1, "visits": 1, "hours": "1.00"}
+    assert investment["missed"] == {"activities": 1, "visits": 1, "hours": "1.50"}
+    assert (investment["actual"]["activities"], investment["actual"]["visits"]) == (1, 1)
+    planned_only = await client.get(
+        "/v1/activities", params={"status": "planned"}, headers=am.headers
+    )
+    assert [a["id"] for a in planned_only.json()["items"]] == [planned.json()["id"]]

@@ -27,5 +27,7 @@ class Activity(EntityMixin, Base):
     outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
     follow_ups: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     performed_by: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    # planned (a visit to come), done, or missed (planned, did not happen): only done counts.
+    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="done")
 
     __table_args__ = (Index("ix_activities_account_id_started_at", "account_id", "started_at"),)

@@ -36,6 +36,8 @@ async def list_activities(
         query = query.where(Activity.account_id == filters.account_id)
     if filters.type is not None:
         query = query.where(Activity.type == filters.type)
+    if filters.status is not None:
+        query = query.where(Activity.status == filters.status)
     if filters.performed_by is not None:
         query = query.where(Activity.performed_by == filters.performed_by)
     if filters.started_from is not None:
@@ -47,10 +49,15 @@ async def list_activities(
 
 async def spending(
     session: AsyncSession, account_id: uuid.UUID, starts_at: datetime, ends_at: datetime
-) -> Sequence[tuple[str, int, Decimal | None, str | None]]:
-    """(type, minutes, cost, currency) of the account's activities started in the period."""
+) -> Sequence[tuple[str, int, Decimal | None, str | None, str]]:
+    """(type, minutes, cost, currency, status) of the account's activities started in the
+    period."""
     query = select(
-        Activity.type, Activity.duration_minutes, Activity.cost_amount, Activity.cost_currency
+        Activity.type,
+        Activity.duration_minutes,
+        Activity.cost_amount,
+        Activity.cost_currency,
+        Activity.status,
     ).where(
         Activity.account_id == account_id,
         Activity.deleted_at.is_(None),

@@ -39,6 +39,7 @@ def _out(activity: Activity) -> ActivityOut:
         id=activity.id,
         account_id=activity.account_id,
         type=activity.type,
+        status=activity.status,
         subject=activity.subject,
         started_at=activity.started_at,
         duration_minutes=activity.duration_minutes,

@@ -12,6 +12,8 @@ from tread_shared.dates import PlausibleDate, PlausibleDateTime
 from tread_shared.money import Money, SignedMoney
 
 ActivityType = Literal["visit", "call", "training", "meeting", "email"]
+# planned: to come (a date and a purpose); done; missed: planned and did not happen.
+ActivityStatus = Literal["planned", "done", "missed"]
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # A week at most: anything longer is a typing mistake, not an activity.
 Minutes = Annotated[int, Field(ge=0, le=7 * 24 * 60)]
@@ -36,7 +38,10 @@ FollowUps = Annotated[list[FollowUp], Field(max_length=20)]
 
 class ActivityCreate(Input):
     type: ActivityType
-    subject: Subject | None = None
+    subject: Subject | None = Field(None, description="What it is for (a planned visit's purpose)")
+    status: ActivityStatus | None = Field(
+        None, description="planned or done; by default planned when started_at is ahead, else done"
+    )
     started_at: PlausibleDateTime
     duration_minutes: Minutes
     cost: Money | None = None
@@ -47,6 +52,9 @@ class ActivityCreate(Input):
 
 class ActivityPatch(Input):
     type: ActivityType | None = None
+    status: ActivityStatus | None = Field(
+        None, description="A planned activity becomes done (once its time has come) or missed"
+    )
     subject: Subject | None = None
     started_at: PlausibleDateTime | None = None
     duration_minutes: Minutes | None = None
@@ -60,7 +68,8 @@ class ActivityPatch(Input):
     def _required_stay_set(cls, values: Any) -> Any:
         if isinstance(values, dict):
             refuse_nulls(
-                values, ("type", "started_at", "duration_minutes", "participants", "follow_ups")
+                values,
+                ("type", "status", "started_at", "duration_minutes", "participants", "follow_ups"),
             )
         return values
 
@@ -69,6 +78,7 @@ class ActivityOut(BaseModel):
     id: uuid.UUID
     account_id: uuid.UUID
     type: ActivityType
+    status: ActivityStatus
     subject: str | None
     started_at: datetime
     duration_minutes: int
@@ -85,6 +95,7 @@ class ActivityOut(BaseModel):
 class ActivityFilters(BaseModel):
     account_id: uuid.UUID | None = None
     type: ActivityType | None = None
+    status: ActivityStatus | None = None
     performed_by: str | None = Field(None, max_length=200)
     started_from: PlausibleDateTime | None = None
     started_before: PlausibleDateTime | None = None
@@ -98,6 +109,12 @@ class PlannedInvestmentShare(BaseModel):
 
 class TypeTotals(BaseModel):
     count: int
+    hours: Decimal
+
+
+class ActivityCounts(BaseModel):
+    activities: int
+    visits: int
     hours: Decimal
 
 
@@ -128,5 +145,7 @@ class InvestmentControl(BaseModel):
     ends_at: datetime
     share_of_year: Decimal
     planned: PlannedInvestmentShare | None = Field(description="null: not qualified")
-    actual: InvestmentSpent
+    actual: InvestmentSpent = Field(description="Activities done (planned or missed ones are not)")
     deviation: InvestmentDeviation | None
+    scheduled: ActivityCounts = Field(description="Activities of the period still planned")
+    missed: ActivityCounts = Field(description="Planned activities of the period that were missed")

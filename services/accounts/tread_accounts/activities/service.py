@@ -3,14 +3,16 @@
 Investment control, for a period: *planned* is the qualification's yearly plan times the
 period's share of the year (a quarter plans a quarter of the visits); *actual* counts visits
 (activities of type ``visit``), hours (every activity's duration) and budget (every cost in the
-plan's currency; costs in other currencies are listed apart, never converted); *deviation* is
-actual minus planned, and its percentage of the plan."""
+plan's currency; costs in other currencies are listed apart, never converted) of the activities
+*done*; *deviation* is actual minus planned, and its percentage of the plan. Activities still
+*planned* (a visit to come) and *missed* are shown apart, never counted as done: an activity
+dated ahead is logged as planned, and becomes done (once its time has come) or missed."""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +26,7 @@ from tread_accounts.activities.events import record_activity_event
 from tread_accounts.activities.models import Activity
 from tread_accounts.activities.period import Period
 from tread_accounts.activities.schemas import (
+    ActivityCounts,
     ActivityCreate,
     ActivityFilters,
     ActivityPatch,
@@ -37,9 +40,9 @@ from tread_accounts.activities.schemas import (
 from tread_accounts.contacts import repository as contacts
 from tread_accounts.qualification import repository as qualifications
 from tread_shared.auth.principal import Principal
-from tread_shared.clock import utcnow
+from tread_shared.clock import as_utc, utcnow
 from tread_shared.db.listing import Listed
-from tread_shared.errors import Unprocessable
+from tread_shared.errors import Conflict, Unprocessable
 from tread_shared.events.outbox import Outbox
 from tread_shared.events.payloads.accounts import ActivityDeleted, ActivityLogged, ActivityUpdated
 from tread_shared.http.pagination import PageParams
@@ -70,6 +73,46 @@ async def _check_participants(
     return [p.model_dump(mode="json") for p in participants]
 
 
+# A device's clock may run a little ahead of ours.
+CLOCK_LEEWAY = timedelta(minutes=5)
+
+
+def _status_at_logging(data: ActivityCreate) -> str:
+    """Dated ahead, an activity is a plan; it cannot be done before its time."""
+    ahead = data.started_at > utcnow() + CLOCK_LEEWAY
+    status = data.status or ("planned" if ahead else "done")
+    if status == "done" and ahead:
+        raise Unprocessable(
+            "An activity dated ahead is planned, not done.", slug="activity-not-yet-done"
+        )
+    return status
+
+
+def _check_status_change(activity: Activity, changes: dict[str, Any]) -> None:
+    """planned → done (once its time has come) or missed; done and missed are final."""
+    wanted = changes.get("status")
+    if wanted is None:
+        if activity.status == "planned" or "started_at" not in changes:
+            return
+        wanted = activity.status
+    if activity.status != "planned" and wanted != activity.status:
+        raise Conflict(
+            f"Activity {activity.id} is {activity.status}: only a planned one becomes done or "
+            "missed.",
+            slug="illegal-transition",
+            status_now=activity.status,
+        )
+    if wanted == "planned" and activity.status != "planned":
+        raise Conflict(
+            "A done or missed activity cannot be planned again.", slug="illegal-transition"
+        )
+    started_at = changes.get("started_at", activity.started_at)
+    if wanted == "done" and as_utc(started_at) > utcnow() + CLOCK_LEEWAY:
+        raise Unprocessable(
+            "An activity dated ahead is planned, not done.", slug="activity-not-yet-done"
+        )
+
+
 async def log_activity(
     session: AsyncSession,
     outbox: Outbox,
@@ -77,9 +120,11 @@ async def log_activity(
     account: Account,
     data: ActivityCreate,
 ) -> Activity:
+    status = _status_at_logging(data)
     activity = Activity(
         account_id=account.id,
         type=data.type,
+        status=status,
         subject=data.subject,
         started_at=data.started_at,
         duration_minutes=data.duration_minutes,
@@ -122,6 +167,7 @@ async def correct_activity(
     changes = await _requested_changes(session, activity, patch)
     if not changes:
         return activity
+    _check_status_change(activity, changes)
     for name, value in changes.items():
         setattr(activity, name, value)
     changed = sorted({"cost" if name.startswith("cost_") else name for name in changes})
@@ -158,7 +204,11 @@ async def investment_control(
     spending = await repository.spending(session, account.id, period.starts_at, period.ends_at)
     by_type: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     spent: dict[str, Decimal] = defaultdict(Decimal)
-    for kind, minutes, amount, currency in spending:
+    not_done: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for kind, minutes, amount, currency, status in spending:
+        if status != "done":
+            not_done[status].append((kind, minutes))
+            continue
         by_type[kind][0] += 1
         by_type[kind][1] += minutes
         if amount is not None and currency is not None:
@@ -167,7 +217,7 @@ async def investment_control(
     plan = await qualifications.for_account(session, account.id)
     plan_currency = plan.budget_currency if plan else None
     actual = InvestmentSpent(
-        activities=len(spending),
+        activities=sum(count for count, _ in by_type.values()),
         visits=by_type["visit"][0] if "visit" in by_type else 0,
         hours=hours,
         budget=Money(amount=spent.get(plan_currency, Decimal(0)), currency=plan_currency)
@@ -210,4 +260,14 @@ async def investment_control(
         planned=planned,
         actual=actual,
         deviation=deviation,
+        scheduled=_counts(not_done["planned"]),
+        missed=_counts(not_done["missed"]),
+    )
+
+
+def _counts(activities: list[tuple[str, int]]) -> ActivityCounts:
+    return ActivityCounts(
+        activities=len(activities),
+        visits=sum(kind == "visit" for kind, _ in activities),
+        hours=(Decimal(sum(minutes for _, minutes in activities)) / 60).quantize(HUNDREDTH),
     )

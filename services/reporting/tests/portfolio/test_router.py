@@ -134,3 +134,18 @@ async def test_bad_portfolio_parameters_are_problems(
     assert_problem(
         await client.get("/v1/reports/portfolio", headers=callers["integration"].headers), 403
     )
+
+
+async def test_planned_and_missed_activities_are_not_spent(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await producers.account(owner_id="am-1")
+    await producers.qualify(account_id, "develop", visits=12, hours=30, budget="6000.00")
+    await producers.activity(account_id, minutes=60, cost="80.00")
+    missed = await producers.activity(account_id, minutes=60, cost="300.00")
+    await producers.activity(
+        account_id, activity_id=missed.activity_id, version=2, cost="300.00", status="missed"
+    )
+    body = (await client.get("/v1/reports/portfolio", headers=callers["am"].headers)).json()
+    spent = body["total"]["investment"]["spent"]
+    assert (spent["visits"], spent["budget"]) == (1, [{"amount": "80.00", "currency": "CNY"}])

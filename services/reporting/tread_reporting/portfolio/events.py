@@ -50,6 +50,7 @@ def activity(payload: ActivityEvent, _at: Landing, writes: Writes) -> None:
             "cost": done.cost.amount if done.cost else None,
             "cost_currency": done.cost.currency if done.cost else None,
             "performed_by": done.performed_by,
-            "deleted": isinstance(payload, ActivityDeleted),
+            # Kept out of the investment like a removed activity: one still planned, or missed.
+            "deleted": isinstance(payload, ActivityDeleted) or done.status != "done",
         },
     )

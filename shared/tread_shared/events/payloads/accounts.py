@@ -143,6 +143,8 @@ class ActivitySnapshot(BaseModel):
     performed_by: str
     participant_count: int
     updated_at: datetime
+    # planned (to come), done, or missed (planned, did not happen): only done is investment.
+    status: Literal["planned", "done", "missed"] = "done"
 
 
 class ActivityEvent(EventPayload):
