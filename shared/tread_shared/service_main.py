@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import uvicorn
 
 from tread_shared.db.migrations import upgrade
+from tread_shared.observability.metrics import MULTIPROCESS_METRICS
 from tread_shared.settings import ServiceSettings
 
 # Idle keep-alive connections stay open this long (uvicorn's default: 5 s). Longer than the
@@ -38,9 +41,15 @@ def run_service_command(
             migrations_dir, settings.resolved_database_url, settings.service_name, args.revision
         )
         return
+    if settings.http_workers > 1 and not os.environ.get(MULTIPROCESS_METRICS):
+        # Each worker counts in files there and /metrics adds them up, whichever answers.
+        os.environ[MULTIPROCESS_METRICS] = tempfile.mkdtemp(
+            prefix=f"tread-{settings.service_name}-metrics-"
+        )
     uvicorn.run(
         app_factory,
         factory=True,
+        workers=settings.http_workers,
         host=args.host,
         port=args.port,
         log_config=None,

@@ -28,6 +28,11 @@ class ServiceSettings(BaseSettings):
     # host each need a port of their own.
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    # uvicorn worker processes, each with its own connection pool, relay and consumers; the
+    # metrics are summed over them. One by default: on 2 CPUs shared with the gateway, the
+    # database and the other services, a second worker has no core of its own to use
+    # (bench/RESULTS.md). More where a service has cores to itself.
+    http_workers: int = Field(default=1, ge=1)
 
     # Python's collector runs every this many allocations once the service has started (see
     # tread_shared.garbage_collection); 0 leaves Python's default (700).

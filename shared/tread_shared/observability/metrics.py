@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+
+# Set (by ``serve`` with ``http_workers`` > 1) before the workers start: prometheus_client then
+# keeps each worker's figures in files of that directory, and ``/metrics`` sums them.
+MULTIPROCESS_METRICS = "PROMETHEUS_MULTIPROC_DIR"
 
 HTTP_REQUESTS = Counter(
     "tread_http_requests_total", "HTTP requests answered", ["service", "method", "route", "status"]
@@ -38,4 +52,8 @@ metrics_router = APIRouter()
 
 @metrics_router.get("/metrics", include_in_schema=False)
 async def metrics() -> Response:
+    if os.environ.get(MULTIPROCESS_METRICS):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
