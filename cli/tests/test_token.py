@@ -5,13 +5,14 @@ from pathlib import Path
 import pytest
 
 from tread_cli.main import main
-from tread_cli.tokens import key_dir
+from tread_cli.tokens import key_dir, public_key_file
 from tread_shared.auth.tokens import TokenVerifier
 from tread_shared.errors import Unauthorized
 from tread_shared.settings import ServiceSettings
 
 
 def tread_token(var_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    public_key_file(var_dir)  # the keys tread up makes
     return subprocess.run(
         [sys.executable, "-m", "tread_cli", "token", "--var-dir", str(var_dir), *args],
         capture_output=True,
@@ -22,6 +23,7 @@ def tread_token(var_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def mint(capsys: pytest.CaptureFixture[str], var_dir: Path, *args: str) -> tuple[int, str, str]:
     """``tread token`` in this process: (exit code, stdout, stderr)."""
+    public_key_file(var_dir)  # the keys tread up makes
     with pytest.raises(SystemExit) as exit_:
         main(["token", "--var-dir", str(var_dir), *args])
     out, err = capsys.readouterr()
@@ -87,3 +89,17 @@ def test_an_unknown_role_is_refused_with_the_known_ones(
     assert code == 2
     assert out == ""
     assert "key_account_manager" in err
+
+
+def test_without_the_stack_s_keys_it_says_where_it_looked_and_makes_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A token signed by keys made on the spot would be refused by the running stack."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["token", "--var-dir", str(tmp_path / "elsewhere"), "--sub", "a", "--role", "admin"])
+    out, err = capsys.readouterr()
+
+    assert exit_.value.code == 2
+    assert out == ""
+    assert str(key_dir(tmp_path / "elsewhere")) in err and "tread up" in err
+    assert not (tmp_path / "elsewhere").exists()

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tread_cli.databases import (
     DEFAULT_DATABASE_PREFIX,
@@ -32,8 +33,9 @@ from tread_cli.gateway import (
 from tread_cli.reporting_rebuild import add_reporting_command, run_reporting
 from tread_cli.services import SERVICES, service_named
 from tread_cli.settings_doc import DOC_PATH, settings_markdown
+from tread_cli.state import read_state
 from tread_cli.status import DEFAULT_STREAM, collect_status, format_status, healthy, status_as_json
-from tread_cli.tokens import ROLES, dev_token
+from tread_cli.tokens import ROLES, dev_token, key_dir, stack_var_dir
 from tread_cli.up import DEFAULT_GATEWAY_PORT, DEFAULT_NATS_PORT, UpOptions, run_up
 
 
@@ -230,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_ports(gateway, DEFAULT_GATEWAY_PORT)
     _add_cors(gateway)
+    _add_var_dir(gateway)  # a stack running from there: its ports, unless others are given
     settings_doc = commands.add_parser(
         "settings-doc",
         help=f"write {DOC_PATH}: every service's environment variables, defaults, meanings",
@@ -242,9 +245,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _token(args: argparse.Namespace) -> int:
+    var_dir, looked = stack_var_dir(args.var_dir)
+    if var_dir is None:
+        places = ", ".join(str(key_dir(place)) for place in looked)
+        print(
+            f"tread: no development keys in {places}: start the stack (tread up, make up) or"
+            " pass the --var-dir it runs with",
+            file=sys.stderr,
+        )
+        return 2
     print(
         dev_token(
-            args.var_dir,
+            var_dir,
             sub=args.sub,
             roles=args.role,
             territories=args.territory,
@@ -289,12 +301,31 @@ def _status(args: argparse.Namespace) -> int:
     return 0 if healthy(report) else 1
 
 
+def _running_ports(args: argparse.Namespace) -> tuple[int, dict[str, int]]:
+    """The ports asked for; where none was (all defaults), those of the stack running from
+    ``--var-dir``, so that the configuration printed is the one the gateway runs with."""
+    asked = (args.gateway_port, _service_ports(args))
+    defaults = _ports_by_default()
+    state = read_state(args.var_dir)
+    if asked != defaults or state is None or not state.alive:
+        return asked
+    running = {p.name: urlsplit(p.url).port for p in state.processes if p.url}
+    gateway_port = urlsplit(state.gateway_url).port or asked[0]
+    return gateway_port, {name: running.get(name) or default for name, default in asked[1].items()}
+
+
+def _ports_by_default() -> tuple[int, dict[str, int]]:
+    defaults = build_parser().parse_args(["gateway-config"])
+    return defaults.gateway_port, _service_ports(defaults)
+
+
 def _gateway_config(args: argparse.Namespace) -> int:
     origins = _cors_origins(args)
     if args.compose:
         config = compose_config(origins)
     else:
-        config = local_config(args.gateway_port, _service_ports(args), origins)
+        gateway_port, service_ports = _running_ports(args)
+        config = local_config(gateway_port, service_ports, origins)
     sys.stdout.write(render_caddyfile(config))
     return 0
 

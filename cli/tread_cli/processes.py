@@ -34,7 +34,11 @@ def wheel_binary(name: str) -> str:
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on ``port``: as the servers themselves bind (uvicorn,
+    Caddy and nats-server all set SO_REUSEADDR), so that connections of a stopped process still
+    in TIME-WAIT (a minute after an unclean stop) do not count as the port being taken."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

@@ -18,8 +18,27 @@ AUDIENCE = ServiceSettings.model_fields["jwt_audience"].default
 ROLES = tuple(role.value for role in Role)
 
 
+# ``tread up``'s var dir when run from the repository (``make up``): where ``tread token`` run
+# from anywhere else finds the running stack's keys.
+REPOSITORY_VAR_DIR = Path(__file__).resolve().parents[2] / "var"
+
+
 def key_dir(var_dir: Path) -> Path:
     return var_dir / "keys"
+
+
+def stack_var_dir(var_dir: Path) -> tuple[Path | None, list[Path]]:
+    """The var dir whose development keys the stack uses: ``var_dir``, else (for the default,
+    relative ``var``) the repository's; ``None`` when neither has keys. Also where it looked.
+
+    Never makes keys: a token signed by keys made on the spot is one the stack refuses."""
+    looked = [var_dir.resolve()]
+    if not var_dir.is_absolute() and REPOSITORY_VAR_DIR not in looked:
+        looked.append(REPOSITORY_VAR_DIR)
+    for candidate in looked:
+        if (key_dir(candidate) / "dev-jwt-private.pem").exists():
+            return candidate, looked
+    return None, looked
 
 
 def public_key_file(var_dir: Path) -> Path:
