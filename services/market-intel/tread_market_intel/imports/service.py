@@ -19,13 +19,16 @@ from tread_market_intel.imports.models import CatalogueImport
 from tread_market_intel.imports.parsing import CatalogueRow, read_catalogue
 from tread_market_intel.imports.schemas import ImportMode, RowError
 from tread_market_intel.products import repository as products
-from tread_market_intel.products import service as catalogue
-from tread_market_intel.products.models import Product
-from tread_market_intel.products.schemas import ProductPatch
+from tread_market_intel.products.events import changed_event, created_event, price_event
+from tread_market_intel.products.models import DEFAULT_TERRITORY, PriceEntry, Product
+from tread_market_intel.products.schemas import ProductIn
+from tread_market_intel.products.service import product_fields
 from tread_shared.auth.principal import Principal
 from tread_shared.clock import utcnow
+from tread_shared.db.concurrency import flush_changes
 from tread_shared.errors import Conflict, Unprocessable
 from tread_shared.events.outbox import Outbox
+from tread_shared.events.registry import EventPayload
 
 
 async def import_catalogue(
@@ -89,36 +92,71 @@ async def _apply(
     rows: list[CatalogueRow],
     known: dict[str, Product],
 ) -> dict[str, Any]:
-    created = changed = prices = 0
+    """Every product, then every price, each in one flush; then every event in one statement
+    (a file of 50,000 products is a few statements, not 200,000)."""
+    by = principal.sub
+    created: list[Product] = []
+    changed: list[tuple[Product, list[str]]] = []
     seen: set[str] = set()
     for row in rows:
         data = row.product
+        if data.code in seen:
+            continue
+        seen.add(data.code)
+        values = product_fields(data, set(ProductIn.model_fields))
         product = known.get(data.code)
-        if data.code not in seen:
-            seen.add(data.code)
-            if product is None:
-                product = await catalogue.create_product(session, outbox, principal, data)
-                known[data.code] = product
-                created += 1
-            elif await _update(session, outbox, principal, product, data.model_dump()):
-                changed += 1
-        assert product is not None
-        if row.price is not None:
-            _entry, did = await catalogue.set_price(session, outbox, principal, product, row.price)
-            prices += did
-    return {"products_created": created, "products_changed": changed, "prices_set": prices}
-
-
-async def _update(
-    session: AsyncSession,
-    outbox: Outbox,
-    principal: Principal,
-    product: Product,
-    fields: dict[str, Any],
-) -> bool:
-    patch = ProductPatch.model_validate(
-        {k: v for k, v in fields.items() if k in ProductPatch.model_fields}
-    )
-    before = product.version
-    await catalogue.patch_product(session, outbox, principal, product, patch)
-    return product.version != before
+        if product is None:
+            product = Product(**values)
+            session.add(product)
+            known[data.code] = product
+            created.append(product)
+            continue
+        differ = sorted(name for name, value in values.items() if getattr(product, name) != value)
+        for name in differ:
+            setattr(product, name, values[name])
+        if differ:
+            changed.append((product, differ))
+    await flush_changes(session)
+    entries = await products.price_entries_of(session, [p.id for p in known.values()])
+    priced: list[tuple[Product, PriceEntry]] = []
+    for row in rows:
+        if row.price is None:
+            continue
+        product = known[row.product.code]
+        price = row.price
+        territory = price.territory or DEFAULT_TERRITORY
+        key = (product.id, territory, price.list_price.currency, price.valid_from)
+        entry = entries.get(key)
+        if entry is None:
+            entry = PriceEntry(
+                product_id=product.id,
+                territory=territory,
+                currency=price.list_price.currency,
+                amount=price.list_price.amount,
+                valid_from=price.valid_from,
+                valid_to=price.valid_to,
+                changed_by=by,
+            )
+            session.add(entry)
+            entries[key] = entry
+        elif entry.amount == price.list_price.amount and entry.valid_to == price.valid_to:
+            continue
+        else:
+            entry.amount, entry.valid_to, entry.changed_by = (
+                price.list_price.amount,
+                price.valid_to,
+                by,
+            )
+        priced.append((product, entry))
+    await flush_changes(session)
+    events: list[tuple[EventPayload, str]] = [
+        (created_event(product, by), str(product.id)) for product in created
+    ]
+    events += [(changed_event(p, fields, by), str(p.id)) for p, fields in changed]
+    events += [(price_event(product, entry), str(product.id)) for product, entry in priced]
+    await outbox.add_many(session, events)
+    return {
+        "products_created": len(created),
+        "products_changed": len(changed),
+        "prices_set": len(priced),
+    }

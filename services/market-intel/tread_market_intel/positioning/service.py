@@ -32,6 +32,7 @@ from tread_market_intel.positioning.schemas import (
     PricePositioning,
 )
 from tread_market_intel.products import repository as products
+from tread_market_intel.products.models import PriceEntry
 from tread_market_intel.settings import Settings
 from tread_shared.clock import utcnow
 from tread_shared.db.concurrency import flush_changes
@@ -74,23 +75,17 @@ def _money(amount: Decimal, currency: str) -> Money:
 
 
 class _ListPrices:
-    """The own list prices in force, looked up once per product, territory and month."""
+    """The own list prices in force, from the price books read once per request."""
 
-    def __init__(self, session: AsyncSession, currency: str, today: date) -> None:
-        self.session, self.currency, self.today = session, currency, today
+    def __init__(self, book: dict[str, list[PriceEntry]], today: date) -> None:
+        self.book, self.today = book, today
         self.known: dict[tuple[str, str, str], Decimal | None] = {}
-        self.ids: dict[str, object] = {}
 
-    async def of(self, product_code: str, territory: str | None, month: str) -> Decimal | None:
+    def of(self, product_code: str, territory: str | None, month: str) -> Decimal | None:
         key = (product_code, territory or "*", month)
         if key not in self.known:
-            product = await products.by_code(self.session, product_code)
-            entry = None
-            if product is not None:
-                day = min(month_end(month), self.today)
-                entry = await products.price_in_force(
-                    self.session, product.id, territory, day, self.currency
-                )
+            day = min(month_end(month), self.today)
+            entry = products.in_force(self.book.get(product_code, []), territory, day)
             self.known[key] = entry.amount if entry is not None else None
         return self.known[key]
 
@@ -121,7 +116,9 @@ async def positioning(
             else observed[0].currency
         )
     observed = [p for p in observed if p.currency == currency]
-    list_prices = _ListPrices(session, currency or "", utcnow().date())
+    codes = {p.product_code for p in observed} | ({product_code} if product_code else set())
+    book = await products.price_book(session, sorted(codes), currency or "")
+    list_prices = _ListPrices(book, utcnow().date())
     by_month: dict[str, list[tuple[ObservedPrice, Decimal | None]]] = defaultdict(list)
     outliers: Counter[str] = Counter()
     unpriced = 0
@@ -130,7 +127,7 @@ async def positioning(
         if price.outlier:
             outliers[month] += 1
             continue
-        own = await list_prices.of(price.product_code, price.territory, month)
+        own = list_prices.of(price.product_code, price.territory, month)
         unpriced += own is None
         by_month[month].append((price, own))
     months: list[PositioningMonth] = []
@@ -145,7 +142,7 @@ async def positioning(
         index = statistics.median(indices).quantize(TENTH) if indices else None
         own_list = None
         if product_code is not None:
-            own_amount = await list_prices.of(product_code, territory, month)
+            own_amount = list_prices.of(product_code, territory, month)
             own_list = _money(own_amount, currency or "") if own_amount is not None else None
         months.append(
             PositioningMonth(

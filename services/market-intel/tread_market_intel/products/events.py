@@ -33,44 +33,43 @@ def product_state(product: Product) -> ProductState:
     )
 
 
-async def product_created(session: AsyncSession, outbox: Outbox, product: Product, by: str) -> None:
-    await emit(
-        session,
-        outbox,
-        product,
-        lambda: ProductCreated(product=product_state(product), changed_by=by),
+def created_event(product: Product, by: str) -> EventPayload:
+    return ProductCreated(product=product_state(product), changed_by=by)
+
+
+def changed_event(product: Product, fields: list[str], by: str) -> EventPayload:
+    state = product_state(product)
+    if "status" in fields and product.status == "discontinued":
+        return ProductDiscontinued(product=state, changed_by=by)
+    return ProductChanged(product=state, changed_fields=fields, changed_by=by)
+
+
+def price_event(product: Product, entry: PriceEntry) -> EventPayload:
+    return PriceListChanged(
+        price_entry_id=entry.id,
+        product_id=product.id,
+        product_code=product.code,
+        territory=None if entry.territory == DEFAULT_TERRITORY else entry.territory,
+        list_price=Money.of(entry.amount, entry.currency),
+        valid_from=entry.valid_from,
+        valid_to=entry.valid_to,
+        entry_version=entry.version,
+        changed_by=entry.changed_by,
     )
+
+
+async def product_created(session: AsyncSession, outbox: Outbox, product: Product, by: str) -> None:
+    await emit(session, outbox, product, lambda: created_event(product, by))
 
 
 async def product_changed(
     session: AsyncSession, outbox: Outbox, product: Product, fields: list[str], by: str
 ) -> None:
-    def build() -> EventPayload:
-        state = product_state(product)
-        if "status" in fields and product.status == "discontinued":
-            return ProductDiscontinued(product=state, changed_by=by)
-        return ProductChanged(product=state, changed_fields=fields, changed_by=by)
-
-    await emit(session, outbox, product, build)
+    await emit(session, outbox, product, lambda: changed_event(product, fields, by))
 
 
 async def price_list_changed(
     session: AsyncSession, outbox: Outbox, product: Product, entry: PriceEntry
 ) -> None:
     # The subject is the product, so that a consumer receives a product's events in order.
-    await emit(
-        session,
-        outbox,
-        product,
-        lambda: PriceListChanged(
-            price_entry_id=entry.id,
-            product_id=product.id,
-            product_code=product.code,
-            territory=None if entry.territory == DEFAULT_TERRITORY else entry.territory,
-            list_price=Money.of(entry.amount, entry.currency),
-            valid_from=entry.valid_from,
-            valid_to=entry.valid_to,
-            entry_version=entry.version,
-            changed_by=entry.changed_by,
-        ),
-    )
+    await emit(session, outbox, product, lambda: price_event(product, entry))

@@ -91,3 +91,56 @@ async def price_in_force(
         PriceEntry.valid_from.desc(),
     )
     return (await session.scalars(query.limit(1))).first()
+
+
+async def price_book(
+    session: AsyncSession, codes: Sequence[str], currency: str
+) -> dict[str, list[PriceEntry]]:
+    """Every live entry of these products in ``currency``, by product code (for computing the
+    price in force on many days at once, see :func:`in_force`)."""
+    if not codes:
+        return {}
+    query = (
+        select(Product.code, PriceEntry)
+        .join(PriceEntry, PriceEntry.product_id == Product.id)
+        .where(
+            Product.code.in_(sorted(set(codes))),
+            PriceEntry.currency == currency,
+            PriceEntry.deleted_at.is_(None),
+        )
+    )
+    book: dict[str, list[PriceEntry]] = {}
+    for code, entry in (await session.execute(query)).all():
+        book.setdefault(code, []).append(entry)
+    return book
+
+
+def in_force(entries: Sequence[PriceEntry], territory: str | None, on: date) -> PriceEntry | None:
+    """The same rule as :func:`price_in_force`, over entries already read."""
+    wanted = [DEFAULT_TERRITORY] if territory is None else [territory, DEFAULT_TERRITORY]
+    candidates = [
+        entry
+        for entry in entries
+        if entry.territory in wanted
+        and entry.valid_from <= on
+        and (entry.valid_to is None or entry.valid_to >= on)
+    ]
+    if not candidates:
+        return None
+    return min(
+        candidates,
+        key=lambda e: (e.territory == DEFAULT_TERRITORY, -e.valid_from.toordinal()),
+    )
+
+
+async def price_entries_of(
+    session: AsyncSession, product_ids: Sequence[uuid.UUID]
+) -> dict[tuple[uuid.UUID, str, str, date], PriceEntry]:
+    """Every entry of these products, by (product, territory, currency, first day)."""
+    if not product_ids:
+        return {}
+    query = select(PriceEntry).where(PriceEntry.product_id.in_(sorted(set(product_ids))))
+    return {
+        (e.product_id, e.territory, e.currency, e.valid_from): e
+        for e in await session.scalars(query)
+    }

@@ -32,7 +32,7 @@ async def product_of(session: AsyncSession, product_id: uuid.UUID) -> Product:
     return product
 
 
-def _fields(data: ProductIn | ProductPatch, names: set[str]) -> dict[str, Any]:
+def product_fields(data: ProductIn | ProductPatch, names: set[str]) -> dict[str, Any]:
     values = data.model_dump(include=names)
     if "spec" in values and values["spec"] is not None:
         values["spec"] = data.spec.model_dump(mode="json", exclude_none=True) if data.spec else {}
@@ -46,7 +46,7 @@ async def create_product(
 ) -> Product:
     if await repository.by_code(session, data.code) is not None:
         raise Conflict(f"Product code {data.code} is taken.", slug="product-code-taken")
-    product = Product(**_fields(data, set(ProductIn.model_fields)))
+    product = Product(**product_fields(data, set(ProductIn.model_fields)))
     session.add(product)
     await product_created(session, outbox, product, principal.sub)
     return product
@@ -76,7 +76,7 @@ async def patch_product(
     product: Product,
     patch: ProductPatch,
 ) -> Product:
-    values = _fields(patch, patch.model_fields_set)
+    values = product_fields(patch, patch.model_fields_set)
     if values.get("spec") and product.kind == "service":
         raise Unprocessable("A service has no tyre spec.", slug="spec-not-for-kind")
     if "spec" in values and not values["spec"] and product.kind != "service":
