@@ -34,7 +34,14 @@ async def test_stream_size_consumer_lag_and_dead_letters(
     finally:
         await nc.close()
 
-    assert report["stream"] == {"name": stream, "messages": 3, "last_sequence": 3}
+    assert report["stream"].pop("leader")  # the one server
+    assert report["stream"] == {
+        "name": stream,
+        "messages": 3,
+        "last_sequence": 3,
+        "replicas": 1,
+        "followers": [],
+    }
     [reporting] = report["consumers"]
     assert (reporting["name"], reporting["pending"], reporting["ack_pending"]) == (
         "reporting",

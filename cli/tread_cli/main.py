@@ -36,7 +36,13 @@ from tread_cli.settings_doc import DOC_PATH, settings_markdown
 from tread_cli.state import read_state
 from tread_cli.status import DEFAULT_STREAM, collect_status, format_status, healthy, status_as_json
 from tread_cli.tokens import ROLES, dev_token, key_dir, stack_var_dir
-from tread_cli.up import DEFAULT_GATEWAY_PORT, DEFAULT_NATS_PORT, UpOptions, run_up
+from tread_cli.up import (
+    DEFAULT_GATEWAY_PORT,
+    DEFAULT_NATS_PORT,
+    MAX_REPLICAS,
+    UpOptions,
+    run_up,
+)
 
 
 def port(value: str) -> int:
@@ -51,6 +57,32 @@ def origin(value: str) -> str:
         return check_origin(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def replicas(value: str) -> dict[str, int]:
+    """``2`` (every service) or ``accounts=2,reporting=2``."""
+    names = [s.name for s in SERVICES]
+
+    def count(text: str) -> int:
+        if not text.strip().isdigit() or not 1 <= int(text) <= MAX_REPLICAS:
+            raise argparse.ArgumentTypeError(f"replicas: 1 to {MAX_REPLICAS}, not {text!r}")
+        return int(text)
+
+    if "=" not in value:
+        return dict.fromkeys(names, count(value))
+    wanted: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        name, _, number = part.partition("=")
+        if name.strip() not in names:
+            raise argparse.ArgumentTypeError(f"no service {name!r} (one of {', '.join(names)})")
+        wanted[name.strip()] = count(number)
+    return wanted
+
+
+def nats_cluster_size(value: str) -> int:
+    if value not in ("1", "3", "5"):
+        raise argparse.ArgumentTypeError("a NATS cluster has 1, 3 or 5 nodes")
+    return int(value)
 
 
 def _env(name: str, default: object) -> str:
@@ -158,7 +190,33 @@ def build_parser() -> argparse.ArgumentParser:
         "--nats",
         metavar="URL",
         default=os.environ.get("TREAD_NATS_URL"),
-        help="use this NATS server (JetStream on) instead of starting one (TREAD_NATS_URL)",
+        help="use this NATS server (JetStream on) instead of starting one; a cluster's URLs "
+        "separated by commas (TREAD_NATS_URL)",
+    )
+    up.add_argument(
+        "--nats-cluster",
+        type=nats_cluster_size,
+        metavar="NODES",
+        default=_env("TREAD_NATS_CLUSTER", 1),
+        help="start this many NATS nodes from deploy/nats/nats.conf, clients on --nats-port and "
+        "the ports after it, streams replicated on all of them (TREAD_NATS_CLUSTER; 1)",
+    )
+    up.add_argument(
+        "--stream-replicas",
+        type=int,
+        choices=(1, 3, 5),
+        default=os.environ.get("TREAD_NATS_STREAM_REPLICAS"),
+        help="replicas of the event streams (TREAD_NATS_STREAM_REPLICAS; the cluster's size, "
+        "1 with --nats)",
+    )
+    up.add_argument(
+        "--replicas",
+        type=replicas,
+        metavar="N|SERVICE=N,...",
+        default=replicas(_env("TREAD_REPLICAS", 1)),
+        help="processes per service, all behind the gateway, replica n on the service's port "
+        f"+ 10 x (n - 1); needs --postgres for more than one (TREAD_REPLICAS; 1, at most "
+        f"{MAX_REPLICAS})",
     )
     _add_postgres(up)
     _add_cors(up)
@@ -353,6 +411,9 @@ def _up(args: argparse.Namespace) -> int:
             cors_origins=_cors_origins(args),
             load_demo=not args.no_demo,
             ready_timeout=args.ready_timeout,
+            replicas=args.replicas,
+            nats_cluster=args.nats_cluster,
+            stream_replicas=args.stream_replicas,
         )
     )
 

@@ -41,7 +41,7 @@ async def broker_status(nats_url: str, stream: str) -> dict[str, Any]:
         # nats-py keeps retrying forever with max_reconnect_attempts=0: one attempt is 1.
         nc = await asyncio.wait_for(
             nats.connect(
-                nats_url,
+                [url.strip() for url in nats_url.split(",") if url.strip()],
                 connect_timeout=2,
                 max_reconnect_attempts=1,
                 reconnect_time_wait=0.1,
@@ -77,11 +77,19 @@ async def broker_status(nats_url: str, stream: str) -> dict[str, Any]:
             for subject, count in (dead.state.subjects or {}).items():
                 consumer_name = subject.rsplit(".", 1)[-1]
                 dead_letters[consumer_name] = dead_letters.get(consumer_name, 0) + count
+        cluster = info.cluster
         return {
             "stream": {
                 "name": stream,
                 "messages": info.state.messages,
                 "last_sequence": info.state.last_seq,
+                "replicas": info.config.num_replicas or 1,
+                # The node that stores and acknowledges every event, and the others' state.
+                "leader": cluster.leader if cluster else None,
+                "followers": [
+                    {"name": peer.name, "current": peer.current, "lag": peer.lag or 0}
+                    for peer in (cluster.replicas or [] if cluster else [])
+                ],
             },
             "consumers": sorted(consumers, key=lambda c: c["name"]),
             "dead_letters": dead_letters,
@@ -159,6 +167,13 @@ def format_status(report: dict[str, Any]) -> str:
         f"stream {stream['name']}: {stream['messages']} messages, "
         f"last sequence {stream['last_sequence']}"
     )
+    if stream.get("replicas", 1) > 1:
+        followers = ", ".join(
+            f"{f['name']} ({'current' if f['current'] else 'behind'}, lag {f['lag']})"
+            for f in stream["followers"]
+        )
+        leader = stream["leader"] or "none (electing)"
+        lines.append(f"  {stream['replicas']} replicas: leader {leader}; {followers}")
     for consumer in broker["consumers"]:
         lines.append(
             f"  consumer {consumer['name']}: {consumer['pending']} not yet delivered, "

@@ -1,0 +1,166 @@
+"""``tread up`` scaled out: replicas per service, a NATS cluster rendered from compose's
+configuration with the streams replicated on it, and ``tread status`` showing the stream's
+leader and followers."""
+
+import asyncio
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import nats
+import pytest
+
+from tread_cli.main import build_parser
+from tread_cli.nats_cluster import (
+    NATS_CONF,
+    NatsNode,
+    cluster_nodes,
+    cluster_url,
+    render_node_config,
+)
+from tread_cli.processes import wheel_binary
+from tread_cli.services import SERVICES
+from tread_cli.status import broker_status, format_status
+from tread_cli.up import Up, UpOptions
+from tread_shared.events.broker import ensure_streams
+from tread_shared.settings import ServiceSettings
+from tread_shared.testing.nats_server import free_port
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("TREAD_REPLICAS", "TREAD_NATS_CLUSTER", "TREAD_NATS_STREAM_REPLICAS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_replicas_for_every_service_or_some() -> None:
+    every = build_parser().parse_args(["up", "--replicas", "2"]).replicas
+    some = build_parser().parse_args(["up", "--replicas", "accounts=2, reporting=3"]).replicas
+    default = build_parser().parse_args(["up"]).replicas
+
+    assert every == {s.name: 2 for s in SERVICES}
+    assert some == {"accounts": 2, "reporting": 3}
+    assert default == {s.name: 1 for s in SERVICES}
+
+
+@pytest.mark.parametrize(
+    "argv", [["--replicas", "billing=2"], ["--replicas", "0"], ["--nats-cluster", "2"]]
+)
+def test_wrong_scale_out_arguments_are_refused(argv: list[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["up", *argv])
+
+
+def test_replicas_get_ports_ten_apart_and_need_postgresql(tmp_path: Path) -> None:
+    options = UpOptions(var_dir=tmp_path, replicas={"accounts": 3})
+    assert options.replica_ports("accounts") == [8101, 8111, 8121]
+    assert options.replica_ports("reporting") == [8105]
+
+    problem = Up(options)._cannot_start()
+    assert problem is not None and "need PostgreSQL" in problem
+
+
+def test_a_comma_separated_nats_list_is_checked_server_by_server(tmp_path: Path) -> None:
+    nobody = ",".join(f"nats://127.0.0.1:{free_port()}" for _ in range(3))
+    options = UpOptions(var_dir=tmp_path, nats_url=nobody, gateway_port=free_port())
+    options.service_ports = {s.name: free_port() for s in SERVICES}
+
+    assert Up(options)._cannot_start() == f"NATS at {nobody} does not answer"
+    assert options.nats_stream_replicas == 1  # an external server: R1 unless told
+
+
+def test_a_cluster_of_three_gives_the_streams_three_replicas(tmp_path: Path) -> None:
+    options = UpOptions(var_dir=tmp_path, nats_cluster=3, nats_port=14223)
+    up = Up(options)
+    assert options.nats_stream_replicas == 3
+    assert up.nats_url == "nats://127.0.0.1:14223,nats://127.0.0.1:14224,nats://127.0.0.1:14225"
+    nodes = up._nats_children()
+    assert [n.name for n in nodes] == ["nats-1", "nats-2", "nats-3"]
+    assert nodes[0].ready_url == "http://127.0.0.1:18223/healthz?js-meta-only=true"
+
+
+def _free_cluster(size: int) -> list[NatsNode]:
+    return [NatsNode(f"nats-{n + 1}", free_port(), free_port(), free_port()) for n in range(size)]
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[list[NatsNode]]:
+    nodes = _free_cluster(3)
+    template = NATS_CONF.read_text()
+    processes = []
+    try:
+        for node in nodes:
+            config = tmp_path / f"{node.name}.conf"
+            config.write_text(render_node_config(template, node, nodes, tmp_path / node.name))
+            with (tmp_path / f"{node.name}.log").open("wb") as log:
+                processes.append(
+                    subprocess.Popen(
+                        [wheel_binary("nats-server"), "--config", str(config)],
+                        env={"NATS_SERVER_NAME": node.name},
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        for node in nodes:
+            _wait_healthy(node)
+        yield nodes
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=10)
+
+
+def _wait_healthy(node: NatsNode, within: float = 30.0) -> None:
+    url = f"http://127.0.0.1:{node.monitor_port}/healthz?js-meta-only=true"
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, f"{node.name} never reached a meta leader"
+        time.sleep(0.1)
+
+
+def test_the_compose_configuration_runs_as_a_loopback_cluster_with_an_r3_stream(
+    cluster: list[NatsNode],
+) -> None:
+    url = cluster_url(cluster)
+    settings = ServiceSettings(nats_url=url, nats_stream_replicas=3)
+
+    async def create_and_look() -> dict[str, object]:
+        nc = await nats.connect(settings.nats_servers)
+        try:
+            await ensure_streams(nc.jetstream(), settings)
+        finally:
+            await nc.close()
+        deadline = time.monotonic() + 20
+        while True:
+            report = await broker_status(url, settings.nats_stream)
+            stream = report["stream"]
+            if stream["leader"] and all(f["current"] for f in stream["followers"]):
+                return report
+            assert time.monotonic() < deadline, f"no settled stream: {report}"
+            await asyncio.sleep(0.2)
+
+    report = asyncio.run(create_and_look())
+
+    stream = report["stream"]
+    assert stream["replicas"] == 3
+    names = {stream["leader"], *(f["name"] for f in stream["followers"])}
+    assert names == {"nats-1", "nats-2", "nats-3"}
+    text = format_status({"running": False, "var_dir": "/x", "broker": report})
+    assert f"3 replicas: leader {stream['leader']}" in text
+
+
+def test_cluster_ports_follow_the_client_port() -> None:
+    nodes = cluster_nodes(3, 4223)
+    assert [(n.client_port, n.route_port, n.monitor_port) for n in nodes] == [
+        (4223, 6223, 8223),
+        (4224, 6224, 8224),
+        (4225, 6225, 8225),
+    ]
