@@ -277,3 +277,41 @@ async def test_key_figures_per_territory_and_account_manager_and_signed_apart_fr
     for subtotals in (report["by_territory"], report["by_owner"]):
         assert sum(s["committed_units"] for s in subtotals) == summary["committed_units"]
         assert sum(s["cases_open_at_end"] for s in subtotals) == summary["cases_open_at_end"]
+
+
+async def test_the_same_period_a_year_earlier_beside_on_request(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    now = utcnow()
+    a_year_ago = now.replace(year=now.year - 1, day=10)
+    account_id = await producers.account(name="Old Friend")
+    state = await producers.contract(
+        account_id, start=date(a_year_ago.year, 1, 1), end=date(a_year_ago.year, 12, 31)
+    )
+    state = await producers.submit(state)
+    state = await producers.sign(state, "customer", at=a_year_ago)
+    state = await producers.sign(state, "manufacturer", at=a_year_ago)
+    await producers.activate(state, at=a_year_ago)
+    await producers.sell_in(account_id, a_year_ago.strftime("%Y-%m"), 700)
+
+    compared = await client.get(
+        "/v1/reports/central",
+        params={"period": this_month(), "compare": "year_earlier"},
+        headers=callers["central"].headers,
+    )
+    assert compared.status_code == 200, compared.text
+    report = compared.json()
+    assert report["summary"]["partnerships_in_force"] == 0
+    earlier = report["year_earlier"]
+    assert (earlier["partnerships_in_force"], earlier["contracts_started"]) == (1, 1)
+    assert earlier["sell_in_units"] == 700
+    plain = await client.get(
+        "/v1/reports/central", params={"period": this_month()}, headers=callers["central"].headers
+    )
+    assert plain.json()["year_earlier"] is None
+    bad = await client.get(
+        "/v1/reports/central",
+        params={"period": this_month(), "compare": "last_week"},
+        headers=callers["central"].headers,
+    )
+    assert_problem(bad, 422)

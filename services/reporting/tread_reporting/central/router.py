@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
@@ -67,14 +67,23 @@ async def get_central_report(
     ],
     accept: Annotated[str | None, Header()] = None,
     format: FormatQuery = None,
+    compare: Annotated[
+        Literal["year_earlier"] | None,
+        Query(description="year_earlier: the same period a year earlier's key figures beside"),
+    ] = None,
 ) -> Response:
     """The state of every partnership in the caller's scope and of each customer's business in
     the period: contracts signed, renewed, terminated; audits and gaps; commitments met or
     missed; facilitations; sell-in against commitment; cases."""
     chosen = negotiate(accept, format)
-    report = await service.central_report(
-        session, caller, view, service.report_period(period), utcnow()
-    )
+    asked = service.report_period(period)
+    now = utcnow()
+    report = await service.central_report(session, caller, view, asked, now)
+    if compare == "year_earlier":
+        earlier = await service.central_report(
+            session, caller, view, service.a_year_before(asked), now
+        )
+        report.year_earlier = earlier.summary
     return await _render(report, chosen)
 
 

@@ -127,6 +127,9 @@ class CentralReportOut(BaseModel):
     title: str
     generated_at: datetime
     summary: CentralSummary
+    year_earlier: CentralSummary | None = Field(
+        None, description="The same period a year earlier (with compare=year_earlier)"
+    )
     by_territory: list[Subtotal] = Field(description="The key figures per territory")
     by_owner: list[Subtotal] = Field(description="The key figures per account manager")
     partnerships: list[PartnershipLine]

@@ -46,6 +46,13 @@ def report_period(key: str) -> Period:
     return period
 
 
+def a_year_before(period: Period) -> Period:
+    """The same month or quarter a year earlier."""
+    shifted = Period.parse(f"{period.start.year - 1}{period.key[4:]}")
+    assert shifted is not None
+    return shifted
+
+
 def title_of(period: Period) -> str:
     if period.kind == "month":
         label = period.start.strftime("%B %Y")
@@ -148,10 +155,14 @@ async def central_report(
     ):
         if ending.entity_id in contracts:
             endings.setdefault(ending.entity_id, ending)
+    # In force at some time in the period (docs/rules.md): come into force before its end, its
+    # period overlapping it, not ended before its start.
     in_force = [
         c
         for c in contracts.values()
-        if c.contract_id not in endings or endings[c.contract_id].occurred_at >= start
+        if (c.contract_id not in endings or endings[c.contract_id].occurred_at >= start)
+        and c.start_date < period.end
+        and c.end_date >= period.start
     ]
 
     for account_id, product_line, units in await repository.sell_in(
