@@ -139,9 +139,6 @@ def create_service_app(
         # Starlette's redirect of /v1/accounts/ to /v1/accounts names the Host header the
         # client sent (evil.example) in Location: no redirects, a 404 problem instead.
         redirect_slashes=False,
-        # One schema per model: ``Money`` rather than ``Money-Input`` and ``Money-Output``
-        # sharing a title, which makes client generators drop models.
-        separate_input_output_schemas=False,
     )
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier.from_settings(settings)

@@ -14,6 +14,7 @@ calls :func:`~tread_shared.http.etag.check_if_match` / ``set_etag`` or sets ``Lo
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -111,14 +112,68 @@ def complete(app: FastAPI, schema: dict[str, Any], servers: list[dict[str, str]]
         "bearerFormat": "JWT",
         "description": "A token of the identity provider (`tread token` in development)",
     }
+    operations = [
+        (route, path, method, operation)
+        for path, route in _routes(app)
+        for method in route.methods or ()
+        if (operation := schema.get("paths", {}).get(path, {}).get(method.lower())) is not None
+    ]
+    for *_, operation in operations:
+        _adopt_body_models(operation, components.setdefault("schemas", {}))
+    _one_name_per_model(schema)
     _rename_clashing_models(schema)
-    for path, route in _routes(app):
-        for method in route.methods or ():
-            operation = schema.get("paths", {}).get(path, {}).get(method.lower())
-            if operation is not None:
-                for name, model in operation.pop(BODY_SCHEMAS, {}).items():
-                    components.setdefault("schemas", {}).setdefault(name, model)
-                _complete_operation(route, path, method, operation, components)
+    for route, path, method, _ in operations:
+        operation = schema["paths"][path][method.lower()]
+        _complete_operation(route, path, method, operation, components)
+
+
+def _adopt_body_models(operation: dict[str, Any], models: dict[str, Any]) -> None:
+    """Move the models of a :func:`raw_body` to ``components/schemas``: FastAPI's own (in its
+    request shape, ``Money-Input`` where it has two) where it has them, else as they are."""
+    extra: dict[str, Any] = operation.pop(BODY_SCHEMAS, {})
+    names = {name: f"{name}-Input" if f"{name}-Input" in models else name for name in extra}
+    references = {SCHEMA_REF.format(model=o): SCHEMA_REF.format(model=n) for o, n in names.items()}
+    for name, model in extra.items():
+        models.setdefault(names[name], _rewrite(model, references))
+    if "requestBody" in operation:
+        operation["requestBody"] = _rewrite(operation["requestBody"], references)
+
+
+def _one_name_per_model(schema: dict[str, Any]) -> None:
+    """FastAPI documents a model whose request and response shapes differ (a field with a
+    default is required in an answer) as ``Money-Input`` and ``Money-Output`` with one title,
+    which makes client generators drop models. Both become ``Money`` when they are the same
+    apart from that; otherwise the answer's is ``Money`` and the request's ``MoneyIn``
+    (``NamedRequirementInput`` for a ``NamedRequirementIn``)."""
+    models: dict[str, Any] = schema.get("components", {}).get("schemas", {})
+    renamed: dict[str, str] = {}
+    for name in list(models):
+        if not name.endswith("-Output"):
+            continue
+        base = name.removesuffix("-Output")
+        request = models.get(f"{base}-Input")
+        renamed[name] = base
+        if request is None:
+            continue
+        if _same_apart_from_required(request, models[name]):
+            del models[f"{base}-Input"]
+            renamed[f"{base}-Input"] = base
+        else:
+            renamed[f"{base}-Input"] = (
+                f"{base.removesuffix('In')}Input" if base.endswith("In") else f"{base}In"
+            )
+    for name in list(models):
+        if name.endswith("-Input") and name not in renamed:
+            renamed[name] = name.removesuffix("-Input")
+    _rename(schema, renamed)
+
+
+def _same_apart_from_required(first: dict[str, Any], second: dict[str, Any]) -> bool:
+    def shape(model: dict[str, Any]) -> str:
+        text = json.dumps({k: v for k, v in model.items() if k != "required"}, sort_keys=True)
+        return text.replace('-Input"', '"').replace('-Output"', '"')
+
+    return shape(first) == shape(second)
 
 
 def _rename_clashing_models(schema: dict[str, Any]) -> None:
@@ -137,26 +192,37 @@ def _rename_clashing_models(schema: dict[str, Any]) -> None:
         while new in models or new in renamed.values():
             new = "_" + new
         renamed[name] = new
+    _rename(schema, renamed)
+
+
+def _rename(schema: dict[str, Any], renamed: dict[str, str]) -> None:
+    """Rename component models (``old → new``; a model already under ``new`` is kept) and every
+    reference to them."""
     if not renamed:
         return
+    models: dict[str, Any] = schema["components"]["schemas"]
     for old, new in renamed.items():
-        models[new] = models.pop(old)
-        models[new]["title"] = new
+        model = models.pop(old, None)
+        if model is not None and new not in models:
+            models[new] = model
+            if "title" in model:
+                model["title"] = new
     references = {
         SCHEMA_REF.format(model=o): SCHEMA_REF.format(model=n) for o, n in renamed.items()
     }
-
-    def rewrite(node: Any) -> Any:
-        if isinstance(node, dict):
-            return {key: rewrite(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [rewrite(item) for item in node]
-        if isinstance(node, str):
-            return references.get(node, node)
-        return node
-
     for key in ("paths", "components"):
-        schema[key] = rewrite(schema.get(key, {}))
+        schema[key] = _rewrite(schema.get(key, {}), references)
+
+
+def _rewrite(node: Any, references: dict[str, str]) -> Any:
+    """``node`` with every string that is a key of ``references`` replaced by its value."""
+    if isinstance(node, dict):
+        return {key: _rewrite(value, references) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_rewrite(item, references) for item in node]
+    if isinstance(node, str):
+        return references.get(node, node)
+    return node
 
 
 def _routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
