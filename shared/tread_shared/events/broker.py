@@ -5,13 +5,19 @@ nats-py reconnects the connection and re-subscribes by itself, but a JetStream p
 flight is lost with the old connection and nothing tells the puller: the consumer watches idle
 heartbeats for that (:mod:`tread_shared.events.consumer`). The relay and the consumer wait on
 :meth:`Broker.wait_connected` after a failure, so they resume as soon as the broker is back
-rather than at the end of a backoff."""
+rather than at the end of a backoff.
+
+In a cluster, the node that leads the event stream may die while the connection (to another
+node) stays up: publishing fails until the others elect a new leader, in a few seconds. The relay
+then waits on :meth:`Broker.wait_for_stream_leader` and publishes again the moment there is
+one, instead of after a backoff that grew meanwhile."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
 
 import nats
 from nats.aio.client import Client as NatsClient
@@ -134,6 +140,28 @@ class Broker:
             await asyncio.sleep(delay)
             return False
         return await self.wait_connected(within=delay)
+
+    async def wait_for_stream_leader(self, within: float) -> float | None:
+        """Wait up to ``within`` seconds for the event stream to have a leader: the seconds
+        waited (0.0: it had one), ``None`` if it still has none."""
+        began = time.monotonic()
+        while True:
+            if await self._stream_has_leader():
+                return time.monotonic() - began
+            left = within - (time.monotonic() - began)
+            if left <= 0:
+                return None
+            await asyncio.sleep(min(0.1, left))
+
+    async def _stream_has_leader(self) -> bool:
+        if self.js is None or not self.connected:
+            return False
+        try:
+            async with asyncio.timeout(0.5):
+                info = await self.js.stream_info(self.settings.nats_stream)
+        except Exception:  # noqa: BLE001 - no answer, or an error: no leader to publish to
+            return False
+        return info.cluster is None or bool(info.cluster.leader)
 
     async def ensure_streams(self) -> None:
         """Create the streams again, e.g. after a broker came back without its storage."""

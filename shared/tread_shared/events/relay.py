@@ -407,6 +407,15 @@ class OutboxRelay:
             # No stream answered: JetStream is starting, or the broker lost its storage.
             with contextlib.suppress(Exception):
                 await self.broker.ensure_streams()
+        if isinstance(exc, PublishFailed) and self.broker.connected:
+            # Connected, yet the publish failed: in a cluster, the stream's leader node may have
+            # died. Publish again as soon as a new leader is elected (a few seconds), not after
+            # a backoff that grew during the election.
+            waited = await self.broker.wait_for_stream_leader(within=backoff)
+            if waited is None:
+                return min(backoff * 2, MAX_BACKOFF_SECONDS)
+            if waited > 0:
+                return self.poll_seconds
         if await self.broker.wait_to_retry(backoff):
             return self.poll_seconds  # the broker is back: retry at once, and soon again
         return min(backoff * 2, MAX_BACKOFF_SECONDS)
