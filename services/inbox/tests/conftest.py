@@ -5,6 +5,8 @@ inbox read through the API."""
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime, timedelta
@@ -296,6 +298,19 @@ class Inbox:
 
     async def items(self, by: Caller, **params: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = (await self.get("/v1/inbox", by, **params))["items"]
+        return items
+
+    async def holding(self, by: Caller, count: int, within: float = 15.0) -> list[dict[str, Any]]:
+        """The caller's items once there are ``count``. An event the broker delivers again
+        after a stalled pull (a loaded machine) may be applied after later ones: an item about
+        an account whose creation comes back that way appears when it does."""
+        deadline = time.monotonic() + within
+        for _ in itertools.count():
+            items = await self.items(by)
+            if len(items) >= count or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.05)
+        assert len(items) == count, items
         return items
 
     async def kinds(self, by: Caller) -> list[str]:

@@ -26,6 +26,7 @@ async def test_pages_come_newest_first_and_end(
     sources: Any, inbox: Any, callers: dict[str, Caller]
 ) -> None:
     account_ids = await blocked_accounts(sources, 5)
+    await inbox.holding(callers["am"], 5)
     seen: list[str] = []
     cursor = None
     while True:
@@ -42,7 +43,7 @@ async def test_read_and_done_are_the_callers_own(
     sources: Any, inbox: Any, callers: dict[str, Caller]
 ) -> None:
     await blocked_accounts(sources, 2)
-    first, second = await inbox.items(callers["am"])
+    first, second = await inbox.holding(callers["am"], 2)
     read = await inbox.post(f"/v1/inbox/{first['id']}/read", callers["am"])
     assert read["state"] == "read"
     # Again: the same answer, nothing else changes.
@@ -81,6 +82,7 @@ async def test_changes_since_a_time_carry_decisions_and_deletions(
 ) -> None:
     start = utcnow()
     kept, deleted = await blocked_accounts(sources, 2)
+    await inbox.holding(callers["am"], 2)
     entry = sources.entries[deleted].model_copy(update={"version": 2, "updated_at": utcnow()})
     await sources.send(acc.AccountDeleted(account=entry), deleted)
 
