@@ -254,3 +254,50 @@ async def test_audits_count_for_a_time_and_the_first_one_is_due_months_after_the
     assert {c: i["status"] for c, i in lapsed.items()} == {"LP1": "at_risk", "LP2": "at_risk"}
     assert lapsed["LP1"]["actual"] is None
     assert lapsed["LP1"]["due_by"] == "2026-02-10"
+
+
+async def test_pace_follows_the_tiers_seasonal_profile_and_tolerance(
+    client: httpx.AsyncClient, callers: dict[str, Caller], accounts: Any, partnerships: Any
+) -> None:
+    def tier(profile: Any) -> dict[str, Any]:
+        return {
+            "code": "gold",
+            "pace_tolerance_pct": "0",
+            "seasonal_profile": profile,
+            "facilitation_budget": {"amount": "0", "currency": "CNY"},
+        }
+
+    year = {
+        "start_date": "2026-01-01",
+        "end_date": "2026-12-31",
+        "commitments": [{"kind": "volume", "period": "2026", "quantity": 1200}],
+    }
+    # Winter tyres: January and February weigh three months each (16 in all).
+    winter = await partnerships.program(tiers=[tier(["3", "3"] + ["1"] * 10)])
+    assert winter["tiers"][0]["seasonal_profile"][0] == "3"
+    shaped = await accounts.open()
+    contract = await partnerships.active_contract(shaped, winter, **year)
+    for month in ("2026-01", "2026-02"):
+        await accounts.sell_in(shaped, month, 200)
+    report = await _compliance(client, contract["id"], callers["am"], "2026-03-05")
+    volume = _by_kind(report)["volume"]
+    # 400 against 1200 x 6/16 = 450 (a straight line would expect 200).
+    assert (volume["expected_to_date"], volume["status"]) == ("450", "at_risk")
+
+    # Last year's shape: half of last year's tyres were bought in January.
+    habit = await partnerships.program(tiers=[tier("last_year")])
+    account_id = await accounts.open()
+    contract = await partnerships.active_contract(account_id, habit, **year)
+    await accounts.sell_in(account_id, "2025-01", 300)
+    await accounts.sell_in(account_id, "2025-07", 300)
+    await accounts.sell_in(account_id, "2026-01", 100)
+    report = await _compliance(client, contract["id"], callers["am"], "2026-02-05")
+    volume = _by_kind(report)["volume"]
+    assert (volume["expected_to_date"], volume["status"]) == ("600", "at_risk")
+
+    bad = await client.post(
+        "/v1/programs",
+        json={"name": "Bad profile", "tiers": [tier(["1"] * 11)]},
+        headers=callers["central"].headers,
+    )
+    assert_problem(bad, 422)

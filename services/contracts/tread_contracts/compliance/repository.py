@@ -29,6 +29,22 @@ async def sell_in_total(
     return int(await session.scalar(query) or 0)
 
 
+async def sell_in_by_month(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    months: Sequence[str],
+    product_line: str | None = None,
+) -> dict[str, int]:
+    query = (
+        select(SellInVolume.period, func.sum(SellInVolume.quantity))
+        .where(SellInVolume.account_id == account_id, SellInVolume.period.in_(months))
+        .group_by(SellInVolume.period)
+    )
+    if product_line is not None:
+        query = query.where(SellInVolume.product_line == product_line)
+    return {period: int(units or 0) for period, units in (await session.execute(query)).all()}
+
+
 async def months_with_sell_in(
     session: AsyncSession, account_id: uuid.UUID, months: Sequence[str]
 ) -> set[str]:

@@ -64,15 +64,40 @@ def _judged(months: list[str], arrived: set[str], as_of: date, policy: Complianc
 
 
 def _volume_status(
-    required: Decimal, actual: int, months: list[str], judged: int, policy: CompliancePolicy
+    required: Decimal,
+    actual: int,
+    weights: list[Decimal],
+    judged: int,
+    tolerance_pct: Decimal,
 ) -> tuple[ComplianceStatus, Decimal]:
-    expected = (required * judged / len(months)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    """``weights``: each month's share of the volume (the seasonal profile)."""
+    share = sum(weights[:judged], Decimal(0)) / sum(weights, Decimal(0))
+    expected = (required * share).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     if actual >= required:
         return "met", expected
-    if judged == len(months):
+    if judged == len(weights):
         return "missed", expected
-    floor = expected * (100 - policy.pace_tolerance_pct) / 100
+    floor = expected * (100 - tolerance_pct) / 100
     return ("on_track" if actual >= floor else "at_risk"), expected
+
+
+async def _monthly_weights(
+    session: AsyncSession, contract: Contract, months: list[str], product_line: str | None
+) -> list[Decimal]:
+    """Each month's weight in the tier's seasonal profile: flat, twelve given weights, or the
+    account's sell-in of the same month a year earlier (flat when there was none)."""
+    profile = tier_terms(contract).seasonal_profile
+    if isinstance(profile, list):
+        return [profile[int(month[5:7]) - 1] for month in months]
+    if profile == "last_year":
+        earlier = [f"{int(month[:4]) - 1}{month[4:]}" for month in months]
+        sold = await repository.sell_in_by_month(
+            session, contract.account_id, earlier, product_line
+        )
+        weights = [Decimal(sold.get(month, 0)) for month in earlier]
+        if sum(weights) > 0:
+            return weights
+    return [Decimal(1)] * len(months)
 
 
 async def _volume_item(
@@ -87,7 +112,15 @@ async def _volume_item(
     actual = await repository.sell_in_total(session, contract.account_id, months, product_line)
     arrived = await repository.months_with_sell_in(session, contract.account_id, months)
     judged = _judged(months, arrived, as_of, policy)
-    status, expected = _volume_status(required, actual, months, judged, policy)
+    weights = await _monthly_weights(session, contract, months, product_line)
+    tolerance = tier_terms(contract).pace_tolerance_pct
+    status, expected = _volume_status(
+        required,
+        actual,
+        weights,
+        judged,
+        policy.pace_tolerance_pct if tolerance is None else tolerance,
+    )
     return status, expected, actual, months[judged - 1] if judged else None
 
 

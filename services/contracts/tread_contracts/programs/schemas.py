@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
@@ -42,6 +42,18 @@ class Tier(BaseModel):
         ),
     ] = {}
     other_requirements: list[NamedRequirementIn] = []
+    pace_tolerance_pct: Annotated[
+        Percent | None,
+        Field(description="Behind pace by at most this is on track (default: the service's)"),
+    ] = None
+    seasonal_profile: Annotated[
+        Literal["flat", "last_year"] | Annotated[list[Weight], Field(min_length=12, max_length=12)],
+        Field(
+            description="How a volume is expected through the year: flat (each month alike), "
+            "last_year (the account's monthly sell-in a year earlier) or twelve monthly weights "
+            "from January"
+        ),
+    ] = "flat"
     rebate_pct: Percent = Decimal(0)
     facilitation_budget: Money
 

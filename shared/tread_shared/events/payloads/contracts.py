@@ -40,6 +40,10 @@ class TierTerms(BaseModel):
     # The weight of each criterion in an audit's overall score (1 for a criterion not named).
     criterion_weights: dict[str, Decimal] = {}
     other_requirements: list[NamedRequirement] = []
+    # Compliance pace: the tolerance (None: the service's) and the seasonal profile ("flat",
+    # "last_year", or twelve monthly weights from January).
+    pace_tolerance_pct: Decimal | None = None
+    seasonal_profile: str | list[Decimal] = "flat"
     rebate_pct: Decimal
     facilitation_budget: Money
 
