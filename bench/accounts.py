@@ -126,7 +126,7 @@ class Stack:
         return f"http://127.0.0.1:{self.ports[name]}"
 
 
-def wait_until(url: str, timeout: float = 120.0) -> None:
+def wait_until(url: str, timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(httpx.HTTPError):
