@@ -53,6 +53,9 @@ async def test_a_renewal_due_reaches_the_portfolio_and_the_territory(
         contract=contract, window_days=90, days_left=88, noticed_at=utcnow()
     )
     await sources.send(payload, contract.contract_id)
+    # The 30-day window of the same term: the same thing to do, no second item.
+    later = payload.model_copy(update={"window_days": 30, "days_left": 29})
+    await sources.send(later, contract.contract_id)
     assert await reached(inbox, callers, "renewal_due") == {"am", "kam", "dm"}
     [item] = await inbox.items(callers["am"])
     assert "Premium partners" in item["title"] and "88 days" in item["title"]

@@ -200,7 +200,9 @@ async def renewal_due(items: Items, payload: con.ContractRenewalDue) -> None:
     name = await items.account_name(contract.account_id)
     await items.add(
         ItemDraft(
-            key=f"renewal-due:{contract.contract_id}:{payload.window_days}",
+            # One per contract term: a contract already within both notice windows (90 and 30
+            # days) is announced for both at once, and that is one thing to do.
+            key=f"renewal-due:{contract.contract_id}:{contract.end_date}",
             kind="renewal_due",
             title=f"The {contract.program_name} contract of {name} ends on"
             f" {contract.end_date} ({payload.days_left} days): time to renew",
