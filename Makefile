@@ -20,7 +20,7 @@ INSTALL_INPUTS := $(addsuffix /pyproject.toml,$(PACKAGES)) requirements-dev.txt
 INSTALL_HASH := $(shell cat $(INSTALL_INPUTS) 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(INSTALL_HASH)
 
-.PHONY: help up test fuzz lint fmt migrate bench install
+.PHONY: help up test fuzz lint fmt migrate bench scale-test install
 
 help:
 	@echo "make up       install into .venv and run everything (tread up)"
@@ -29,6 +29,7 @@ help:
 	@echo "make fmt      ruff format and safe fixes"
 	@echo "make migrate  bring every service's database to head (tread migrate)"
 	@echo "make bench    run the benchmarks in bench/"
+	@echo "make scale-test  kill -9 under load, scaled out on PostgreSQL (TREAD_POSTGRES_URL)"
 	@echo "make fuzz     the API fuzzer with every role and a larger budget (FUZZ_EXAMPLES=...)"
 
 $(BIN)/python:
@@ -76,6 +77,14 @@ migrate: install
 	$(BIN)/tread migrate
 
 bench: install
-	@shopt -s nullglob; benches=(bench/[!_]*.py); \
+	@shopt -s nullglob; benches=(bench/[!_]*.py); benches=($${benches[@]/bench\/scale_test.py}); \
 	if [ $${#benches[@]} -eq 0 ]; then echo "no benchmarks in bench/"; fi; \
 	for bench in "$${benches[@]}"; do echo "== $$bench"; $(BIN)/python "$$bench" || exit 1; done
+
+# Three NATS nodes, two replicas of accounts and reporting, writes at 30/s, and in each run one
+# kill -9: the stream leader, an accounts replica, a reporting replica, the leader and the relay
+# lease holder. Fails if a write the client saw acknowledged is lost or doubled anywhere.
+SCALE_KILLS ?= stream-leader accounts reporting leader+relay
+scale-test: install
+	@for kill in $(SCALE_KILLS); do echo "== kill $$kill"; \
+		$(BIN)/python bench/scale_test.py --kill $$kill || exit 1; done

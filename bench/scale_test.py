@@ -1,0 +1,269 @@
+"""The kill test: Tread scaled out on one machine, a process killed under load, nothing lost.
+
+``tread up`` with three NATS nodes (streams at R3) and two replicas each of accounts and
+reporting behind the gateway, on PostgreSQL. A client creates accounts at a steady rate, each
+with an Idempotency-Key, retrying a failed request with the same key (at most 20 s). A third of
+the way in, one ``kill -9``: the stream's leader node, an accounts replica, a reporting replica,
+or the leader node and the accounts replica holding the relay lease. Then it checks, for the
+writes the client saw acknowledged: each is once in the database, once in the stream, counted
+once by reporting; and prints client errors, retries and event delays (commit to stream).
+
+    python bench/scale_test.py --kill stream-leader [--seconds 30] [--rate 30]
+    make scale-test   # every kill, one run each
+
+Needs PostgreSQL (TREAD_POSTGRES_URL, default postgresql+asyncpg://postgres@127.0.0.1:5432).
+Exit status 1 when anything was lost or doubled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import nats
+
+BIN = Path(sys.executable).parent
+KILLS = ("none", "stream-leader", "accounts", "reporting", "leader+relay")
+GATEWAY, NATS_PORT, BASE_PORT = 28080, 24223, 28100
+CREATED = "tread.accounts.account.created.v1"
+
+
+@dataclass
+class Client:
+    acknowledged: dict[str, str] = field(default_factory=dict)  # idempotency key → account id
+    retries: int = 0
+    errors: list[str] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    gave_up: int = 0
+
+
+def tread_up(var_dir: Path, postgres: str, prefix: str) -> subprocess.Popen[str]:
+    ports = {
+        f"--{name}-port": str(BASE_PORT + n + 1)
+        for n, name in enumerate(
+            ("accounts", "actionplans", "contracts", "market-intel", "reporting", "inbox")
+        )
+    }
+    argv = [str(BIN / "tread"), "up", "--var-dir", str(var_dir), "--postgres", postgres]
+    argv += ["--database-prefix", prefix, "--gateway-port", str(GATEWAY)]
+    argv += ["--nats-port", str(NATS_PORT), "--nats-cluster", "3", "--no-demo"]
+    argv += ["--replicas", "accounts=2,reporting=2", "--ready-timeout", "300"]
+    argv += [part for pair in ports.items() for part in pair]
+    return subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+
+
+def wait_until_up(up: subprocess.Popen[str], log: Path) -> None:
+    assert up.stdout is not None
+    with log.open("w") as out:
+        for line in up.stdout:
+            out.write(line)
+            out.flush()
+            if "supervising" in line:
+                return
+    raise SystemExit(f"tread up ended before it was ready: see {log}")
+
+
+def dev_token(var_dir: Path, sub: str, role: str, *more: str) -> str:
+    argv = [str(BIN / "tread"), "token", "--var-dir", str(var_dir), "--sub", sub, "--role", role]
+    done = subprocess.run([*argv, *more], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def processes(var_dir: Path) -> dict[str, dict[str, Any]]:
+    state = json.loads((var_dir / "tread-up.json").read_text())
+    return {p["name"]: p for p in state["processes"]}
+
+
+async def stream_leader(nats_url: str) -> str:
+    nc = await nats.connect(nats_url.split(","))
+    try:
+        info = await nc.jetstream().stream_info("TREAD")
+        assert info.cluster is not None and info.cluster.leader
+        return info.cluster.leader
+    finally:
+        await nc.close()
+
+
+async def relay_holder(postgres: str, prefix: str) -> str:
+    connection = await asyncpg.connect(postgres.replace("+asyncpg", "") + f"/{prefix}accounts")
+    try:
+        holder: str = await connection.fetchval("select holder from outbox_relay_lease")
+    finally:
+        await connection.close()
+    return holder
+
+
+async def victims(kill: str, var_dir: Path, postgres: str, prefix: str) -> list[str]:
+    running = processes(var_dir)
+    nats_url = ",".join(f"nats://127.0.0.1:{NATS_PORT + n}" for n in range(3))
+    if kill == "stream-leader":
+        return [await stream_leader(nats_url)]
+    if kill in ("accounts", "reporting"):
+        return [f"{kill}-1"]
+    if kill == "leader+relay":
+        holder = await relay_holder(postgres, prefix)
+        async with httpx.AsyncClient() as http:
+            for name in ("accounts-1", "accounts-2"):
+                health = (await http.get(running[name]["url"] + "/healthz")).json()
+                if holder == f"accounts-{health['instance']}":
+                    return [await stream_leader(nats_url), name]
+        raise SystemExit(f"no accounts replica holds the relay lease ({holder})")
+    return []
+
+
+async def create(http: httpx.AsyncClient, client: Client, number: int, run: str) -> None:
+    key = f"{run}-{number}"
+    body = {"kind": "dealer", "name": f"Scale {key}", "territory": "north", "owner_id": "am-lucas"}
+    began = time.monotonic()
+    while time.monotonic() - began < 20:
+        try:
+            answer = await http.post("/v1/accounts", json=body, headers={"Idempotency-Key": key})
+        except httpx.HTTPError as exc:
+            client.errors.append(type(exc).__name__)
+        else:
+            if answer.status_code in (200, 201):
+                client.acknowledged[key] = answer.json()["id"]
+                client.latencies.append(time.monotonic() - began)
+                return
+            client.errors.append(str(answer.status_code))
+        client.retries += 1
+        await asyncio.sleep(0.2)
+    client.gave_up += 1
+
+
+async def drive(args: argparse.Namespace, var_dir: Path, token: str, run: str) -> Client:
+    client = Client()
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{GATEWAY}", headers=headers, timeout=10
+    ) as http:
+        tasks = []
+        total = int(args.seconds * args.rate)
+        began = time.monotonic()
+        killed = False
+        for number in range(total):
+            if not killed and number >= total // 3:
+                killed = True
+                for name in await victims(args.kill, var_dir, args.postgres, args.prefix):
+                    pid = processes(var_dir)[name]["pid"]
+                    print(f"kill -9 {name} (pid {pid})", flush=True)
+                    os.kill(pid, signal.SIGKILL)
+            tasks.append(asyncio.create_task(create(http, client, number, run)))
+            await asyncio.sleep(max(0.0, began + (number + 1) / args.rate - time.monotonic()))
+        await asyncio.gather(*tasks)
+    return client
+
+
+async def check(args: argparse.Namespace, client: Client, token: str) -> bool:
+    ids = set(client.acknowledged.values())
+    connection = await asyncpg.connect(
+        args.postgres.replace("+asyncpg", "") + f"/{args.prefix}accounts"
+    )
+    try:
+        rows = await connection.fetch(
+            "select id::text as id from accounts where name like 'Scale %'"
+        )
+    finally:
+        await connection.close()
+    in_database = [row["id"] for row in rows]
+    nats_url = ",".join(f"nats://127.0.0.1:{NATS_PORT + n}" for n in range(3))
+    nc = await nats.connect(nats_url.split(","))
+    stream_ids: list[str] = []
+    delays: list[float] = []
+    try:
+        js = nc.jetstream()
+        info = await js.stream_info("TREAD")
+        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            message = await js.get_msg("TREAD", seq)
+            event = json.loads(message.data or b"{}")
+            if event.get("type") == CREATED and message.time is not None:
+                stream_ids.append(event["data"]["account"]["account_id"])
+                delays.append(
+                    (message.time - datetime.fromisoformat(event["time"])).total_seconds()
+                )
+    finally:
+        await nc.close()
+    counted = 0
+    deadline = time.monotonic() + 60
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
+        while time.monotonic() < deadline:
+            answer = await http.get(f"http://127.0.0.1:{GATEWAY}/v1/reports/events")
+            if answer.status_code == 200:
+                items = answer.json()["items"]
+                counted = sum(i["count"] for i in items if i["type"] == CREATED)
+                if counted >= len(ids):
+                    break
+            await asyncio.sleep(0.5)
+    lost = {
+        "database": len(ids - set(in_database)),
+        "stream": len(ids - set(stream_ids)),
+        "reporting": max(len(ids) - counted, 0),
+    }
+    doubled = {
+        "database": len(in_database) - len(set(in_database)),
+        "stream": len(stream_ids) - len(set(stream_ids)),
+        "reporting": max(counted - len(ids), 0),
+    }
+    errors = {e: client.errors.count(e) for e in sorted(set(client.errors))}
+    latencies = sorted(client.latencies)
+    quantiles = statistics.quantiles(delays, n=100) if len(delays) > 1 else [0.0] * 99
+    print(f"kill: {args.kill}; {len(ids)} writes acknowledged, {client.gave_up} given up")
+    print(f"lost: {lost}; doubled: {doubled}")
+    print(f"client: {client.retries} retries, errors {errors or 'none'}")
+    print(
+        f"client latency p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
+        f"p99 {latencies[int(len(latencies) * 0.99)] * 1000:.0f} ms, max {latencies[-1]:.2f} s"
+    )
+    print(
+        f"event delay (commit to stream) p50 {quantiles[49]:.2f} s, p99 {quantiles[98]:.2f} s, "
+        f"max {max(delays, default=0.0):.2f} s"
+    )
+    return not any(lost.values()) and not any(doubled.values()) and client.gave_up == 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kill", choices=KILLS, default="stream-leader")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--rate", type=float, default=30.0, help="writes per second")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "TREAD_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432"
+        ),
+    )
+    args = parser.parse_args()
+    run = uuid.uuid4().hex[:8]
+    args.prefix = f"scale_{run}_"
+    var_dir = Path(tempfile.mkdtemp(prefix="tread-scale-"))
+    up = tread_up(var_dir, args.postgres, args.prefix)
+    try:
+        wait_until_up(up, var_dir / "up.log")
+        token = dev_token(var_dir, "dm-scale", "district_manager", "--territory", "north")
+        client = asyncio.run(drive(args, var_dir, token, run))
+        operator = dev_token(var_dir, "ops-scale", "admin")  # reporting's counts
+        return 0 if asyncio.run(check(args, client, operator)) else 1
+    finally:
+        os.killpg(up.pid, signal.SIGTERM)
+        up.wait(timeout=60)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
