@@ -68,13 +68,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from tread_cli.services import SERVICES as TREAD_SERVICES
 from tread_cli.tokens import dev_token
 from tread_shared.ids import new_id
 from tread_shared.testing.nats_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "bench_"
-SERVICES = ("accounts", "actionplans", "contracts", "market-intel", "reporting")
+SERVICES = tuple(service.name for service in TREAD_SERVICES)  # what tread up starts
 TERRITORIES = [f"territory-{n:02d}" for n in range(10)]
 OWNERS = [f"am-{n:03d}" for n in range(200)]
 STATUSES = ["active"] * 6 + ["prospect"] * 2 + ["dormant", "closed"]
