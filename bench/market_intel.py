@@ -288,6 +288,8 @@ def main() -> None:
                 "MARKET_INTEL_DIGEST_SCHEDULE_ENABLED": "false",
                 "MARKET_INTEL_JWT_PUBLIC_KEY": public,
                 "MARKET_INTEL_LOG_LEVEL": "WARNING",
+                # A 50,000-row file is about 6 MB; the default cap is 1 MB (about 9,000 rows).
+                "MARKET_INTEL_MAX_REQUEST_BODY_BYTES": "60000000",
             },
             workdir / "market_intel.log",
         )
