@@ -133,12 +133,13 @@ UPSTREAM_IDLE_CONNECTIONS = 256
 UPSTREAM_IDLE_SECONDS = 60
 
 
-# Several replicas: a dead one is out of rotation within a second (its /readyz checked every
-# second, or its first refused connection), and a request it could not answer goes to another
-# replica when repeating it is safe: reads, and writes with an Idempotency-Key (the key makes a
-# repeat answer the first result). A refused connection is retried whatever the method: the
-# request never reached the service. /readyz?broker=optional: a broker outage keeps replicas in
-# rotation (their writes wait in the outbox), a database outage does not.
+# Several replicas: a dead one is out of rotation at its first refused connection, an unready
+# one within two or three seconds (its /readyz checked every second), and a request it could
+# not answer goes to another replica when repeating it is safe: reads, and writes with an
+# Idempotency-Key (the key makes a repeat answer the first result). A refused connection is
+# retried whatever the method: the request never reached the service. /readyz?broker=optional:
+# a broker outage keeps replicas in rotation (their writes wait in the outbox), a database
+# outage does not.
 HEALTH_URI = "/readyz?broker=optional"
 BALANCING = [
     "lb_policy round_robin",
@@ -158,9 +159,11 @@ BALANCING = [
 ACTIVE_HEALTH = [
     f"health_uri {HEALTH_URI}",
     "health_interval 1s",
-    "health_timeout 1s",
+    # Two slow or failed checks in a row: one slow answer of a busy replica is not enough to
+    # take it out (with every replica busy, that would turn load into 503s).
+    "health_timeout 2s",
     "health_passes 1",
-    "health_fails 1",
+    "health_fails 2",
 ]
 # DNS asked again this often: a new or removed replica is seen within it (active health checks
 # do not run for DNS-found upstreams: the first failed dial takes a dead one out).
