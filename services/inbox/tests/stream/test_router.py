@@ -128,3 +128,21 @@ async def test_a_reconnection_gets_what_happened_meanwhile_once(
         await asyncio.sleep(0.3)
         assert [e["resource_url"] for e in again.events] == [f"/v1/offers/{o}" for o in away]
         assert seen["id"] not in {e["id"] for e in events}
+
+
+@pytest.fixture
+def small_buffer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A buffer of one change: resuming from further back reads the database."""
+    monkeypatch.setattr("tread_inbox.stream.service.BUFFERED_CHANGES", 1)
+
+
+async def test_a_reconnection_from_before_the_buffer_reads_the_database(
+    small_buffer: None, served: str, pushed: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await pushed.open()
+    offers = [await pushed.offer_submitted(account_id) for _ in range(3)]
+    async with listening(served, callers["dm"], last_event_id="0") as again:
+        events = await again.wait_for(3)
+        await asyncio.sleep(0.3)
+    assert [e["resource_url"] for e in again.events] == [f"/v1/offers/{o}" for o in offers]
+    assert [e["event_id"] for e in events] == ["1", "2", "3"]

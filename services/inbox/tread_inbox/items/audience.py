@@ -31,6 +31,18 @@ class DirectoryEntry(Protocol):
     deleted: bool
 
 
+class Addressed(Protocol):
+    """What decides an item's audience (an ``InboxItem``, or a snapshot of one)."""
+
+    account_id: Any
+    territory: str | None
+    recipient_id: str | None
+    for_account_manager: bool
+    for_key_account_manager: bool
+    for_district_manager: bool
+    for_central: bool
+
+
 def audience_clause(principal: Principal) -> ColumnElement[bool]:
     """SQL condition on ``InboxItem`` outer-joined to ``AccountDirectory``: the items that
     reach ``principal`` (tombstones included: the caller filters them)."""
@@ -58,7 +70,7 @@ def audience_clause(principal: Principal) -> ColumnElement[bool]:
     return and_(account_known, or_(named, roles))
 
 
-def reaches(item: InboxItem, principal: Principal, entry: DirectoryEntry | None) -> bool:
+def reaches(item: Addressed, principal: Principal, entry: DirectoryEntry | None) -> bool:
     """The same rule in Python, for one item, one user and the item's directory entry."""
     if item.account_id is not None and (entry is None or entry.deleted):
         return False

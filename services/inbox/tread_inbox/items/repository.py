@@ -122,7 +122,7 @@ async def after_position(
     """Items that changed after ``position``, in position order (the push stream)."""
     query = (
         _visible(principal)
-        .where(InboxItem.position > position)
+        .where(InboxItem.position > position, _live())
         .order_by(InboxItem.position)
         .limit(limit)
     )
@@ -163,3 +163,17 @@ async def bump(session: AsyncSession, item: InboxItem, position: int, at: dateti
     await session.execute(
         update(InboxItem).where(InboxItem.id == item.id).values(position=position, updated_at=at)
     )
+
+
+async def changed_between(
+    session: AsyncSession, after: int, upto: int
+) -> Sequence[Row[InboxItem, AccountDirectory | None]]:
+    """Every item whose latest change is in ``(after, upto]``, with its account's directory
+    entry, in position order (for everyone: the push stream filters per caller)."""
+    query = (
+        select(InboxItem, AccountDirectory)
+        .outerjoin(AccountDirectory, AccountDirectory.account_id == InboxItem.account_id)
+        .where(InboxItem.position > after, InboxItem.position <= upto)
+        .order_by(InboxItem.position)
+    )
+    return (await session.execute(query)).all()

@@ -1,20 +1,33 @@
 """The push stream. Each process runs one watcher that reads the last position of the change
-sequence every ``stream_poll_seconds`` and wakes its open streams when it moved (one query per
-process, not per stream); a woken stream reads the changes after its own position that reach
-its caller. The SSE id of an event is the item's position, so a client that reconnects with
+sequence every ``stream_poll_seconds``; when it moved, the watcher reads the changed items once
+(with their directory entries) into a buffer of recent changes and wakes its open streams, and
+each stream sends from the buffer the changes that reach its caller (the audience rule in
+Python): one query per change for the whole process, not one per open stream. A stream that is
+further behind than the buffer (resuming after a long absence) reads its caller's changes from
+the database until it catches up.
+
+The SSE id of an event is the item's position, so a client that reconnects with
 ``Last-Event-ID`` gets every change after the last one it saw, once: positions commit in order
-(see ``ChangeCounter``), and an item that changed twice meanwhile comes once, as it is now."""
+(see ``ChangeCounter``), and an item that changed twice meanwhile comes once, as it is now. An
+item changes after its creation only by being decided (done for all) or removed, so what a
+stream sends needs no caller's own marks. Removals (the items of a deleted account) are not
+pushed: ``updated_since`` lists them as tombstones."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI
 
 from tread_inbox.items import repository as items
+from tread_inbox.items.audience import reaches
+from tread_inbox.items.schemas import ItemOut
 from tread_inbox.items.service import render
 from tread_inbox.settings import Settings
 from tread_inbox.stream.repository import last_position
@@ -25,35 +38,118 @@ from tread_shared.db.engine import Database
 log = logging.getLogger(__name__)
 
 BATCH = 100
+BUFFERED_CHANGES = 10_000
+
+
+@dataclass
+class EntrySnapshot:
+    owner_id: str
+    territory: str
+    key_account_manager_id: str | None
+    deleted: bool
+
+
+@dataclass
+class Change:
+    """An item as it was at ``position``, and what decides who receives it."""
+
+    position: int
+    item: ItemOut
+    account_id: Any
+    territory: str | None
+    recipient_id: str | None
+    for_account_manager: bool
+    for_key_account_manager: bool
+    for_district_manager: bool
+    for_central: bool
+    entry: EntrySnapshot | None
+    deleted: bool
+    # The SSE frame, encoded once for every stream it goes to.
+    frame: bytes = b""
+
+    def reaches(self, principal: Principal) -> bool:
+        return reaches(self, principal, self.entry)
+
+
+def _change(item: Any, entry: Any) -> Change:
+    return Change(
+        position=item.position,
+        item=render(item, None),
+        account_id=item.account_id,
+        territory=item.territory,
+        recipient_id=item.recipient_id,
+        for_account_manager=item.for_account_manager,
+        for_key_account_manager=item.for_key_account_manager,
+        for_district_manager=item.for_district_manager,
+        for_central=item.for_central,
+        entry=None
+        if entry is None
+        else EntrySnapshot(
+            owner_id=entry.owner_id,
+            territory=entry.territory,
+            key_account_manager_id=entry.key_account_manager_id,
+            deleted=entry.deleted,
+        ),
+        deleted=item.deleted_at is not None,
+        frame=sse("item", render(item, None).model_dump_json(), item.position),
+    )
 
 
 class ChangeWatcher:
-    """The last position this process has seen, and a condition its streams wait on."""
+    """The last position this process has seen, the changes up to it since ``covered_from``,
+    and a condition its streams wait on."""
 
     def __init__(self, db: Database, poll_seconds: float) -> None:
         self.db = db
         self.poll_seconds = poll_seconds
         self.position = 0
+        self.covered_from = 0
+        self.recent: deque[Change] = deque(maxlen=BUFFERED_CHANGES)
         self.changed = asyncio.Condition()
 
     async def read_position(self) -> int:
         async with self.db.unit_of_work() as session:
             return await last_position(session)
 
+    async def catch_up(self) -> None:
+        """Read the counter and, when it moved, the items that changed."""
+        async with self.db.unit_of_work() as session:
+            position = await last_position(session)
+            if position == self.position:
+                return
+            if position < self.position:  # a database emptied and started again
+                self.recent.clear()
+                self.covered_from = 0
+                self.position = 0
+            after = max(self.position, position - BUFFERED_CHANGES)
+            rows = await items.changed_between(session, after, position)
+            changes = [_change(item, entry) for item, entry in rows]
+        if after > self.position:
+            self.recent.clear()
+            self.covered_from = after
+        self.recent.extend(changes)
+        if len(self.recent) == self.recent.maxlen and self.recent:
+            self.covered_from = max(self.covered_from, self.recent[0].position - 1)
+        self.position = position
+        async with self.changed:
+            self.changed.notify_all()
+
     async def run(self) -> None:
         while True:
             try:
-                position = await self.read_position()
+                await self.catch_up()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the database may come back
                 log.warning("inbox stream cannot read the change sequence: %s", exc)
-            else:
-                if position != self.position:
-                    self.position = position
-                    async with self.changed:
-                        self.changed.notify_all()
             await asyncio.sleep(self.poll_seconds)
+
+    def changes_after(self, position: int) -> list[Change] | None:
+        """The buffered changes after ``position``; ``None`` when the buffer does not reach
+        back that far (read the database instead)."""
+        if position < self.covered_from:
+            return None
+        return [change for change in self.recent if change.position > position]
 
     async def wait_beyond(self, position: int, seconds: float) -> bool:
         """Whether the sequence moved beyond ``position`` within ``seconds``."""
@@ -74,6 +170,8 @@ def with_change_watcher(app: FastAPI, settings: Settings) -> FastAPI:
         async with inner(app_):
             runtime: ServiceRuntime = app_.state.runtime
             watcher = ChangeWatcher(runtime.db, settings.stream_poll_seconds)
+            with contextlib.suppress(Exception):  # the database may not answer yet
+                await watcher.catch_up()
             app_.state.change_watcher = watcher
             task = asyncio.create_task(watcher.run(), name="inbox-change-watcher")
             try:
@@ -91,6 +189,14 @@ def sse(event: str, data: str, event_id: int | None = None) -> bytes:
     return f"{head}event: {event}\ndata: {data}\n\n".encode()
 
 
+async def _from_database(
+    watcher: ChangeWatcher, principal: Principal, position: int
+) -> list[ItemOut]:
+    async with watcher.db.unit_of_work() as session:
+        rows = await items.after_position(session, principal, position, BATCH)
+        return [render(item, receipt) for item, receipt in rows]
+
+
 async def changes(
     watcher: ChangeWatcher,
     principal: Principal,
@@ -99,21 +205,28 @@ async def changes(
 ) -> AsyncIterator[bytes]:
     """The SSE body: the caller's item changes after ``after`` (now, when ``None``), then each
     new one as it commits; a comment line when quiet for ``heartbeat_seconds``."""
-    position = after if after is not None else await watcher.read_position()
+    position = after if after is not None else watcher.position
     # Tells the client the stream is open, and where it starts.
     yield f"retry: 2000\n: open at {position}\n\n".encode()
     while True:
-        # Every position up to the watcher's is committed (they commit in order): once read,
-        # the changes up to it that are not the caller's need not be looked at again.
         horizon = watcher.position
-        async with watcher.db.unit_of_work() as session:
-            rows = await items.after_position(session, principal, position, BATCH)
-            events = [render(item, receipt) for item, receipt in rows]
-        for item in events:
-            position = item.position
-            yield sse("item", item.model_dump_json(), item.position)
-        if len(events) == BATCH:
-            continue
+        buffered = watcher.changes_after(position)
+        if buffered is None:
+            # Every position up to the horizon is committed (they commit in order): once
+            # read, the changes up to it that are not the caller's need not be looked at again.
+            events = await _from_database(watcher, principal, position)
+            for item in events:
+                position = item.position
+                yield sse("item", item.model_dump_json(), item.position)
+            if len(events) == BATCH:
+                continue
+        else:
+            for change in buffered:
+                if change.position > horizon:
+                    break
+                if not change.deleted and change.reaches(principal):
+                    yield change.frame
+                position = change.position
         position = max(position, horizon)
         if not await watcher.wait_beyond(position, heartbeat_seconds):
             yield b": heartbeat\n\n"
