@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from tread_actionplans.indicators.schemas import Period, Value
+from tread_shared.dates import PlausibleDate
 from tread_shared.events.payloads.actionplans import DeviationCause
 from tread_shared.money import Money
 
@@ -36,7 +37,7 @@ class CorrectiveActionIn(BaseModel):
     owner_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
         default=None, description="Defaults to the plan's owner"
     )
-    due_on: date
+    due_on: PlausibleDate
     budget: Money | None = None
     expected_effect: Text | None = None
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from tread_actionplans.deviations.schemas import CorrectiveActionIn
 from tread_actionplans.indicators.schemas import Value
+from tread_shared.dates import PlausibleTime
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 Participant = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -27,7 +28,7 @@ class DecisionIn(CorrectiveActionIn):
 
 
 class MeetingIn(BaseModel):
-    held_at: datetime
+    held_at: PlausibleTime
     participants: Annotated[list[Participant], Field(min_length=1, max_length=50)]
     agenda: Text | None = None
     minutes: Text | None = None

@@ -8,6 +8,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from tread_actionplans.indicators.schemas import Value
+from tread_shared.dates import PlausibleDate
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
@@ -22,7 +23,7 @@ class ObjectiveIn(BaseModel):
     indicator_id: uuid.UUID | None = None
     baseline: Value | None = None
     target: Value | None = None
-    due_on: date | None = None
+    due_on: PlausibleDate | None = None
     scale_min: Annotated[int, Field(ge=0, le=100)] | None = None
     scale_max: Annotated[int, Field(ge=1, le=100)] | None = None
     evidence: Text | None = None

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -23,6 +22,7 @@ from tread_actionplans.plans.schemas import (
 from tread_actionplans.plans.workflow import MOVES
 from tread_shared.app import EventOutbox
 from tread_shared.clock import utcnow
+from tread_shared.dates import PlausibleDate
 from tread_shared.db.concurrency import flush_changes
 from tread_shared.db.listing import list_page, sync_page
 from tread_shared.db.reading import ReadSession
@@ -95,8 +95,12 @@ async def list_plans(
     territory: Annotated[str | None, Query(max_length=100)] = None,
     kind: PlanKind | None = None,
     status: PlanStatus | None = None,
-    active_from: Annotated[date | None, Query(description="Plans running on or after")] = None,
-    active_to: Annotated[date | None, Query(description="Plans running on or before")] = None,
+    active_from: Annotated[
+        PlausibleDate | None, Query(description="Plans running on or after")
+    ] = None,
+    active_to: Annotated[
+        PlausibleDate | None, Query(description="Plans running on or before")
+    ] = None,
 ) -> Page[PlanOut | Tombstone]:
     """Plans in the caller's scope (deleted drafts as tombstones with ``updated_since``)."""
     filters = repository.PlanFilters(

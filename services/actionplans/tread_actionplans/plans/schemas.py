@@ -7,6 +7,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
+from tread_shared.dates import PlausibleDate
 from tread_shared.events.payloads.actionplans import PlanKind, PlanOrigin, PlanScope, PlanStatus
 from tread_shared.money import Money
 
@@ -54,9 +55,9 @@ class PlanIn(BaseModel):
         default=None, description="Defaults to the account's manager, else the caller"
     )
     stakeholders: Annotated[list[Stakeholder], Field(max_length=50)] = []
-    start_date: date
-    end_date: date
-    reaudit_on: date | None = None
+    start_date: PlausibleDate
+    end_date: PlausibleDate
+    reaudit_on: PlausibleDate | None = None
     contract_id: uuid.UUID | None = None
     budget_lines: Annotated[list[BudgetLine], Field(max_length=50)] = []
 
@@ -79,9 +80,9 @@ class PlanAmendIn(BaseModel):
     title: Title | None = None
     owner_id: UserId | None = None
     stakeholders: Annotated[list[Stakeholder], Field(max_length=50)] | None = None
-    start_date: date | None = None
-    end_date: date | None = None
-    reaudit_on: date | None = None
+    start_date: PlausibleDate | None = None
+    end_date: PlausibleDate | None = None
+    reaudit_on: PlausibleDate | None = None
     contract_id: uuid.UUID | None = None
     budget_lines: Annotated[list[BudgetLine], Field(max_length=50)] | None = None
 
