@@ -11,7 +11,7 @@ from tread_shared.db.session import DbSession
 router = APIRouter(prefix="/v1/inbox/preferences", tags=["inbox"])
 
 
-@router.get("")
+@router.get("", responses={404: {"description": "No preferences set yet: PUT them first"}})
 async def get_mail_preferences(session: ReadSession, caller: Reader) -> PreferencesOut:
     return await service.get_preferences(session, caller)
 
