@@ -60,7 +60,7 @@ test: install
 # every service, the coverage phase too, with FUZZ_EXAMPLES cases an operation.
 FUZZ_EXAMPLES ?= 25
 fuzz: install
-	TREAD_FUZZ_ROLES=all TREAD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+	TREAD_FUZZ_ROLES=all TREAD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) TREAD_FUZZ_SEED=random \
 		TREAD_FUZZ_PHASES=examples,coverage,fuzzing,stateful \
 		$(BIN)/pytest tests/contract/test_fuzz.py
 
