@@ -129,3 +129,17 @@ async def test_files_that_cannot_be_read_are_refused(
     refused = await _import(client, csv(*GOOD), callers["dm"])
     assert_problem(refused, 403)
     assert await _codes(client, central) == ["TR-SERVICE-CLASH"]
+
+
+async def test_control_characters_in_a_file_are_refused_and_change_nothing(
+    client: httpx.AsyncClient, callers: dict[str, Caller]
+) -> None:
+    # What the fuzzer sent (a 500 before): a body of control characters, in both modes.
+    central = callers["central"]
+    for mode in ("all_or_nothing", "valid_rows"):
+        garbage = await _import(client, b"\x00\x1b\x07", central, mode=mode)
+        assert_problem(garbage, 422, "invalid-csv")
+        nul_in_row = csv(GOOD[0].replace("Tread", "Tr\x00ead"))
+        problem = assert_problem(await _import(client, nul_in_row, central, mode=mode), 422)
+        assert problem["line"] == 2
+    assert await _codes(client, central) == []

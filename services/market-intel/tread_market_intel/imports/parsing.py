@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,9 @@ from tread_market_intel.products.schemas import PriceIn, ProductIn
 from tread_shared.errors import Unprocessable
 
 SPEC_COLUMNS = ("width", "aspect_ratio", "rim", "load_index", "speed_index")
+# C0 control characters but tab, line feed and carriage return, and DEL: refused as in every
+# JSON body (shared request limits), so that no stored product or report carries one.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PRICE_COLUMNS = {"list_price": "list_price", "valid_from": "valid_from", "valid_to": "valid_to"}
 
 
@@ -90,8 +94,20 @@ def read_catalogue(content: bytes) -> tuple[int, list[CatalogueRow], list[RowErr
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Unprocessable("The file is not UTF-8 text.", slug="invalid-csv") from None
+    control = _CONTROL_CHARACTER.search(text)
+    if control is not None:
+        line = text.count("\n", 0, control.start()) + 1
+        raise Unprocessable(
+            f"Line {line} of the file holds a control character (NUL, escape…); only tab, line"
+            " feed and carriage return are accepted.",
+            slug="invalid-csv",
+            line=line,
+        )
     reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip() for name in reader.fieldnames or []]
+    try:
+        header = [name.strip() for name in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise Unprocessable(f"The file is not valid CSV: {exc}.", slug="invalid-csv") from None
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     unknown = [name for name in header if name not in COLUMNS]
     if missing or unknown:

@@ -49,7 +49,14 @@ def report_out(report: CatalogueImport, replayed: bool = False) -> ImportReport:
     )
 
 
-@router.post("", status_code=201, openapi_extra=_CSV_BODY)
+@router.post(
+    "",
+    status_code=201,
+    openapi_extra=_CSV_BODY,
+    responses={
+        200: {"model": ImportReport, "description": "The same file again: its first report"}
+    },
+)
 async def import_products(
     request: Request,
     session: DbSession,
