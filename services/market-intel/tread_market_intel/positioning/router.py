@@ -30,8 +30,14 @@ async def get_price_positioning(
     session: ReadSession,
     caller: Staff,
     settings: MarketSettings,
-    product: Annotated[str | None, Query(max_length=60, description="An own product code")] = None,
-    range: Annotated[str | None, Query(max_length=100, description="Or a range")] = None,
+    product: Annotated[
+        str | None,
+        Query(max_length=60, description="An own product code; this or `range` is required"),
+    ] = None,
+    range: Annotated[
+        str | None,
+        Query(max_length=100, description="Or a whole range; this or `product` is required"),
+    ] = None,
     territory: Annotated[str | None, Query(max_length=100)] = None,
     start: Annotated[
         PlausibleDate | None, Query(alias="from", description="Default: 11 months before `to`")
