@@ -333,7 +333,16 @@ async def served(app: FastAPI) -> AsyncIterator[str]:
     the in-process transport does not do); its base URL."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            lifespan="on",
+            log_level="warning",
+            # As the services run (tread_shared.service_main): a stream still open at the end
+            # is cut after this long instead of holding the shutdown.
+            timeout_graceful_shutdown=2,
+        )
     )
     task = asyncio.create_task(server.serve())
     for _ in range(400):
