@@ -11,7 +11,12 @@ async def test_preferences_are_set_by_kind_and_read_back(
     client: httpx.AsyncClient, callers: dict[str, Caller]
 ) -> None:
     headers = callers["dm"].headers
-    assert_problem(await client.get("/v1/inbox/preferences", headers=headers), 404)
+    unset = (await client.get("/v1/inbox/preferences", headers=headers)).json()
+    assert (unset["email"], unset["default"], unset["kinds"]["offer_approval"]) == (
+        None,
+        "off",
+        "off",
+    )
     body = {"email": "claire@example.com", "kinds": {"offer_approval": "immediate"}}
     answer = await client.put("/v1/inbox/preferences", json=body, headers=headers)
     assert answer.status_code == 200, answer.text
@@ -33,4 +38,4 @@ async def test_nonsense_preferences_are_refused_and_change_nothing(
         {"email": "lucas@example.com", "colour": "blue"},
     ):
         assert_problem(await client.put("/v1/inbox/preferences", json=body, headers=headers), 422)
-    assert_problem(await client.get("/v1/inbox/preferences", headers=headers), 404)
+    assert (await client.get("/v1/inbox/preferences", headers=headers)).json()["email"] is None

@@ -11,8 +11,9 @@ from tread_shared.db.session import DbSession
 router = APIRouter(prefix="/v1/inbox/preferences", tags=["inbox"])
 
 
-@router.get("", responses={404: {"description": "No preferences set yet: PUT them first"}})
+@router.get("")
 async def get_mail_preferences(session: ReadSession, caller: Reader) -> PreferencesOut:
+    """The caller's mail preferences; every kind off, and no address, until they are set."""
     return await service.get_preferences(session, caller)
 
 

@@ -21,7 +21,7 @@ class PreferencesIn(BaseModel):
 
 
 class PreferencesOut(BaseModel):
-    email: str
+    email: str | None = Field(description="None until the caller sets preferences: no mails.")
     default: Delivery
     kinds: dict[ItemKind, Delivery]
-    updated_at: datetime
+    updated_at: datetime | None

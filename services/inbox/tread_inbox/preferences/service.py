@@ -8,7 +8,6 @@ from tread_inbox.preferences.models import MailSubscriber
 from tread_inbox.preferences.schemas import PreferencesIn, PreferencesOut
 from tread_shared.auth.principal import Principal
 from tread_shared.clock import utcnow
-from tread_shared.errors import NotFound
 
 
 def delivery_of(subscriber: MailSubscriber, kind: str) -> str:
@@ -36,7 +35,10 @@ def render(subscriber: MailSubscriber) -> PreferencesOut:
 async def get_preferences(session: AsyncSession, principal: Principal) -> PreferencesOut:
     subscriber = await repository.subscriber(session, principal.sub)
     if subscriber is None:
-        raise NotFound("You have no mail preferences yet: PUT them to receive mails.")
+        # Nobody is mailed without an address of their own: until one is PUT, every kind is off.
+        return PreferencesOut(
+            email=None, default="off", kinds=dict.fromkeys(KINDS, "off"), updated_at=None
+        )
     return render(subscriber)
 
 
