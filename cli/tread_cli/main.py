@@ -171,8 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = commands.add_parser(
         "up",
-        help="run everything: broker, the five services, the gateway",
-        description="Migrate, start nats-server, the five services and the Caddy gateway, wait "
+        help="run everything: broker, the six services, the gateway",
+        description="Migrate, start nats-server, the six services and the Caddy gateway, wait "
         "until all are ready, print URLs and development tokens, then keep them running until "
         "Ctrl-C.",
     )
