@@ -78,6 +78,11 @@ async def broker_status(nats_url: str, stream: str) -> dict[str, Any]:
                 consumer_name = subject.rsplit(".", 1)[-1]
                 dead_letters[consumer_name] = dead_letters.get(consumer_name, 0) + count
         cluster = info.cluster
+        # A server out of any cluster reports no cluster block (nats-server 2.9) or one without
+        # peers: the leader is then the one server this connection talks to.
+        leader = (cluster.leader if cluster else None) or (
+            nc._server_info.get("server_name") if not (cluster and cluster.replicas) else None
+        )
         return {
             "stream": {
                 "name": stream,
@@ -85,7 +90,7 @@ async def broker_status(nats_url: str, stream: str) -> dict[str, Any]:
                 "last_sequence": info.state.last_seq,
                 "replicas": info.config.num_replicas or 1,
                 # The node that stores and acknowledges every event, and the others' state.
-                "leader": cluster.leader if cluster else None,
+                "leader": leader,
                 "followers": [
                     {"name": peer.name, "current": peer.current, "lag": peer.lag or 0}
                     for peer in (cluster.replicas or [] if cluster else [])
