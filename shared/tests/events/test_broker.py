@@ -4,6 +4,8 @@ consumer find the broker again by themselves (a private NATS server the tests st
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 
 import pytest
@@ -104,3 +106,58 @@ async def test_a_consumer_pulling_when_the_broker_restarts_resumes_by_itself(
         assert consumer.heartbeats_missed >= 1, "the consumer never noticed the silence"
     else:
         assert consumer.pulls_ended >= 1, "the consumer never noticed the shutdown"
+
+
+def freeze(server: NatsServer) -> int:
+    """Stop the broker's process without closing anything (SIGSTOP): connections stay open and
+    silent, as with a broker stalled or a network that drops packets."""
+    assert server.process is not None
+    os.kill(server.process.pid, signal.SIGSTOP)
+    return server.process.pid
+
+
+async def test_a_consumer_that_heard_nothing_for_a_while_applies_the_events_at_once_after(
+    private: Pipeline, nats_server: NatsServer
+) -> None:
+    await private.start_relay()
+    # Heartbeats every 0.2 s: the pull is set up again after 1.4 s of silence. An ack wait of
+    # 30 s: an event left in a forgotten inbox would come back only after that.
+    consumer = await private.start_consumer(
+        consumer_heartbeat_seconds=0.2, consumer_ack_wait_seconds=30.0
+    )
+    counted = await private.depot.count_round_robin(SKUS, rounds=1)
+    await private.ledger.wait_for_entries(len(counted))
+
+    pid = freeze(nats_server)
+    try:
+        counted += await private.depot.count_round_robin(SKUS, rounds=2)
+        await asyncio.sleep(2.5)  # more than the silence the consumer accepts
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    thawed = time.monotonic()
+
+    applied = await private.ledger.wait_for_entries(len(counted), within=20)
+    assert time.monotonic() - thawed < 6, "events waited for the ack wait, not the broker"
+    assert consumer.heartbeats_missed >= 1, "the consumer never noticed the silence"
+    assert_once_in_entity_order(applied, counted)
+
+
+async def test_a_consumer_setting_its_pull_up_again_stops_at_once_when_asked(
+    private: Pipeline, nats_server: NatsServer
+) -> None:
+    consumer = await private.start_consumer(consumer_heartbeat_seconds=0.2)
+    counted = await private.depot.count_round_robin(SKUS, rounds=1)
+    await private.start_relay()
+    await private.ledger.wait_for_entries(len(counted))
+    running = private.tasks[0]
+
+    pid = freeze(nats_server)
+    try:
+        await asyncio.sleep(2.5)  # the consumer gave up on the pull and waits on the broker
+        assert consumer.heartbeats_missed >= 1
+        started = time.monotonic()
+        await asyncio.wait_for(private.stop(running), timeout=5)
+        assert time.monotonic() - started < 1
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    private.tasks.remove(running)

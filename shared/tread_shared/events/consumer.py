@@ -245,6 +245,29 @@ class EventConsumer:
     async def run(self) -> None:
         """Pull and apply events until cancelled; broker trouble sets the pull up again."""
         js = await self.broker.wait_ready()
+        delay = 0.2
+        while True:
+            try:
+                await self.ensure(js)
+                await self._pull_loop()
+            except asyncio.CancelledError:
+                raise
+            except HeartbeatMissed as exc:
+                # Usually the broker restarted: pull again as soon as it is back.
+                self.heartbeats_missed += 1
+                log.warning("consumer %s: %s; pulling again", self.durable, exc)
+                await self.broker.wait_connected(within=MAX_SETUP_DELAY_SECONDS)
+            except PullEnded as exc:
+                # "409 Server Shutdown", "Leadership Change", "Consumer Deleted"...
+                self.pulls_ended += 1
+                log.warning("consumer %s: %s; pulling again", self.durable, exc)
+                await self.broker.wait_to_retry(0.2)
+            except Exception as exc:  # noqa: BLE001 - broker trouble: set the pull up again
+                log.warning("consumer %s: %s; resuming within %.1fs", self.durable, exc, delay)
+                came_back = await self.broker.wait_to_retry(delay)
+                delay = 0.2 if came_back else min(delay * 2, MAX_SETUP_DELAY_SECONDS)
+
+    async def _pull_loop(self) -> None:
         nc = self.broker.nc
         assert nc is not None
         arrived: asyncio.Queue[Msg] = asyncio.Queue()
@@ -254,67 +277,39 @@ class EventConsumer:
                 self._held[id(msg)] = (msg, time.monotonic())
             arrived.put_nowait(msg)
 
-        # One inbox for the consumer's life (nats-py subscribes it again after a reconnect). A
-        # pull set up again after a silence keeps it: what an earlier pull request still
-        # delivers (it lives on the server until it expires) is applied, not left to an inbox
-        # nobody reads until the ack wait brings it back, behind later events.
         sub = await nc.subscribe(nc.new_inbox(), cb=receive)
+        pulls = _PullRequests(nc, self.settings, self.durable, sub.subject)
         keep_alive = asyncio.create_task(self._keep_alive())
-        delay = 0.2
         try:
             while True:
+                await pulls.top_up()
                 try:
-                    await self.ensure(js)
-                    await self._pull_loop(
-                        _PullRequests(nc, self.settings, self.durable, sub.subject), arrived
-                    )
-                except asyncio.CancelledError:
-                    raise
-                except HeartbeatMissed as exc:
-                    # Usually the broker restarted: pull again as soon as it is back.
-                    self.heartbeats_missed += 1
-                    log.warning("consumer %s: %s; pulling again", self.durable, exc)
-                    await self.broker.wait_connected(within=MAX_SETUP_DELAY_SECONDS)
-                except PullEnded as exc:
-                    # "409 Server Shutdown", "Leadership Change", "Consumer Deleted"...
-                    self.pulls_ended += 1
-                    log.warning("consumer %s: %s; pulling again", self.durable, exc)
-                    await self.broker.wait_to_retry(0.2)
-                except Exception as exc:  # noqa: BLE001 - broker trouble: set the pull up again
-                    log.warning("consumer %s: %s; resuming within %.1fs", self.durable, exc, delay)
-                    came_back = await self.broker.wait_to_retry(delay)
-                    delay = 0.2 if came_back else min(delay * 2, MAX_SETUP_DELAY_SECONDS)
+                    first = await asyncio.wait_for(arrived.get(), timeout=pulls.silence_limit)
+                except TimeoutError as exc:
+                    raise HeartbeatMissed(
+                        f"nothing from the broker in {pulls.silence_limit:.1f}s"
+                    ) from exc
+                messages = [first]
+                while len(messages) < pulls.batch and not arrived.empty():
+                    messages.append(arrived.get_nowait())
+                deliveries, ended = pulls.sort(messages)
+                if not ended:
+                    await pulls.top_up()  # before applying: the next messages arrive meanwhile
+                # Messages that came before the end of the pull are applied, not dropped: a
+                # dropped one would come back only after ack_wait, behind later events.
+                if deliveries:
+                    await self.handle_batch(deliveries)
+                if ended:
+                    raise PullEnded(ended)
         finally:
             keep_alive.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await keep_alive
-            # What was not acknowledged comes back after the ack wait, to another replica.
+            # What was not acknowledged comes back after the ack wait, to this pull or another.
             self._held.clear()
             # The connection may be gone already.
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
-
-    async def _pull_loop(self, pulls: _PullRequests, arrived: asyncio.Queue[Msg]) -> None:
-        while True:
-            await pulls.top_up()
-            try:
-                first = await asyncio.wait_for(arrived.get(), timeout=pulls.silence_limit)
-            except TimeoutError as exc:
-                raise HeartbeatMissed(
-                    f"nothing from the broker in {pulls.silence_limit:.1f}s"
-                ) from exc
-            messages = [first]
-            while len(messages) < pulls.batch and not arrived.empty():
-                messages.append(arrived.get_nowait())
-            deliveries, ended = pulls.sort(messages)
-            if not ended:
-                await pulls.top_up()  # before applying: the next messages arrive meanwhile
-            # Messages that came before the end of the pull are applied, not dropped: a
-            # dropped one would come back only after ack_wait, behind later events.
-            if deliveries:
-                await self.handle_batch(deliveries)
-            if ended:
-                raise PullEnded(ended)
 
     async def handle_batch(self, messages: list[Msg]) -> None:
         """Apply deliveries in stream order, once each in effect; retry or dead-letter those
