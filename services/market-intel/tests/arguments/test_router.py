@@ -92,6 +92,42 @@ async def test_an_argument_goes_from_draft_to_the_field_and_is_retired(
     await events.wait_for("tread.market-intel.argument.retired.v1")
 
 
+async def test_a_submission_and_a_send_back_are_announced_to_central(
+    client: httpx.AsyncClient, callers: dict[str, Caller], market: Any, events: EventStream
+) -> None:
+    await market.product("TR-315/80R22.5-XMD")
+    dm, central = callers["dm"], callers["central"]
+    argument = await market.post("/v1/arguments", _argument(), dm)
+
+    def mine(event: dict[str, Any]) -> bool:
+        return bool(event["data"]["argument"]["argument_id"] == argument["id"])
+
+    assert (await _move(client, argument, dm, status="submitted")).status_code == 200
+    (submitted,) = await events.wait_for("tread.market-intel.argument.submitted.v1", where=mine)
+    assert submitted["subject"] == argument["id"]
+    assert submitted["data"]["submitted_by"] == "dm-north"
+    assert submitted["data"]["argument"]["title"] == "Lower cost per kilometre"
+
+    # Only central sends it back; the author's try changes nothing and announces nothing.
+    assert_problem(await _move(client, argument, dm, status="draft"), 403)
+    sent_back = await _move(client, argument, central, status="draft")
+    assert sent_back.json()["status"] == "draft", sent_back.text
+    (event,) = await events.wait_for("tread.market-intel.argument.sent_back.v1", where=mine)
+    assert event["data"]["sent_back_by"] == "central-1"
+
+    # Rewritten and submitted again: a second submission, of the new version.
+    await _move(client, argument, dm, claim="18 % below, measured on 40 trucks.")
+    await _move(client, argument, dm, status="submitted")
+    again = await events.wait_for("tread.market-intel.argument.submitted.v1", 2, where=mine)
+    assert [e["data"]["argument"]["argument_version"] for e in again] == [1, 2]
+    types = [e["type"] for e in await events.all() if e.get("subject") == argument["id"]]
+    assert types == [
+        "tread.market-intel.argument.submitted.v1",
+        "tread.market-intel.argument.sent_back.v1",
+        "tread.market-intel.argument.submitted.v1",
+    ]
+
+
 async def test_bad_arguments_and_roles_are_refused(
     client: httpx.AsyncClient, callers: dict[str, Caller], market: Any
 ) -> None:

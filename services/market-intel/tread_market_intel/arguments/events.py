@@ -4,7 +4,9 @@ from tread_market_intel.arguments.models import Argument
 from tread_shared.clock import utcnow
 from tread_shared.events.payloads.market_intel import (
     ArgumentRetired,
+    ArgumentSentBack,
     ArgumentState,
+    ArgumentSubmitted,
     ArgumentValidated,
 )
 from tread_shared.events.registry import EventPayload
@@ -24,12 +26,15 @@ def argument_state(argument: Argument) -> ArgumentState:
     )
 
 
-ANNOUNCED = ("validated", "retired")
-
-
 def argument_moved(argument: Argument, by: str) -> EventPayload:
-    """The event of the argument's new status (one of ``ANNOUNCED``): the field hears of it."""
+    """The event of the argument's new status. Every move is announced: central hears of a
+    submission (the inbox's item to validate), the field of a validation or a retirement, and a
+    send-back to draft closes what waited."""
     state = argument_state(argument)
+    if argument.status == "submitted":
+        return ArgumentSubmitted(argument=state, submitted_by=by, submitted_at=utcnow())
+    if argument.status == "draft":
+        return ArgumentSentBack(argument=state, sent_back_by=by, sent_back_at=utcnow())
     if argument.status == "validated":
         assert argument.validated_at is not None
         return ArgumentValidated(

@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_market_intel.arguments import repository
-from tread_market_intel.arguments.events import ANNOUNCED, argument_moved
+from tread_market_intel.arguments.events import argument_moved
 from tread_market_intel.arguments.models import Argument, ArgumentVersion
 from tread_market_intel.arguments.schemas import ArgumentIn, ArgumentPatch
 from tread_market_intel.arguments.workflow import CENTRAL_MOVES, TRANSITIONS, can_move
@@ -97,7 +97,7 @@ async def work(
         _move(argument, target, principal.sub)
     if not text and target is None:
         return argument
-    if target in ANNOUNCED:
+    if target is not None:
         await emit(session, outbox, argument, lambda: argument_moved(argument, principal.sub))
     else:
         await flush_changes(session)

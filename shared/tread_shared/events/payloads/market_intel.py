@@ -102,6 +102,31 @@ class ArgumentState(BaseModel):
     sources: list[str]
 
 
+class ArgumentSubmitted(EventPayload):
+    """Its author submitted a selling argument: it waits for central to validate it or send
+    it back."""
+
+    service = "market-intel"
+    entity = "argument"
+    verb = "submitted"
+
+    argument: ArgumentState
+    submitted_by: str
+    submitted_at: datetime
+
+
+class ArgumentSentBack(EventPayload):
+    """Central sent a submitted selling argument back to draft (its author rewrites it)."""
+
+    service = "market-intel"
+    entity = "argument"
+    verb = "sent_back"
+
+    argument: ArgumentState
+    sent_back_by: str
+    sent_back_at: datetime
+
+
 class ArgumentValidated(EventPayload):
     """Central validated a selling argument: field roles now see it."""
 
