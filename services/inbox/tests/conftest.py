@@ -152,14 +152,19 @@ class Sources(AccountFeed):
             ),
         }
 
-    def compliance(self, account_id: uuid.UUID, overall: str, previous: str | None) -> Any:
+    def compliance(
+        self,
+        account_id: uuid.UUID,
+        overall: con.ComplianceStatus,
+        previous: con.ComplianceStatus | None,
+    ) -> Any:
         return con.ComplianceChanged(
             contract_id=uuid.uuid4(),
             account_id=account_id,
             program_id=uuid.uuid4(),
             tier="gold",
-            overall=overall,  # type: ignore[arg-type]
-            previous_overall=previous,  # type: ignore[arg-type]
+            overall=overall,
+            previous_overall=previous,
             items=[],
             as_of=date.today(),
             evaluated_at=utcnow(),
@@ -265,6 +270,21 @@ class Sources(AccountFeed):
             budget=None,
             currency=None,
         )
+
+    def argument(self, **fields: Any) -> mi.ArgumentState:
+        values: dict[str, Any] = {
+            "argument_id": uuid.uuid4(),
+            "argument_version": 1,
+            "product_code": "TR-315/80R22.5-XMD",
+            "usage_type": "long_haul",
+            "segment": "fleet",
+            "title": "Lower cost per kilometre",
+            "claim": "Two retreads per casing keep the cost per km 18 % below a budget tyre.",
+            "proof_points": [],
+            "sources": [],
+            **fields,
+        }
+        return mi.ArgumentState(**values)
 
     def digest(self, subscriber_id: str) -> mi.DigestIssued:
         digest_id = uuid.uuid4()

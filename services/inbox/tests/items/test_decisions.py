@@ -11,6 +11,7 @@ from tread_shared.clock import utcnow
 from tread_shared.events.payloads import accounts as acc
 from tread_shared.events.payloads import actionplans as plans
 from tread_shared.events.payloads import contracts as con
+from tread_shared.events.payloads import market_intel as mi
 from tread_shared.testing.http import Caller
 
 
@@ -165,3 +166,57 @@ async def test_a_case_assigned_is_the_assignees_until_resolved(
     )
     [done] = await inbox.items(callers["am"])
     assert done["state"] == "done"
+
+
+async def test_an_argument_submitted_waits_for_central_until_validated_or_sent_back(
+    sources: Any, inbox: Any, callers: dict[str, Caller]
+) -> None:
+    argument = sources.argument()
+    subject = argument.argument_id
+    submitted = mi.ArgumentSubmitted(
+        argument=argument, submitted_by="dm-north", submitted_at=utcnow()
+    )
+    await sources.send(submitted, subject)
+
+    [item] = await inbox.items(callers["central"])
+    assert (item["kind"], item["category"], item["state"]) == (
+        "argument_validation",
+        "decision",
+        "unread",
+    )
+    assert item["resource_url"] == f"/v1/arguments/{subject}"
+    assert "Lower cost per kilometre" in item["title"] and "long haul" in item["title"]
+    assert item["reason"] == "Central validates the selling arguments"
+    # The field never gets it, not even its author (a district manager), nor operators.
+    for other in ("am", "other_am", "dm", "other_dm", "kam", "other_kam", "admin"):
+        assert await inbox.items(callers[other]) == [], other
+    counts = await inbox.get("/v1/inbox/counts", callers["central"])
+    assert counts == {"total": 1, "by_kind": {"argument_validation": 1}}
+
+    # The same submission again (published twice, redelivered past the consumer's inbox).
+    await sources.send(submitted, subject)
+    assert [i["id"] for i in await inbox.items(callers["central"])] == [item["id"]]
+
+    # Another member of central sends it back: done for everyone.
+    await sources.send(
+        mi.ArgumentSentBack(argument=argument, sent_back_by="central-2", sent_back_at=utcnow()),
+        subject,
+    )
+    [sent_back] = await inbox.items(callers["central"])
+    assert (sent_back["state"], sent_back["done_by"]) == ("done", "central-2")
+
+    # Rewritten and submitted again: it waits again, until validated.
+    rewritten = argument.model_copy(update={"argument_version": 2})
+    await sources.send(
+        mi.ArgumentSubmitted(argument=rewritten, submitted_by="dm-north", submitted_at=utcnow()),
+        subject,
+    )
+    waiting, _ = await inbox.holding(callers["central"], 2)
+    assert (waiting["state"], waiting["id"] != item["id"]) == ("unread", True)
+    await sources.send(
+        mi.ArgumentValidated(argument=rewritten, validated_by="central-1", validated_at=utcnow()),
+        subject,
+    )
+    states = [(i["state"], i["done_by"]) for i in await inbox.items(callers["central"])]
+    assert states == [("done", "central-1"), ("done", "central-2")]
+    assert await inbox.get("/v1/inbox/counts", callers["central"]) == {"total": 0, "by_kind": {}}

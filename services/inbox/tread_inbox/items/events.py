@@ -355,6 +355,37 @@ async def digest_issued(items: Items, payload: mi.DigestIssued) -> None:
     )
 
 
+async def argument_submitted(items: Items, payload: mi.ArgumentSubmitted) -> None:
+    argument = payload.argument
+    usage = (argument.usage_type or "").replace("_", " ")
+    what = " for ".join(part for part in (argument.product_code, usage) if part)
+    about = f" ({what})" if what else ""
+    await items.add(
+        ItemDraft(
+            # One per submission: an argument sent back and submitted again waits again, even
+            # unchanged; the same event published twice carries the same time.
+            key=f"argument-validation:{argument.argument_id}:{payload.submitted_at.isoformat()}",
+            kind="argument_validation",
+            title=f"The selling argument \u201c{argument.title}\u201d{about} waits for validation",
+            reason="Central validates the selling arguments",
+            resource_type="argument",
+            resource_id=argument.argument_id,
+            resource_url=f"/v1/arguments/{argument.argument_id}",
+            since=payload.submitted_at,
+            roles=frozenset({CENTRAL}),
+        )
+    )
+
+
+def argument_decided(by: Callable[[Any], str]) -> Apply:
+    async def apply(items: Items, payload: Any) -> None:
+        await items.close(
+            "argument", payload.argument.argument_id, "argument_validation", by(payload)
+        )
+
+    return apply
+
+
 APPLY: dict[type[EventPayload], Apply] = {
     acc.CaseOpened: case_assigned,
     acc.CaseAssigned: case_assigned,
@@ -378,6 +409,9 @@ APPLY: dict[type[EventPayload], Apply] = {
     plans.ResourceRequestDecided: resource_decided,
     plans.DeviationOpened: deviation_opened,
     plans.CorrectiveActionOverdue: action_overdue,
+    mi.ArgumentSubmitted: argument_submitted,
+    mi.ArgumentValidated: argument_decided(lambda p: p.validated_by),
+    mi.ArgumentSentBack: argument_decided(lambda p: p.sent_back_by),
     mi.DigestIssued: digest_issued,
 }
 

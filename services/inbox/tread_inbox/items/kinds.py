@@ -10,6 +10,7 @@ DECISIONS = (
     "facilitation_approval",
     "plan_approval",
     "resource_request",
+    "argument_validation",
     "case_assigned",
 )
 ALERTS = (
@@ -28,6 +29,7 @@ ItemKind = Literal[
     "facilitation_approval",
     "plan_approval",
     "resource_request",
+    "argument_validation",
     "case_assigned",
     "case_escalated",
     "renewal_due",
