@@ -30,6 +30,7 @@ from tread_shared.events.payloads.accounts import (
     SellInRecorded,
 )
 from tread_shared.events.registry import EventPayload
+from tread_shared.money import Money
 from tread_shared.testing.event_stream import EventStream
 from tread_shared.testing.http import Caller
 from tread_shared.testing.service_fixtures import service_fixtures
@@ -121,15 +122,22 @@ class AccountFeed:
         )
 
     async def sell_in(
-        self, account_id: uuid.UUID, month: str, units: int, product_line: str = "truck"
+        self,
+        account_id: uuid.UUID,
+        month: str,
+        units: int,
+        product_line: str = "truck",
+        amount: str | None = None,
     ) -> None:
+        """The month's sell-in of one product line; ``amount``: its invoiced value in CNY."""
         entry = self.entries[account_id]
+        value = Money.of(amount, "CNY") if amount is not None else None
         await self.publish(
             SellInRecorded(
                 account_id=account_id,
                 erp_customer_id=entry.erp_customer_id or "",
                 month=month,
-                lines=[SellInLine(product_line=product_line, units=units)],
+                lines=[SellInLine(product_line=product_line, units=units, amount=value)],
                 source_event_id=uuid.uuid4().hex,
             ),
             account_id,

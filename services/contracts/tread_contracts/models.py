@@ -14,6 +14,7 @@ from tread_contracts.facilitations.models import (
 )
 from tread_contracts.offers.models import Offer, OfferLine, OfferRevision
 from tread_contracts.programs.models import Program, ProgramVersion
+from tread_contracts.rebates.models import EarnedRebate
 
 __all__ = [
     "AccountDirectory",
@@ -25,6 +26,7 @@ __all__ = [
     "ComplianceSnapshot",
     "Contract",
     "ContractSignature",
+    "EarnedRebate",
     "Facilitation",
     "FacilitationBudget",
     "FacilitationGuideline",

@@ -1,7 +1,7 @@
 """The service's scheduled work: expiring offers, bringing scheduled contracts into force on their
 start date (a renewal takes over from the contract it renews), expiring contracts, renewal-due
-notices, and the compliance that time alone changes. Each step is safe with several replicas
-(see ``jobs``)."""
+notices, the compliance that time alone changes, and the rebate of each period over and judged.
+Each step is safe with several replicas (see ``jobs``)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tread_contracts.contracts.service import (
     notify_renewals_due,
 )
 from tread_contracts.offers.service import expire_lapsed_offers
+from tread_contracts.rebates.service import settle_ended_contracts
 from tread_contracts.settings import Settings
 from tread_shared.app import ServiceRuntime
 from tread_shared.clock import utcnow
@@ -37,6 +38,8 @@ async def run_daily_work(runtime: ServiceRuntime, today: date | None = None) -> 
             db, outbox, today, settings.renewal_notice_days
         ),
         "compliance_changes": await reevaluate_active_contracts(db, outbox, today, policy),
+        # After expiry, so that a contract ended yesterday is settled as expired.
+        "rebates_earned": await settle_ended_contracts(db, outbox, today, policy),
     }
 
 

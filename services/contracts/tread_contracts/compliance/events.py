@@ -32,6 +32,8 @@ def sell_in_handlers(outbox: Outbox, policy: CompliancePolicy) -> dict[str, Hand
                 )
                 session.add(row)
             row.quantity = line.units
+            row.amount = line.amount.amount if line.amount else None
+            row.currency = line.amount.currency if line.amount else None
             row.erp_customer_id = sell_in.erp_customer_id
             row.recorded_at = now
         # The contracts of the account now compare against new actuals.

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from tread_contracts.base import Base
-from tread_shared.db.types import UTCDateTime
+from tread_shared.db.types import ExactDecimal, UTCDateTime
 
 
 class SellInVolume(Base):
@@ -20,6 +21,9 @@ class SellInVolume(Base):
     period: Mapped[str] = mapped_column(String(7), primary_key=True)
     product_line: Mapped[str] = mapped_column(String(60), primary_key=True)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The invoiced value, when billing reports it: what a rebate is paid on.
+    amount: Mapped[Decimal | None] = mapped_column(ExactDecimal, nullable=True)
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
     erp_customer_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 

@@ -4,8 +4,9 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from tread_contracts.rebates.schemas import RebateOut
 from tread_shared.events.payloads.contracts import ComplianceItem, ComplianceStatus
 
 # One commitment or requirement against its actual: the same record the
@@ -33,3 +34,6 @@ class ComplianceOut(BaseModel):
     overall: ComplianceStatus
     items: list[ComplianceItemOut]
     latest_audit: LatestAuditOut | None
+    rebate: RebateOut | None = Field(
+        None, description="The rebate earned, once the period is over and judged (null before)"
+    )

@@ -41,7 +41,7 @@ from tread_shared.events.payloads.contracts import ComplianceChanged, Compliance
 SEVERITY: dict[ComplianceStatus, int] = {"met": 0, "on_track": 1, "at_risk": 2, "missed": 3}
 
 
-def _months_between(first: date, last: date) -> list[str]:
+def months_between(first: date, last: date) -> list[str]:
     months, day = [], first.replace(day=1)
     while day <= last:
         months.append(f"{day.year:04d}-{day.month:02d}")
@@ -49,7 +49,9 @@ def _months_between(first: date, last: date) -> list[str]:
     return months
 
 
-def _judged(months: list[str], arrived: set[str], as_of: date, policy: CompliancePolicy) -> int:
+def months_judged(
+    months: list[str], arrived: set[str], as_of: date, policy: CompliancePolicy
+) -> int:
     """How many of ``months``, from the first, are judged as of ``as_of``: ended, and their
     sell-in arrived or their grace period passed. Sell-in comes month by month, so a month
     still awaited stops the count."""
@@ -111,7 +113,7 @@ async def _volume_item(
 ) -> tuple[ComplianceStatus, Decimal, int, str | None]:
     actual = await repository.sell_in_total(session, contract.account_id, months, product_line)
     arrived = await repository.months_with_sell_in(session, contract.account_id, months)
-    judged = _judged(months, arrived, as_of, policy)
+    judged = months_judged(months, arrived, as_of, policy)
     weights = await _monthly_weights(session, contract, months, product_line)
     tolerance = tier_terms(contract).pace_tolerance_pct
     status, expected = _volume_status(
@@ -150,7 +152,7 @@ async def _volume_items(
         )
     minimum = tier_terms(contract).min_annual_volume
     if minimum:
-        months = _months_between(contract.start_date, contract.end_date)
+        months = months_between(contract.start_date, contract.end_date)
         required = (Decimal(minimum) * len(months) / 12).quantize(Decimal(1), ROUND_HALF_UP)
         status, expected, actual, through = await _volume_item(
             session, contract, months, required, None, as_of, policy
@@ -180,16 +182,23 @@ def _audit_status(
 
 
 async def evaluate(
-    session: AsyncSession, contract: Contract, as_of: date, policy: CompliancePolicy
+    session: AsyncSession,
+    contract: Contract,
+    as_of: date,
+    policy: CompliancePolicy,
+    audits_as_of: date | None = None,
 ) -> ComplianceOut:
+    """``audits_as_of``: judge the audit scores as of another day than the volumes (a
+    period's end, once its last month's sell-in is in)."""
     items = await _volume_items(session, contract, as_of, policy)
+    audit_day = audits_as_of or as_of
     # As of a day: what was known by its end, so an evaluation of a past day stays the same.
-    end_of_day = datetime.combine(as_of + timedelta(days=1), time.min, UTC)
+    end_of_day = datetime.combine(audit_day + timedelta(days=1), time.min, UTC)
     latest = await audits.latest_for_contract(session, contract.id, end_of_day)
     first_due = add_months(contract.start_date, policy.first_audit_due_months)
     valid = (
         latest is not None
-        and add_months(latest.performed_at.date(), policy.audit_validity_months) > as_of
+        and add_months(latest.performed_at.date(), policy.audit_validity_months) > audit_day
     )
     # The latest audit counts until it lapses; then a new one is due (and so is the first).
     due_by = (
@@ -203,7 +212,7 @@ async def evaluate(
         items.append(
             ComplianceItemOut(
                 kind="audit_score",
-                status=_audit_status(score, minimum, contract, as_of, due_by),
+                status=_audit_status(score, minimum, contract, audit_day, due_by),
                 criterion=criterion,
                 required=Decimal(minimum),
                 actual=Decimal(score) if score is not None else None,

@@ -475,3 +475,39 @@ class ComplianceChanged(EventPayload):
     items: list[ComplianceItem]
     as_of: date
     evaluated_at: datetime
+
+
+# -- rebates ----------------------------------------------------------------------------------
+
+
+class RebateAmount(BaseModel):
+    """The period's sell-in value in one currency and the rebate earned on it."""
+
+    sell_in_value: Money
+    rebate: Money
+
+
+class RebateEarned(EventPayload):
+    """A contract's period is over and judged (its last month's sell-in arrived or its grace
+    passed): the rebate it earned, at the rebate % of the tier reached, on the period's sell-in
+    value. ``tier_reached`` is null (and the rebate zero) when no tier's requirements were met.
+    Announced once per contract."""
+
+    service = "contracts"
+    entity = "rebate"
+    verb = "earned"
+
+    contract_id: uuid.UUID
+    account_id: uuid.UUID
+    program_id: uuid.UUID
+    program_version: int
+    tier: str
+    tier_reached: str | None
+    rebate_pct: Decimal
+    period_start: date
+    period_end: date
+    compliance: ComplianceStatus
+    sell_in_units: int
+    amounts: list[RebateAmount]
+    judged_on: date
+    computed_at: datetime
