@@ -105,6 +105,37 @@ async def test_changes_since_a_time_carry_decisions_and_deletions(
     assert rest["next_cursor"] is None
 
 
+async def test_read_and_done_marks_are_changes_for_the_phone(
+    sources: Any, inbox: Any, callers: dict[str, Caller]
+) -> None:
+    await blocked_accounts(sources, 3)
+    first, second, third = await inbox.holding(callers["am"], 3)
+    synced = utcnow()
+    since = {"updated_since": synced.isoformat()}
+    assert (await inbox.get("/v1/inbox", callers["am"], **since))["items"] == []
+
+    # Read on the web, put away on another phone: this phone's next sync brings both.
+    await inbox.post(f"/v1/inbox/{second['id']}/read", callers["am"])
+    await inbox.post(f"/v1/inbox/{first['id']}/done", callers["am"])
+    page = await inbox.get("/v1/inbox", callers["am"], **since)
+    changes = [(item["id"], item["state"]) for item in page["items"]]
+    assert changes == [(second["id"], "read"), (first["id"], "done")]
+    assert all(item["updated_at"] >= synced.isoformat() for item in page["items"])
+    # Page by page, the same, once each.
+    one = await inbox.get("/v1/inbox", callers["am"], **since, limit=1)
+    two = await inbox.get("/v1/inbox", callers["am"], **since, limit=1, cursor=one["next_cursor"])
+    assert [i["id"] for i in one["items"] + two["items"]] == [second["id"], first["id"]]
+    assert two["next_cursor"] is None
+    # Marking again changes nothing, so nothing new to sync after the last change.
+    last = page["items"][-1]["updated_at"]
+    await inbox.post(f"/v1/inbox/{first['id']}/done", callers["am"])
+    later = await inbox.get("/v1/inbox", callers["am"], updated_since=last)
+    assert [i["id"] for i in later["items"]] == [first["id"]]
+    # The marks are the caller's: the key account manager has nothing new, nor a third item.
+    assert (await inbox.get("/v1/inbox", callers["kam"], **since))["items"] == []
+    assert third["id"] not in [i["id"] for i in page["items"]]
+
+
 async def test_bad_input_is_a_problem(
     client: httpx.AsyncClient, callers: dict[str, Caller]
 ) -> None:

@@ -54,11 +54,14 @@ class InboxItem(Base):
 
 
 class ItemReceipt(Base):
-    """What one user did with an item: read it, put it away (done)."""
+    """What one user did with an item: read it, put it away (done). ``updated_at`` is the time
+    of the last mark: the item changed then for that user (``updated_since`` lists it)."""
 
     __tablename__ = "item_receipt"
+    __table_args__ = (Index("ix_item_receipt_user_updated", "user_id", "updated_at"),)
 
     item_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, func, or_, select, update
+from sqlalchemy import Row, Select, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_inbox.directory.models import AccountDirectory
@@ -100,19 +100,24 @@ async def changed_since(
     since: datetime,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> Sequence[Row[InboxItem, ItemReceipt | None]]:
-    """Items changed at or after ``since`` in change order, deleted ones included."""
-    query = _visible(principal).where(InboxItem.updated_at >= since)
+) -> Sequence[Row[InboxItem, ItemReceipt | None, datetime]]:
+    """Items changed at or after ``since`` in change order, deleted ones included, with the
+    time of their last change for the caller: the item's, or the caller's own last mark."""
+    changed_at = case(
+        (ItemReceipt.updated_at > InboxItem.updated_at, ItemReceipt.updated_at),
+        else_=InboxItem.updated_at,
+    )
+    query = (
+        _visible(principal)
+        .add_columns(changed_at)
+        .where(or_(InboxItem.updated_at >= since, ItemReceipt.updated_at >= since))
+    )
     if after is not None:
         time, last_id = after
         query = query.where(
-            or_(
-                InboxItem.updated_at > time,
-                and_(InboxItem.updated_at == time, InboxItem.id > last_id),
-            )
+            or_(changed_at > time, and_(changed_at == time, InboxItem.id > last_id))
         )
-    order = (InboxItem.updated_at, InboxItem.id)
-    rows = await session.execute(query.order_by(*order).limit(limit + 1))
+    rows = await session.execute(query.order_by(changed_at, InboxItem.id).limit(limit + 1))
     return rows.all()
 
 

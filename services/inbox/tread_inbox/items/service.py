@@ -112,7 +112,11 @@ def state_of(item: InboxItem, receipt: ItemReceipt | None) -> str:
 
 
 def render(item: InboxItem, receipt: ItemReceipt | None) -> ItemOut:
+    """The item as its caller sees it: their own marks in its state and its change time."""
     done_at = item.done_at or (receipt.done_at if receipt is not None else None)
+    updated_at = item.updated_at
+    if receipt is not None and receipt.updated_at > updated_at:
+        updated_at = receipt.updated_at
     return ItemOut(
         id=item.id,
         kind=item.kind,
@@ -126,7 +130,7 @@ def render(item: InboxItem, receipt: ItemReceipt | None) -> ItemOut:
         done_at=done_at,
         done_by=item.done_by,
         position=item.position,
-        updated_at=item.updated_at,
+        updated_at=updated_at,
     )
 
 
@@ -149,12 +153,12 @@ async def mark(
     item, receipt = await _mine(session, principal, item_id)
     now = utcnow()
     if receipt is None:
-        receipt = ItemReceipt(item_id=item.id, user_id=principal.sub)
+        receipt = ItemReceipt(item_id=item.id, user_id=principal.sub, updated_at=now)
         session.add(receipt)
     if receipt.read_at is None:
-        receipt.read_at = now
+        receipt.read_at = receipt.updated_at = now
     if done and receipt.done_at is None:
-        receipt.done_at = now
+        receipt.done_at = receipt.updated_at = now
     await session.flush()
     return render(item, receipt)
 
@@ -174,8 +178,8 @@ async def list_items(
     limit: int,
     updated_since: datetime | None,
 ) -> Page[ItemOut | Tombstone]:
-    """Newest first; with ``updated_since``, every change since then in change order, removed
-    items as tombstones."""
+    """Newest first; with ``updated_since``, every change since then in change order (the
+    caller's own read and done marks included), removed items as tombstones."""
     items: list[ItemOut | Tombstone] = []
     if updated_since is None:
         before = _uuid(decode_cursor(cursor, 1)[0]) if cursor else None
@@ -189,14 +193,14 @@ async def list_items(
     if cursor:
         time, last_id = decode_cursor(cursor, 2)
         after = (_time(time), _uuid(last_id))
-    rows = await repository.changed_since(session, principal, updated_since, after, limit)
-    for item, receipt in rows[:limit]:
+    changes = await repository.changed_since(session, principal, updated_since, after, limit)
+    for item, receipt, _changed_at in changes[:limit]:
         if item.deleted_at is not None:
             items.append(Tombstone(id=item.id, updated_at=item.updated_at))
         else:
             items.append(render(item, receipt))
-    last = rows[limit - 1][0] if len(rows) > limit else None
-    next_cursor = encode_cursor(last.updated_at.isoformat(), last.id) if last else None
+    last = changes[limit - 1] if len(changes) > limit else None
+    next_cursor = encode_cursor(last[2].isoformat(), last[0].id) if last else None
     return Page(items=items, next_cursor=next_cursor)
 
 
