@@ -218,16 +218,21 @@ class Sources:
     async def deleted(self, activity: ActivitySnapshot) -> CloudEvent:
         return await self.feed.publish(ActivityDeleted(activity=activity), activity.activity_id)
 
-    async def sell_in(
+    def sell_in_recorded(
         self, account_id: uuid.UUID, month: str, units: int, product_line: str = "truck"
-    ) -> CloudEvent:
-        payload = SellInRecorded(
+    ) -> SellInRecorded:
+        return SellInRecorded(
             account_id=account_id,
             erp_customer_id="ERP-1",
             month=month,
             lines=[SellInLine(product_line=product_line, units=units)],
             source_event_id=uuid.uuid4().hex,
         )
+
+    async def sell_in(
+        self, account_id: uuid.UUID, month: str, units: int, product_line: str = "truck"
+    ) -> CloudEvent:
+        payload = self.sell_in_recorded(account_id, month, units, product_line)
         return await self.feed.publish(payload, account_id)
 
     def audit(

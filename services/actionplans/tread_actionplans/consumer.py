@@ -24,10 +24,10 @@ def inputs_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
         subjects=["accounts.>", "contracts.>"],
         handlers={
             **account_handlers(),
-            **measurement_handlers(outbox),
             AuditCompleted.event_type(): audit_handler(
                 outbox, settings, audit_measurements(outbox)
             ),
             ComplianceChanged.event_type(): compliance_handler(outbox),
         },
+        batch_handlers=measurement_handlers(outbox),
     )

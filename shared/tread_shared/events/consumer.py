@@ -13,8 +13,10 @@ Applying. The messages that have arrived are applied together, in stream order, 
 transaction: one statement records the batch in the inbox (skipping the events it holds
 already: those are duplicates), then each handler in turn, one commit, then the acks. Under
 load that is one commit per batch instead of one per event; at low rates a batch is a single
-event. If a handler fails, the transaction is rolled back, that event is retried later, and the
-others are applied again without it; if anything else fails (the commit, the database), each
+event. Event types with a batch handler are applied set-based: the consecutive events of the
+batch it takes go to it in one call (a few statements for hundreds of events). If a handler
+fails, the transaction is rolled back, that event is retried later, and the others are applied
+again without it; if anything else fails (a batch handler, the commit, the database), each
 event is applied alone in a transaction of its own. Handlers therefore must not act outside the
 session (no HTTP calls): they may run more than once.
 
@@ -44,8 +46,8 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from nats.aio.client import Client as NatsClient
@@ -76,6 +78,9 @@ log = logging.getLogger(__name__)
 
 # A handler applies one event inside the consumer's transaction; the int is the stream sequence.
 Handler = Callable[[AsyncSession, CloudEvent, int], Awaitable[None]]
+# A batch handler applies several events of its types at once, in stream order, inside the
+# consumer's transaction: (event, stream sequence) pairs.
+BatchHandler = Callable[[AsyncSession, Sequence[tuple[CloudEvent, int]]], Awaitable[None]]
 
 MAX_SETUP_DELAY_SECONDS = 5.0
 
@@ -92,6 +97,11 @@ class PoisonEvent(Exception):
     """An event that can never be applied (not a CloudEvent): dead-letter it."""
 
 
+class _BatchHandlerFailed(Exception):
+    """A batch handler raised: which of its events is at fault is unknown, so each event of
+    the batch is applied alone."""
+
+
 class _HandlerFailed(Exception):
     """The handler of the ``index``-th event of a batch raised ``error``."""
 
@@ -106,6 +116,9 @@ class ConsumerSpec:
     """What a consumer listens to and how it applies each event type.
 
     ``fallback`` applies event types without a handler of their own (``None``: skip them).
+    ``batch_handlers`` apply their types set-based: the consecutive events of a batch that one
+    batch handler takes (duplicates left out) are given to it in one call, so that it reads and
+    writes once for all of them; an event applied alone (a retry) is a batch of one.
     """
 
     durable: str
@@ -113,6 +126,7 @@ class ConsumerSpec:
     handlers: dict[str, Handler]
     fallback: Handler | None = None
     deliver_policy: DeliverPolicy = DeliverPolicy.ALL
+    batch_handlers: dict[str, BatchHandler] = field(default_factory=dict)
 
 
 class _PullRequests:
@@ -356,16 +370,26 @@ class EventConsumer:
         applied: list[bool] = []
         async with self.db.unit_of_work() as session:
             fresh = await self._record_in_inbox(session, deliveries)
+            run: list[_Delivery] = []  # consecutive events for one batch handler
             for index, delivery in enumerate(deliveries):
                 effective = delivery.event.id in fresh
                 applied.append(effective)
                 if not effective:
                     continue
                 fresh.discard(delivery.event.id)  # a second copy in this batch is a duplicate
+                batch_handler = self.spec.batch_handlers.get(delivery.event.type)
+                if run and batch_handler is not self.spec.batch_handlers[run[0].event.type]:
+                    await self._call_batch_handler(session, run)
+                    run = []
+                if batch_handler is not None:
+                    run.append(delivery)
+                    continue
                 try:
                     await self._call_handler(session, delivery)
                 except Exception as exc:
                     raise _HandlerFailed(index, exc) from exc
+            if run:
+                await self._call_batch_handler(session, run)
         return applied
 
     async def _apply_alone(self, delivery: _Delivery) -> bool:
@@ -392,8 +416,28 @@ class EventConsumer:
         result = await session.execute(statement, list(rows.values()))
         return set(result.scalars())
 
+    async def _call_batch_handler(self, session: AsyncSession, run: list[_Delivery]) -> None:
+        handler = self.spec.batch_handlers[run[0].event.type]
+        # The events the batch writes carry the trace of its first event.
+        corr_token = correlation_id_var.set(run[0].event.correlationid)
+        trace_token = traceparent_var.set(run[0].event.traceparent)
+        try:
+            await handler(session, [(d.event, d.stream_seq) for d in run])
+        except Exception as exc:
+            raise _BatchHandlerFailed(str(exc)) from exc
+        finally:
+            correlation_id_var.reset(corr_token)
+            traceparent_var.reset(trace_token)
+
     async def _call_handler(self, session: AsyncSession, delivery: _Delivery) -> None:
         event = delivery.event
+        if event.type in self.spec.batch_handlers:
+            try:
+                await self._call_batch_handler(session, [delivery])
+            except _BatchHandlerFailed as failed:
+                # Alone, the event at fault is known: retried or dead-lettered for its error.
+                raise failed.__cause__ or failed from None
+            return
         handler = self.spec.handlers.get(event.type, self.spec.fallback)
         if handler is None:
             return

@@ -8,7 +8,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from fastapi import FastAPI
+
 from tread_shared.clock import utcnow
+from tread_shared.events.envelope import CloudEvent
+from tread_shared.events.payloads.accounts import SellInRecorded
 from tread_shared.events.payloads.contracts import FacilitationBalance, FacilitationSpent
 from tread_shared.money import Money
 from tread_shared.testing.event_stream import EventStream
@@ -156,3 +160,91 @@ async def test_facilitation_spend_in_the_indicators_currency(
     await spent("999", "EUR", 4)
     period = (await planner.periods(spend["id"]))[f"{year}-03"]
     assert (period["actual"], period["status"]) == ("2000", "green")
+
+
+async def test_a_batch_of_sell_in_gives_what_the_events_one_by_one_give(
+    app: FastAPI, accounts: Any, planner: Any, sources: Any, events: EventStream, year: int
+) -> None:
+    """The consumer applies a batch of sell-in events set-based: several events for the same
+    indicator and period in one batch end where the same events applied one by one end."""
+    months = [f"{year}-01", f"{year}-02"]
+    figures = [
+        (months[0], 100, "truck"),
+        (months[1], 120, "truck"),
+        (months[1], 500, "bus"),  # another product line: not this indicator's
+        (months[0], 60, "truck"),  # January corrected: red
+        (months[1], 90, "truck"),  # February corrected: amber...
+        (months[1], 50, "truck"),  # ... then red
+    ]
+    indicators = []
+    for _ in range(2):
+        account_id = await accounts.open()
+        plan = await planner.active_plan(account_id)
+        indicator = await planner.indicator(
+            plan["id"],
+            code="TRUCK",
+            source="sell_in",
+            source_filter="truck",
+            unit="units",
+            targets=[{"period": month, "target": "100"} for month in months],
+        )
+        indicators.append((account_id, plan, indicator))
+
+    (one_account, _, _), (batch_account, _, _) = indicators
+    for month, units, line in figures:
+        await sources.sell_in(one_account, month, units, product_line=line)
+    runtime = app.state.runtime
+    apply_sell_in = runtime.consumers[0].spec.batch_handlers[SellInRecorded.event_type()]
+    batch = []
+    for seq, (month, units, line) in enumerate(figures, start=1):
+        payload = sources.sell_in_recorded(batch_account, month, units, line)
+        event = CloudEvent(
+            source="accounts",
+            type=payload.event_type(),
+            subject=str(batch_account),
+            data=payload.model_dump(mode="json"),
+        )
+        batch.append((event, seq))
+    async with runtime.db.unit_of_work() as session:
+        await apply_sell_in(session, batch)
+
+    async def outcome(plan: dict[str, Any], indicator: dict[str, Any]) -> dict[str, Any]:
+        recorded = await events.wait_for(
+            "tread.actionplans.measurement.recorded",
+            5,
+            where=lambda e: e["data"]["indicator_id"] == indicator["id"],
+        )
+        return {
+            "periods": {
+                p: (v["actual"], v["status"], v["measurements"])
+                for p, v in (await planner.periods(indicator["id"])).items()
+            },
+            "deviations": sorted(
+                (d["period"], d["status"], d["severity"])
+                for d in await planner.deviations(plan_id=plan["id"])
+            ),
+            "recorded": [
+                (
+                    e["data"]["change"],
+                    e["data"]["period"],
+                    e["data"]["value"],
+                    e["data"]["reading"]["actual"],
+                    e["data"]["reading"]["status"],
+                )
+                for e in recorded
+            ],
+        }
+
+    one_by_one = await outcome(*indicators[0][1:])
+    together = await outcome(*indicators[1][1:])
+    assert together == one_by_one
+    assert one_by_one["periods"][months[0]] == ("60", "red", 1)
+    assert one_by_one["periods"][months[1]] == ("50", "red", 1)
+    assert one_by_one["deviations"] == [(months[0], "open", "red"), (months[1], "open", "red")]
+    assert [r[0] for r in one_by_one["recorded"]] == [
+        "created",
+        "created",
+        "updated",
+        "updated",
+        "updated",
+    ]

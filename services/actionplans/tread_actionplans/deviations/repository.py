@@ -14,16 +14,6 @@ from tread_actionplans.plans.repository import within_plan_scope
 from tread_shared.auth.principal import Principal
 
 
-async def for_period(
-    session: AsyncSession, indicator_id: uuid.UUID, period: str
-) -> Deviation | None:
-    query = select(Deviation).where(
-        Deviation.indicator_id == indicator_id, Deviation.period == period
-    )
-    deviation: Deviation | None = await session.scalar(query)
-    return deviation
-
-
 async def for_contract(
     session: AsyncSession, plan_id: uuid.UUID, contract_id: uuid.UUID
 ) -> Deviation | None:
@@ -109,3 +99,22 @@ async def overdue_of_plan(
         CorrectiveAction.due_on < today,
     )
     return (await session.scalars(query.order_by(CorrectiveAction.due_on))).all()
+
+
+async def for_periods(
+    session: AsyncSession, periods: Sequence[tuple[uuid.UUID, str]]
+) -> dict[tuple[uuid.UUID, str], Deviation]:
+    """The deviations of these (indicator, period) pairs, by pair, in one query."""
+    wanted = set(periods)
+    if not wanted:
+        return {}
+    query = select(Deviation).where(
+        Deviation.indicator_id.in_({indicator for indicator, _ in wanted}),
+        Deviation.period.in_({period for _, period in wanted}),
+    )
+    found: dict[tuple[uuid.UUID, str], Deviation] = {}
+    for deviation in (await session.scalars(query)).all():
+        assert deviation.indicator_id is not None and deviation.period is not None
+        if (deviation.indicator_id, deviation.period) in wanted:
+            found[(deviation.indicator_id, deviation.period)] = deviation
+    return found

@@ -36,25 +36,40 @@ from tread_shared.events.payloads.actionplans import (
     DeviationClosed,
     DeviationOpened,
 )
+from tread_shared.events.registry import EventPayload
 
 SYSTEM = "actionplans"
+
+
+def _opening(
+    session: AsyncSession, plan: Plan, deviation: Deviation | None, **fields: object
+) -> Deviation:
+    """A new deviation, or ``deviation`` reopened; not yet announced."""
+    if deviation is None:
+        deviation = Deviation(plan_id=plan.id, status="open", opened_at=utcnow(), **fields)
+        session.add(deviation)
+        return deviation
+    deviation.status = next_status(
+        "Deviation", DEVIATION_MOVES, deviation.id, deviation.status, "reopen"
+    )
+    deviation.opened_at, deviation.closed_at = utcnow(), None
+    for key, value in fields.items():
+        setattr(deviation, key, value)
+    return deviation
+
+
+def _closing(deviation: Deviation) -> None:
+    deviation.status = next_status(
+        "Deviation", DEVIATION_MOVES, deviation.id, deviation.status, "close"
+    )
+    deviation.closed_at = utcnow()
 
 
 async def _open(
     session: AsyncSession, outbox: Outbox, plan: Plan, deviation: Deviation | None, **fields: object
 ) -> Deviation:
     """Open a new deviation, or reopen ``deviation``; announce it."""
-    if deviation is None:
-        deviation = Deviation(plan_id=plan.id, status="open", opened_at=utcnow(), **fields)
-        session.add(deviation)
-    else:
-        deviation.status = next_status(
-            "Deviation", DEVIATION_MOVES, deviation.id, deviation.status, "reopen"
-        )
-        deviation.opened_at, deviation.closed_at = utcnow(), None
-        for key, value in fields.items():
-            setattr(deviation, key, value)
-    opened = deviation
+    opened = _opening(session, plan, deviation, **fields)
     await emit(
         session, outbox, opened, lambda: DeviationOpened(deviation=deviation_state(opened, plan))
     )
@@ -64,10 +79,7 @@ async def _open(
 async def _close(
     session: AsyncSession, outbox: Outbox, plan: Plan, deviation: Deviation, by: str
 ) -> Deviation:
-    deviation.status = next_status(
-        "Deviation", DEVIATION_MOVES, deviation.id, deviation.status, "close"
-    )
-    deviation.closed_at = utcnow()
+    _closing(deviation)
     await emit(
         session,
         outbox,
@@ -81,25 +93,55 @@ async def follow_period(
     session: AsyncSession, outbox: Outbox, plan: Plan, indicator: Indicator, row: IndicatorPeriod
 ) -> None:
     """Open, reopen, escalate or close the period's deviation after its status changed."""
-    if plan.status not in FOLLOWED:
+    await follow_periods(session, outbox, [(plan, indicator, row)])
+
+
+async def follow_periods(
+    session: AsyncSession,
+    outbox: Outbox,
+    periods: Sequence[tuple[Plan, Indicator, IndicatorPeriod]],
+) -> None:
+    """``follow_period`` for many periods at once (a batch of events): their deviations read
+    in one query, written in one flush, announced in one statement."""
+    followed = [item for item in periods if item[0].status in FOLLOWED]
+    if not followed:
         return
-    deviation = await repository.for_period(session, indicator.id, row.period)
-    if row.status in ("amber", "red"):
-        if deviation is None or deviation.status == "closed":
-            await _open(
-                session,
-                outbox,
-                plan,
-                deviation,
-                origin="indicator",
-                indicator_id=indicator.id,
-                period=row.period,
-                severity=row.status,
-            )
-        elif deviation.severity != row.status:
-            deviation.severity = row.status
-    elif deviation is not None and deviation.status == "open":
-        await _close(session, outbox, plan, deviation, SYSTEM)
+    deviations = await repository.for_periods(
+        session, [(indicator.id, row.period) for _, indicator, row in followed]
+    )
+    announced: list[tuple[Deviation, Plan, str]] = []
+    for plan, indicator, row in followed:
+        deviation = deviations.get((indicator.id, row.period))
+        if row.status in ("amber", "red"):
+            if deviation is None or deviation.status == "closed":
+                deviation = _opening(
+                    session,
+                    plan,
+                    deviation,
+                    origin="indicator",
+                    indicator_id=indicator.id,
+                    period=row.period,
+                    severity=row.status,
+                )
+                deviations[(indicator.id, row.period)] = deviation
+                announced.append((deviation, plan, "opened"))
+            elif deviation.severity != row.status:
+                deviation.severity = row.status
+        elif deviation is not None and deviation.status == "open":
+            _closing(deviation)
+            announced.append((deviation, plan, "closed"))
+    if not announced:
+        return
+    await session.flush()
+    events: list[tuple[EventPayload, str]] = []
+    for deviation, plan, change in announced:
+        state = deviation_state(deviation, plan)
+        # The same period given twice, turned and recovered: announced as it ended.
+        if change == "opened" and deviation.status == "open":
+            events.append((DeviationOpened(deviation=state), str(deviation.id)))
+        elif change == "closed" and deviation.status == "closed":
+            events.append((DeviationClosed(deviation=state, closed_by=SYSTEM), str(deviation.id)))
+    await outbox.add_many(session, events)
 
 
 async def follow_plan(

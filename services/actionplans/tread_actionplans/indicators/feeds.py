@@ -7,19 +7,22 @@ newer one, and a corrected or deleted source corrects or withdraws the measureme
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tread_actionplans.deviations.service import follow_periods
 from tread_actionplans.indicators import repository
-from tread_actionplans.indicators.models import Indicator, Measurement
-from tread_actionplans.indicators.service import Reading, add_measurement, correct_measurement
+from tread_actionplans.indicators.events import measurement_recorded
+from tread_actionplans.indicators.models import Indicator, IndicatorPeriod, Measurement
+from tread_actionplans.indicators.service import Reading, new_measurement, set_period_figures
 from tread_actionplans.periods import of_month, overlaps, period_of
 from tread_actionplans.plans.models import Plan
-from tread_shared.events.consumer import Handler
+from tread_shared.clock import utcnow
+from tread_shared.events.consumer import BatchHandler, Handler
 from tread_shared.events.envelope import CloudEvent
 from tread_shared.events.outbox import Outbox
 from tread_shared.events.payloads.accounts import (
@@ -30,6 +33,7 @@ from tread_shared.events.payloads.accounts import (
     SellInRecorded,
 )
 from tread_shared.events.payloads.contracts import AuditCompleted, FacilitationSpent
+from tread_shared.events.registry import EventPayload
 
 SYSTEM = "actionplans"
 HOURS = Decimal(60)
@@ -39,31 +43,105 @@ ACTIVITY_EVENTS: dict[str, type[ActivityEvent]] = {
 }
 
 
-async def apply_reading(
-    session: AsyncSession, outbox: Outbox, plan: Plan, indicator: Indicator, reading: Reading
+# Per (indicator, period): the live measurements, {id: (measured_at, value)}.
+LiveValues = dict[tuple[uuid.UUID, str], dict[uuid.UUID, tuple[datetime, Decimal]]]
+
+
+async def apply_readings(
+    session: AsyncSession, outbox: Outbox, readings: Sequence[tuple[Plan, Indicator, Reading]]
 ) -> None:
-    """Record, correct or withdraw the measurement of ``reading.source_key``. A withdrawal
-    that arrives first leaves a withdrawn row behind, so the older event that follows is
-    recognised as older."""
-    key = reading.source_key
-    assert key is not None
+    """Record, correct or withdraw the measurements of the readings' source keys, in order,
+    set-based: the measurements and the periods' live values are read in one query each, every
+    touched period is recomputed and its deviation followed once, and the events are written
+    together. A withdrawal that arrives first leaves a withdrawn row behind, so the older event
+    that follows is recognised as older. Each ``measurement.recorded`` carries its period as
+    that change left it, as if the readings had been applied one by one."""
+    if not readings:
+        return
+    await session.flush()
+    keys = {(indicator.id, _key(reading)) for _, indicator, reading in readings}
+    measured = await repository.by_source_keys(session, keys)
+    touched = {(indicator.id, reading.period) for _, indicator, reading in readings}
+    touched |= {(m.indicator_id, m.period) for m in measured.values()}
+    live = await repository.live_measurements(session, touched)
+    changed: dict[tuple[uuid.UUID, str], tuple[Plan, Indicator]] = {}
+    announced: list[tuple[EventPayload, str]] = []
+    for plan, indicator, reading in readings:
+        if not overlaps(reading.period, plan.start_date, plan.end_date):
+            reading = replace(reading, withdrawn=True)
+        pair = (indicator.id, _key(reading))
+        existing = measured.get(pair)
+        if existing is None:
+            measured[pair] = measurement = new_measurement(session, indicator, reading)
+            if reading.withdrawn:
+                continue  # only a marker that the source is gone, for older events
+            change = "created"
+        else:
+            change = _correction(existing, reading) or ""
+            if not change:
+                continue
+            measurement = existing
+            live[(indicator.id, measurement.period)].pop(measurement.id, None)
+            changed[(indicator.id, measurement.period)] = (plan, indicator)
+            _correct(measurement, reading)
+        if measurement.deleted_at is None:
+            live[(indicator.id, measurement.period)][measurement.id] = (
+                measurement.measured_at,
+                measurement.value,
+            )
+        changed[(indicator.id, measurement.period)] = (plan, indicator)
+        snapshot = IndicatorPeriod(indicator_id=indicator.id, period=measurement.period)
+        set_period_figures(indicator, snapshot, _ordered(live, indicator.id, measurement.period))
+        payload = measurement_recorded(plan, indicator, measurement, change, snapshot)
+        announced.append((payload, str(measurement.id)))
+    rows = await repository.period_rows(session, list(changed))
+    followed: list[tuple[Plan, Indicator, IndicatorPeriod]] = []
+    for (indicator_id, period), (plan, indicator) in changed.items():
+        row = rows.get((indicator_id, period))
+        if row is None:
+            row = IndicatorPeriod(indicator_id=indicator_id, period=period)
+            session.add(row)
+        set_period_figures(indicator, row, _ordered(live, indicator_id, period))
+        followed.append((plan, indicator, row))
+    # Deviations first, as a single event's would be announced before its measurement.
+    await follow_periods(session, outbox, followed)
+    await outbox.add_many(session, announced)
+
+
+def _key(reading: Reading) -> str:
+    assert reading.source_key is not None
+    return reading.source_key
+
+
+def _ordered(live: LiveValues, indicator_id: uuid.UUID, period: str) -> list[Decimal]:
+    values = sorted(live[(indicator_id, period)].items(), key=lambda item: (item[1][0], item[0]))
+    return [value for _, (_, value) in values]
+
+
+def _correction(existing: Measurement, reading: Reading) -> str | None:
+    """What ``reading`` does to the measurement of its source key: ``updated``, ``deleted``,
+    or nothing (``None``: older than what is held, or the same)."""
     version = reading.source_version or 0
-    if not overlaps(reading.period, plan.start_date, plan.end_date):
-        reading = replace(reading, withdrawn=True)
-    existing = await repository.by_source_key(session, indicator.id, key)
-    if existing is None:
-        await add_measurement(session, outbox, plan, indicator, reading)
-        return
     if (existing.source_version or 0) > version:
-        return
+        return None
     gone = existing.deleted_at is not None
     if gone and reading.withdrawn:
         existing.source_version = version
-        return
+        return None
     if not gone and not reading.withdrawn and _same(existing, reading):
-        return
-    await correct_measurement(session, outbox, plan, indicator, existing, reading)
-    existing.source_version = version
+        return None
+    return "deleted" if reading.withdrawn else "updated"
+
+
+def _correct(measurement: Measurement, reading: Reading) -> None:
+    if reading.withdrawn:
+        measurement.deleted_at = utcnow()
+    else:
+        measurement.deleted_at = None
+        measurement.period, measurement.value = reading.period, reading.value
+        measurement.measured_at = reading.measured_at
+        measurement.source_event_id = reading.source_event_id
+    measurement.source_version = reading.source_version or 0
 
 
 def _same(measurement: Measurement, reading: Reading) -> bool:
@@ -100,14 +178,18 @@ def _handler(
     sources: Iterable[str],
     account_of: Callable[[CloudEvent], uuid.UUID],
     readings: Callable[[Indicator, CloudEvent, int], list[Reading]],
-) -> Handler:
+) -> BatchHandler:
     wanted = tuple(sources)
 
-    async def apply(session: AsyncSession, event: CloudEvent, stream_seq: int) -> None:
-        account_id = account_of(event)
-        for indicator, plan in await repository.fed_by(session, account_id, wanted):
-            for reading in readings(indicator, event, stream_seq):
-                await apply_reading(session, outbox, plan, indicator, reading)
+    async def apply(session: AsyncSession, events: Sequence[tuple[CloudEvent, int]]) -> None:
+        fed = await repository.fed_by(session, {account_of(event) for event, _ in events}, wanted)
+        found = [
+            (plan, indicator, reading)
+            for event, stream_seq in events
+            for indicator, plan in fed[account_of(event)]
+            for reading in readings(indicator, event, stream_seq)
+        ]
+        await apply_readings(session, outbox, found)
 
     return apply
 
@@ -207,8 +289,8 @@ def _account_id(event: CloudEvent) -> uuid.UUID:
     return uuid.UUID(str(data["account_id"]))
 
 
-def measurement_handlers(outbox: Outbox) -> dict[str, Handler]:
-    """Handlers, by event type, that measure the indicators of the account's open plans."""
+def measurement_handlers(outbox: Outbox) -> dict[str, BatchHandler]:
+    """Batch handlers, by event type, that measure the indicators of the accounts' open plans."""
     activity = _handler(outbox, ("visits", "hours"), _account_id, _activity)
     return {
         SellInRecorded.event_type(): _handler(outbox, ("sell_in",), _account_id, _sell_in),
@@ -222,4 +304,9 @@ def measurement_handlers(outbox: Outbox) -> dict[str, Handler]:
 def audit_measurements(outbox: Outbox) -> Handler:
     """The audit-score indicators of the account's open plans (plans drafted from audits are
     handled beside it, in ``plans.audits``)."""
-    return _handler(outbox, ("audit_score",), _account_id, _audit)
+    measure = _handler(outbox, ("audit_score",), _account_id, _audit)
+
+    async def apply(session: AsyncSession, event: CloudEvent, stream_seq: int) -> None:
+        await measure(session, [(event, stream_seq)])
+
+    return apply

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Select, select
@@ -53,25 +54,79 @@ async def live_values(
     return [(row[0], row[1]) for row in (await session.execute(query)).all()]
 
 
-async def by_source_key(
-    session: AsyncSession, indicator_id: uuid.UUID, key: str
-) -> Measurement | None:
+async def by_source_keys(
+    session: AsyncSession, keys: Collection[tuple[uuid.UUID, str]]
+) -> dict[tuple[uuid.UUID, str], Measurement]:
+    """The measurements of these (indicator, source key) pairs, by pair, in one query."""
+    if not keys:
+        return {}
     query = select(Measurement).where(
-        Measurement.indicator_id == indicator_id, Measurement.source_key == key
+        Measurement.indicator_id.in_({indicator for indicator, _ in keys}),
+        Measurement.source_key.in_({key for _, key in keys}),
     )
-    measurement: Measurement | None = await session.scalar(query)
-    return measurement
+    found: dict[tuple[uuid.UUID, str], Measurement] = {}
+    for measurement in (await session.scalars(query)).all():
+        assert measurement.source_key is not None
+        pair = (measurement.indicator_id, measurement.source_key)
+        if pair in keys:
+            found[pair] = measurement
+    return found
+
+
+async def live_measurements(
+    session: AsyncSession, periods: Collection[tuple[uuid.UUID, str]]
+) -> dict[tuple[uuid.UUID, str], dict[uuid.UUID, tuple[datetime, Decimal]]]:
+    """The live measurements of these (indicator, period) pairs: by pair, {id: (measured_at,
+    value)}, in one query."""
+    found: dict[tuple[uuid.UUID, str], dict[uuid.UUID, tuple[datetime, Decimal]]] = {
+        pair: {} for pair in periods
+    }
+    if not periods:
+        return found
+    query = select(
+        Measurement.indicator_id,
+        Measurement.period,
+        Measurement.id,
+        Measurement.measured_at,
+        Measurement.value,
+    ).where(
+        Measurement.indicator_id.in_({indicator for indicator, _ in periods}),
+        Measurement.period.in_({period for _, period in periods}),
+        Measurement.deleted_at.is_(None),
+    )
+    for indicator_id, period, measurement_id, measured_at, value in await session.execute(query):
+        live = found.get((indicator_id, period))
+        if live is not None:
+            live[measurement_id] = (measured_at, value)
+    return found
+
+
+async def period_rows(
+    session: AsyncSession, periods: Collection[tuple[uuid.UUID, str]]
+) -> dict[tuple[uuid.UUID, str], IndicatorPeriod]:
+    """The stored rows of these (indicator, period) pairs, by pair, in one query."""
+    if not periods:
+        return {}
+    query = select(IndicatorPeriod).where(
+        IndicatorPeriod.indicator_id.in_({indicator for indicator, _ in periods}),
+        IndicatorPeriod.period.in_({period for _, period in periods}),
+    )
+    rows = (await session.scalars(query)).all()
+    return {(r.indicator_id, r.period): r for r in rows if (r.indicator_id, r.period) in periods}
 
 
 async def fed_by(
-    session: AsyncSession, account_id: uuid.UUID, sources: Sequence[str]
-) -> Sequence[tuple[Indicator, Plan]]:
-    """The indicators of the account's open plans that ``sources`` feed."""
+    session: AsyncSession, account_ids: Collection[uuid.UUID], sources: Sequence[str]
+) -> dict[uuid.UUID, list[tuple[Indicator, Plan]]]:
+    """The indicators of the accounts' open plans that ``sources`` feed, by account."""
+    found: dict[uuid.UUID, list[tuple[Indicator, Plan]]] = {a: [] for a in account_ids}
+    if not account_ids:
+        return found
     query = (
         select(Indicator, Plan)
         .join(Plan, Plan.id == Indicator.plan_id)
         .where(
-            Indicator.account_id == account_id,
+            Indicator.account_id.in_(account_ids),
             Indicator.source.in_(sources),
             Indicator.deleted_at.is_(None),
             Plan.status.in_(OPEN),
@@ -79,7 +134,10 @@ async def fed_by(
         )
         .order_by(Indicator.id)
     )
-    return [(row[0], row[1]) for row in (await session.execute(query)).all()]
+    for indicator, plan in await session.execute(query):
+        assert indicator.account_id is not None
+        found[indicator.account_id].append((indicator, plan))
+    return found
 
 
 def measurements_of(indicator_id: uuid.UUID) -> Select[Measurement]:

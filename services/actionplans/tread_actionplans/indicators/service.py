@@ -32,6 +32,7 @@ from tread_shared.clock import utcnow
 from tread_shared.errors import Conflict, NotFound, Unprocessable
 from tread_shared.events.emit import emit
 from tread_shared.events.outbox import Outbox
+from tread_shared.ids import new_id
 
 # The unit an event-fed indicator counts in (facilitation spend: a currency code).
 SOURCE_UNITS = {
@@ -171,18 +172,26 @@ async def refresh_period(
     """Recompute the period's actual and status from its live measurements."""
     await session.flush()
     values = await repository.live_values(session, indicator.id, period)
-    if indicator.aggregation == "latest":
-        actual = values[-1][0] if values else Decimal(0)
-    else:
-        actual = sum((value for value, _ in values), Decimal(0))
     row = await session.get(IndicatorPeriod, (indicator.id, period))
     if row is None:
         row = IndicatorPeriod(indicator_id=indicator.id, period=period)
         session.add(row)
-    row.actual, row.measurements, row.updated_at = actual, len(values), utcnow()
-    row.status = period_status(indicator, actual, target_of(indicator, period)) if values else None
+    set_period_figures(indicator, row, [value for value, _ in values])
     await follow_period(session, outbox, plan, indicator, row)
     return row
+
+
+def set_period_figures(indicator: Indicator, row: IndicatorPeriod, values: list[Decimal]) -> None:
+    """The period's actual, count and status from its live values, oldest first: their sum,
+    or the latest for scores."""
+    if indicator.aggregation == "latest":
+        actual = values[-1] if values else Decimal(0)
+    else:
+        actual = sum(values, Decimal(0))
+    row.actual, row.measurements, row.updated_at = actual, len(values), utcnow()
+    row.status = (
+        period_status(indicator, actual, target_of(indicator, row.period)) if values else None
+    )
 
 
 @dataclass(frozen=True)
@@ -214,11 +223,16 @@ def _check_period(plan: Plan, indicator: Indicator, period: str) -> None:
         )
 
 
-async def add_measurement(
-    session: AsyncSession, outbox: Outbox, plan: Plan, indicator: Indicator, reading: Reading
-) -> Measurement:
+def new_measurement(session: AsyncSession, indicator: Indicator, reading: Reading) -> Measurement:
+    """The measurement of ``reading``, added to the session (with its id: an event names it
+    before the flush); a withdrawn reading makes only a marker that its source is gone."""
+    now = utcnow()
     measurement = Measurement(
-        deleted_at=utcnow() if reading.withdrawn else None,
+        id=new_id(),
+        created_at=now,
+        updated_at=now,
+        version=1,
+        deleted_at=now if reading.withdrawn else None,
         indicator_id=indicator.id,
         period=reading.period,
         value=reading.value,
@@ -231,10 +245,13 @@ async def add_measurement(
         recorded_by=reading.recorded_by,
     )
     session.add(measurement)
-    if reading.withdrawn:
-        # Only a marker that the source is gone, for the older events that may follow.
-        await session.flush()
-        return measurement
+    return measurement
+
+
+async def add_measurement(
+    session: AsyncSession, outbox: Outbox, plan: Plan, indicator: Indicator, reading: Reading
+) -> Measurement:
+    measurement = new_measurement(session, indicator, reading)
     row = await refresh_period(session, outbox, plan, indicator, reading.period)
     await emit(
         session,
