@@ -5,8 +5,9 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from tread_actionplans.indicators.models import Indicator, IndicatorPeriod, Measurement
 from tread_actionplans.plans.models import Plan
@@ -154,3 +155,49 @@ async def periods_of_plan(
         .order_by(Indicator.id, IndicatorPeriod.period)
     )
     return [(row[0], row[1]) for row in (await session.execute(query)).all()]
+
+
+async def latest_periods(
+    session: AsyncSession, plan_id: uuid.UUID
+) -> Sequence[tuple[Indicator, IndicatorPeriod | None]]:
+    """The plan's indicators, by code, each with its latest period row (None: none yet), in
+    one query: each latest row found by the period table's primary key, not all the periods
+    read."""
+    later = aliased(IndicatorPeriod)
+    latest = (
+        select(func.max(later.period))
+        .where(later.indicator_id == Indicator.id)
+        .correlate(Indicator)
+        .scalar_subquery()
+    )
+    query = (
+        select(Indicator, IndicatorPeriod)
+        .outerjoin(
+            IndicatorPeriod,
+            (IndicatorPeriod.indicator_id == Indicator.id) & (IndicatorPeriod.period == latest),
+        )
+        .where(Indicator.plan_id == plan_id, Indicator.deleted_at.is_(None))
+        .order_by(Indicator.code)
+    )
+    return [(indicator, row) for indicator, row in await session.execute(query)]
+
+
+async def latest_measured(
+    session: AsyncSession, indicator_ids: Collection[uuid.UUID]
+) -> Sequence[tuple[IndicatorPeriod, str]]:
+    """Each indicator's latest period with measurements, and the indicator's direction."""
+    if not indicator_ids:
+        return []
+    later = aliased(IndicatorPeriod)
+    latest = (
+        select(func.max(later.period))
+        .where(later.indicator_id == Indicator.id, later.measurements > 0)
+        .correlate(Indicator)
+        .scalar_subquery()
+    )
+    query = (
+        select(IndicatorPeriod, Indicator.direction)
+        .join(Indicator, Indicator.id == IndicatorPeriod.indicator_id)
+        .where(Indicator.id.in_(indicator_ids), IndicatorPeriod.period == latest)
+    )
+    return [(row, direction) for row, direction in await session.execute(query)]

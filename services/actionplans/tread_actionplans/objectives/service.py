@@ -11,7 +11,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tread_actionplans.indicators.models import Indicator, IndicatorPeriod
+from tread_actionplans.indicators import repository as indicators
+from tread_actionplans.indicators.models import Indicator
 from tread_actionplans.objectives.models import Objective
 from tread_actionplans.objectives.schemas import EvaluationIn, ObjectiveIn
 from tread_actionplans.plans.models import Plan
@@ -62,14 +63,8 @@ async def latest_readings(
     ids = {o.indicator_id for o in objectives if o.indicator_id is not None}
     if not ids:
         return {}
-    query = (
-        select(IndicatorPeriod, Indicator.direction)
-        .join(Indicator, Indicator.id == IndicatorPeriod.indicator_id)
-        .where(IndicatorPeriod.indicator_id.in_(ids), IndicatorPeriod.measurements > 0)
-        .order_by(IndicatorPeriod.indicator_id, IndicatorPeriod.period)
-    )
     latest: dict[uuid.UUID, tuple[Decimal, str]] = {}
-    for row, direction in (await session.execute(query)).all():
+    for row, direction in await indicators.latest_measured(session, ids):
         latest[row.indicator_id] = (row.actual, direction)
     return latest
 

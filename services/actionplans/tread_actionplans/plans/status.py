@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_actionplans.deviations import repository as deviations
+from tread_actionplans.indicators import repository as indicator_periods
 from tread_actionplans.indicators.evaluation import target_of
-from tread_actionplans.indicators.models import Indicator, IndicatorPeriod
 from tread_actionplans.objectives import service as objectives
 from tread_actionplans.plans.models import Plan
 from tread_actionplans.plans.schemas import (
@@ -34,25 +34,9 @@ BUDGET_FIGURES = ("planned", "committed", "spent", "requested", "approved", "app
 
 
 async def _indicators(session: AsyncSession, plan: Plan) -> list[IndicatorStatusOut]:
-    indicators = (
-        await session.scalars(
-            select(Indicator)
-            .where(Indicator.plan_id == plan.id, Indicator.deleted_at.is_(None))
-            .order_by(Indicator.code)
-        )
-    ).all()
-    latest: dict[object, IndicatorPeriod] = {}
-    if indicators:
-        rows = await session.scalars(
-            select(IndicatorPeriod)
-            .where(IndicatorPeriod.indicator_id.in_([i.id for i in indicators]))
-            .order_by(IndicatorPeriod.indicator_id, IndicatorPeriod.period)
-        )
-        for period in rows:
-            latest[period.indicator_id] = period
+    indicators = await indicator_periods.latest_periods(session, plan.id)
     out = []
-    for indicator in indicators:
-        row = latest.get(indicator.id)
+    for indicator, row in indicators:
         target = target_of(indicator, row.period) if row is not None else None
         out.append(
             IndicatorStatusOut(
