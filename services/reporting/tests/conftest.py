@@ -26,6 +26,7 @@ from tread_shared.clock import utcnow
 from tread_shared.events.envelope import CloudEvent, nats_subject_for
 from tread_shared.events.payloads import accounts as acc
 from tread_shared.events.payloads import contracts as con
+from tread_shared.events.payloads import market_intel as mi
 from tread_shared.events.registry import EventPayload
 from tread_shared.money import Money, SignedMoney
 from tread_shared.testing.http import Caller
@@ -516,6 +517,70 @@ class Producers:
             ),
             state.contract_id,
         )
+
+    # -- market-intel -----------------------------------------------------------------------
+
+    MARKET_CODE = "TR-315/80R22.5-XMD"
+
+    async def observation(
+        self, territory: str, kind: str, competitor: str, at: datetime, *, outlier: bool = False
+    ) -> None:
+        observation_id = uuid.uuid4()
+        await self.publish(
+            mi.ObservationRecorded(
+                observation_id=observation_id,
+                kind=kind,
+                territory=territory,
+                account_id=None,
+                product_code=self.MARKET_CODE,
+                competitor=competitor,
+                competitor_product_id=None,
+                observed_price=Money.of("2300.00", "CNY"),
+                observed_at=at,
+                confidence="high",
+                outlier=outlier,
+                recorded_by="am-1",
+            ),
+            observation_id,
+        )
+
+    async def market_story(self, at: datetime) -> str:
+        """A product of the X Multi range; three prices in the north (one an outlier), a
+        promotion in the south, all seen at ``at``; the north's index crossing above the band
+        in that month (returned)."""
+        product_id = uuid.uuid4()
+        state = mi.ProductState(
+            product_id=product_id,
+            code=self.MARKET_CODE,
+            kind="tyre",
+            brand="Tread",
+            range="X Multi",
+            name="X Multi D",
+            status="active",
+            product_version=1,
+        )
+        await self.publish(mi.ProductCreated(product=state, changed_by="central-1"), product_id)
+        await self.observation("north", "competitor_price", "Rival", at)
+        await self.observation("north", "competitor_price", "Rival", at)
+        await self.observation("north", "competitor_price", "Cheapo", at, outlier=True)
+        await self.observation("south", "competitor_promotion", "Rival", at)
+        month = at.strftime("%Y-%m")
+        await self.publish(
+            mi.PricePositioningChanged(
+                product_code=self.MARKET_CODE,
+                territory="north",
+                month=month,
+                index=Decimal("112.5"),
+                previous_index=Decimal("99.0"),
+                band="above",
+                previous_band="within",
+                band_low=Decimal(90),
+                band_high=Decimal(110),
+                observations=2,
+            ),
+            product_id,
+        )
+        return month
 
     async def partnership_history(self) -> dict[str, uuid.UUID]:
         """A month of partnership life: signatures, a renewal, a termination, audits,

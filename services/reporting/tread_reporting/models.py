@@ -3,13 +3,14 @@
 from tread_reporting.action_plans.models import (
     PlanActionRecord,
     PlanDeviationRecord,
+    PlanHistoryRecord,
     PlanIndicatorRecord,
     PlanRecord,
     PlanResourceRecord,
 )
 from tread_reporting.base import Base
 from tread_reporting.business.models import CreditRecord, SellInRecord
-from tread_reporting.cases.models import CaseRecord
+from tread_reporting.cases.models import CaseHistoryRecord, CaseRecord
 from tread_reporting.central.models import CentralReport
 from tread_reporting.directory.models import AccountEntry
 from tread_reporting.event_counts.models import EventTypeCount
@@ -33,6 +34,7 @@ __all__ = [
     "ActivityRecord",
     "AuditRecord",
     "Base",
+    "CaseHistoryRecord",
     "CaseRecord",
     "CentralReport",
     "ComplianceRecord",
@@ -48,6 +50,7 @@ __all__ = [
     "Milestone",
     "PlanActionRecord",
     "PlanDeviationRecord",
+    "PlanHistoryRecord",
     "PlanIndicatorRecord",
     "PlanRecord",
     "PlanResourceRecord",
@@ -60,15 +63,20 @@ READ_MODELS: list[type[Base]] = [
     AccountEntry,
     ActivityRecord,
     AuditRecord,
+    CaseHistoryRecord,
     CaseRecord,
     ComplianceRecord,
     ContractRecord,
     CreditRecord,
     EventTypeCount,
     FacilitationRecord,
+    MarketObservationRecord,
+    MarketPositioningRecord,
+    MarketProductRecord,
     Milestone,
     PlanActionRecord,
     PlanDeviationRecord,
+    PlanHistoryRecord,
     PlanIndicatorRecord,
     PlanRecord,
     PlanResourceRecord,

@@ -1,10 +1,5 @@
 from __future__ import annotations
 
-import base64
-import csv
-import io
-import re
-import zlib
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,21 +8,8 @@ import httpx
 
 from tread_shared.clock import utcnow
 from tread_shared.events.payloads import contracts as con
+from tread_shared.testing.documents import csv_tables, pdf_text
 from tread_shared.testing.http import Caller, assert_problem
-
-
-def pdf_text(document: bytes) -> str:
-    """The text drawn in a PDF (its content streams, inflated): enough to check a title."""
-    texts = []
-    for stream in re.findall(rb"stream\r?\n(.*?)endstream", document, re.S):
-        data = stream.strip()
-        if data.endswith(b"~>"):  # reportlab: ASCII85, then Flate
-            data = base64.a85decode(data[:-2])
-        try:
-            texts.append(zlib.decompress(data).decode("latin-1"))
-        except zlib.error:
-            texts.append(data.decode("latin-1"))
-    return "\n".join(texts)
 
 
 def this_month() -> str:
@@ -92,13 +74,25 @@ async def test_the_report_as_csv_and_as_pdf(
     assert as_csv.status_code == 200, as_csv.text
     assert as_csv.headers["content-type"].startswith("text/csv")
     assert f"central-report-{this_month()}.csv" in as_csv.headers["content-disposition"]
-    rows = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    tables = csv_tables(as_csv.content)
+    rows = tables["Partnerships"]
     assert {row["account_name"] for row in rows} == {
         "Signed Dealer",
         "Ended Dealer",
         "Renewed Dealer",
     }
     assert {row["period"] for row in rows} == {this_month()}
+    # The key figures and their subtotals travel with it, as in the JSON.
+    figures = {row["figure"]: row["value"] for row in tables["Key figures"]}
+    assert (figures["partnerships_in_force"], figures["cases_opened"]) == ("4", "2")
+    assert figures["facilitations_spent"] == "300.00 CNY"
+    north = {row["territory"]: row for row in tables["Key figures by territory"]}["north"]
+    assert north["partnerships_in_force"] == "3"
+    owners = {row["owner_id"]: row for row in tables["Key figures by account manager"]}
+    assert (owners["am-1"]["partnerships_in_force"], owners["am-2"]["partnerships_in_force"]) == (
+        "3",
+        "1",
+    )
 
     as_pdf = await client.get(
         "/v1/reports/central", params=params, headers={**headers, "Accept": "application/pdf"}
@@ -110,6 +104,8 @@ async def test_the_report_as_csv_and_as_pdf(
     for words in (
         "Central-office report",
         "Key figures",
+        "Key figures by territory",
+        "Key figures by account manager",
         "Contract changes in the period",
         "Partnerships in force by tier",
         "Signed Dealer",
@@ -305,6 +301,41 @@ async def test_the_same_period_a_year_earlier_beside_on_request(
     earlier = report["year_earlier"]
     assert (earlier["partnerships_in_force"], earlier["contracts_started"]) == (1, 1)
     assert earlier["sell_in_units"] == 700
+    # Each subtotal has its year-earlier figures beside it; a territory with partnerships
+    # only a year earlier is listed, with zeros now.
+    (north,) = report["by_territory"]
+    assert (north["key"], north["partnerships_in_force"]) == ("north", 0)
+    assert north["year_earlier"]["partnerships_in_force"] == 1
+    assert north["year_earlier"]["sell_in_units"] == 700
+    (owner,) = report["by_owner"]
+    assert (owner["key"], owner["year_earlier"]["partnerships_in_force"]) == ("am-1", 1)
+
+    params = {"period": this_month(), "compare": "year_earlier"}
+    as_csv = await client.get(
+        "/v1/reports/central",
+        params={**params, "format": "csv"},
+        headers=callers["central"].headers,
+    )
+    tables = csv_tables(as_csv.content)
+    figures = {row["figure"]: row for row in tables["Key figures"]}
+    assert (figures["sell_in_units"]["value"], figures["sell_in_units"]["year_earlier"]) == (
+        "0",
+        "700",
+    )
+    (by_territory,) = tables["Key figures by territory"]
+    assert by_territory["partnerships_in_force"] == "0"
+    assert by_territory["year_earlier_partnerships_in_force"] == "1"
+    assert by_territory["year_earlier_sell_in_units"] == "700"
+    (by_owner,) = tables["Key figures by account manager"]
+    assert (by_owner["owner_id"], by_owner["year_earlier_partnerships_in_force"]) == ("am-1", "1")
+    as_pdf = await client.get(
+        "/v1/reports/central",
+        params={**params, "format": "pdf"},
+        headers=callers["central"].headers,
+    )
+    text = pdf_text(as_pdf.content)
+    for words in ("a year earlier: 1", "In brackets: the same period a year earlier", "0 (1)"):
+        assert words in text, words
     plain = await client.get(
         "/v1/reports/central", params={"period": this_month()}, headers=callers["central"].headers
     )

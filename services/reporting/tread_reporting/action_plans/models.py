@@ -4,14 +4,15 @@ and owner (as the events do) and its account, for grouping and scope."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, Integer, String, Uuid
+from sqlalchemy import Date, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tread_reporting.base import Base
 from tread_reporting.columns import ScaledAmount
+from tread_shared.db.types import UTCDateTime
 
 
 class PlanRecord(Base):
@@ -88,3 +89,30 @@ class PlanResourceRecord(Base):
     status: Mapped[str] = mapped_column(String(20), nullable=False)
     approved: Mapped[Decimal] = mapped_column(ScaledAmount, nullable=False)
     committed: Mapped[Decimal] = mapped_column(ScaledAmount, nullable=False)
+
+
+class PlanHistoryRecord(Base):
+    """Every state an action-plans entity (``plan``, ``indicator``, ``deviation``, ``action``,
+    ``resource``) went through, dated by its event: the central report reads them as of a
+    period's end, so that regenerating a past period gives the same figures."""
+
+    __tablename__ = "rm_plan_history"
+    __table_args__ = (Index("ix_rm_plan_history_when", "generation", "occurred_at"),)
+
+    generation: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20), primary_key=True)
+    entity_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    # The entity's version (the stream sequence for an indicator's readings).
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    account_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    territory: Mapped[str] = mapped_column(String(100), nullable=False)
+    owner_id: Mapped[str] = mapped_column(String(200), nullable=False)
+    status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # A deviation's cause, a resource request's kind.
+    detail: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # "" for visits, hours and people-days; set for resource requests only.
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    approved: Mapped[Decimal | None] = mapped_column(ScaledAmount, nullable=True)
+    committed: Mapped[Decimal | None] = mapped_column(ScaledAmount, nullable=True)

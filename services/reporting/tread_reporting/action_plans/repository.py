@@ -4,7 +4,7 @@ account's plan with its account, the others by territory (district managers) and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tread_reporting.action_plans.models import (
     PlanActionRecord,
     PlanDeviationRecord,
+    PlanHistoryRecord,
     PlanIndicatorRecord,
     PlanRecord,
     PlanResourceRecord,
@@ -117,4 +118,44 @@ async def resources(session: AsyncSession, scope: PlanScope) -> list[Any]:
         .where(scope.where(model), model.status == "approved")
         .group_by(model.territory, model.owner_id, model.kind, model.currency)
     )
+    return list((await session.execute(query)).all())
+
+
+async def states_at(session: AsyncSession, scope: PlanScope, moment: datetime) -> list[Any]:
+    """Each entity's state after its last change before ``moment``: (entity, territory,
+    owner_id, status, detail, due_on, currency, approved, committed)."""
+    history = PlanHistoryRecord
+    newest = func.row_number().over(
+        partition_by=(history.entity, history.entity_id), order_by=history.version.desc()
+    )
+    ranked = (
+        select(
+            history.generation,
+            history.entity,
+            history.account_id,
+            history.territory,
+            history.owner_id,
+            history.status,
+            history.detail,
+            history.due_on,
+            history.currency,
+            history.approved,
+            history.committed,
+            newest.label("newest"),
+        )
+        .where(history.generation == scope.generation, history.occurred_at < moment)
+        .subquery()
+    )
+    # Scope on the state at the moment: a plan moved to another territory since reads as it was.
+    query = select(
+        ranked.c.entity,
+        ranked.c.territory,
+        ranked.c.owner_id,
+        ranked.c.status,
+        ranked.c.detail,
+        ranked.c.due_on,
+        ranked.c.currency,
+        ranked.c.approved,
+        ranked.c.committed,
+    ).where(ranked.c.newest == 1, scope.where(ranked.c))
     return list((await session.execute(query)).all())

@@ -1,8 +1,8 @@
-"""Case events → the cases read model and their dated steps."""
+"""Case events → the cases read model, every version of each case, and their dated steps."""
 
 from __future__ import annotations
 
-from tread_reporting.cases.models import CaseRecord
+from tread_reporting.cases.models import CaseHistoryRecord, CaseRecord
 from tread_reporting.projection.registry import Landing, Projection
 from tread_reporting.projection.writes import Writes
 from tread_reporting.timeline.events import record_milestone
@@ -13,6 +13,7 @@ from tread_shared.events.payloads.accounts import (
     CaseEvent,
     CaseOpened,
     CaseStatusChanged,
+    CaseUpdated,
 )
 
 projection = Projection()
@@ -23,6 +24,27 @@ def case(payload: CaseEvent, _at: Landing, writes: Writes) -> None:
     writes.upsert_newer(
         CaseRecord,
         payload.case.model_dump(exclude={"opened_by"}),
+    )
+
+
+@projection.on(
+    CaseOpened, CaseUpdated, CaseStatusChanged, CaseAssigned, CaseEscalated, CaseCommented
+)
+def case_version(payload: CaseEvent, _at: Landing, writes: Writes) -> None:
+    writes.insert_fact(
+        CaseHistoryRecord,
+        payload.case.model_dump(
+            include={
+                "case_id",
+                "version",
+                "account_id",
+                "category",
+                "status",
+                "opened_at",
+                "due_at",
+                "updated_at",
+            }
+        ),
     )
 
 

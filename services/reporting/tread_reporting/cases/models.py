@@ -35,3 +35,22 @@ class CaseRecord(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class CaseHistoryRecord(Base):
+    """Every version of a case, dated by the case itself: the central report takes a case's
+    status, category and SLA due date as they were at a period's end (a case reopened, or
+    given another priority later, does not change a past period)."""
+
+    __tablename__ = "rm_case_history"
+    __table_args__ = (Index("ix_rm_case_history_when", "generation", "updated_at"),)
+
+    generation: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    category: Mapped[str] = mapped_column(String(30), nullable=False)
+    status: Mapped[str] = mapped_column(String(30), nullable=False)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -1,6 +1,7 @@
-"""The report as a PDF a manager can read: headline figures, charts, then the tables that
-matter (contract changes, audits, partnerships needing attention, facilitations, cases).
-The full list of partnerships is in the CSV."""
+"""The report as a PDF a manager can read: headline figures (with the same period a year
+earlier when compared), their subtotals per territory and account manager, charts, then the
+tables that matter (contract changes, audits, partnerships needing attention, facilitations,
+cases, action plans, market). The full list of partnerships is in the CSV."""
 
 from __future__ import annotations
 
@@ -32,7 +33,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from tread_reporting.central.schemas import CentralReportOut, PartnershipLine
+from tread_reporting.central.schemas import (
+    CentralReportOut,
+    PartnershipLine,
+    Subtotal,
+    SubtotalFigures,
+)
 from tread_shared.money import Money
 
 # A CID font every PDF reader has: account names in Chinese print as such.
@@ -112,9 +118,13 @@ def _capped(title: str, table_rows: list[list[Any]]) -> tuple[list[list[Any]], P
     return table_rows[:ROWS_PER_TABLE], Paragraph(f"… and {more} more {title} (see the CSV).", NOTE)
 
 
+def _share(sold: int, committed: int) -> str:
+    return f"{Decimal(sold) / committed:.0%}" if committed else "—"
+
+
 def _figures(report: CentralReportOut) -> Table:
-    s = report.summary
-    share = f"{Decimal(s.sell_in_units) / s.committed_units:.0%}" if s.committed_units else "—"
+    s, e = report.summary, report.year_earlier
+    share = _share(s.sell_in_units, s.committed_units)
     cells = [
         (s.partnerships_in_force, "partnerships in force"),
         (s.contracts_signed, "contracts signed"),
@@ -132,6 +142,25 @@ def _figures(report: CentralReportOut) -> Table:
         (s.cases_open_at_end, "cases open at the end"),
         (s.cases_breached, "of them past their SLA"),
     ]
+    if e is not None:
+        earlier = [
+            e.partnerships_in_force,
+            e.contracts_signed,
+            e.contracts_renewed,
+            e.contracts_terminated + e.contracts_expired,
+            e.audits,
+            e.audits_with_gaps,
+            e.facilitations_granted,
+            _share(e.sell_in_units, e.committed_units),
+            e.cases_opened,
+            e.cases_resolved,
+            e.cases_open_at_end,
+            e.cases_breached,
+        ]
+        cells = [
+            (value, f"{label}<br/>a year earlier: {then}")
+            for (value, label), then in zip(cells, earlier, strict=True)
+        ]
     grid = [
         [
             [Paragraph(f"<b>{value}</b>", FIGURE), Paragraph(label, FIGURE_LABEL)]
@@ -247,6 +276,186 @@ def _needs_attention(line: PartnershipLine) -> bool:
     )
 
 
+def _subtotal_cells(figures: SubtotalFigures) -> list[Any]:
+    return [
+        figures.partnerships_in_force,
+        figures.renewals_due_90_days,
+        f"{figures.sell_in_units:,} / {figures.committed_units:,}",
+        figures.commitments_met,
+        figures.compliance_at_risk,
+        figures.compliance_missed,
+        figures.credit_blocked,
+        figures.cases_open_at_end,
+    ]
+
+
+def _subtotals(
+    title: str, subtotals: Sequence[Subtotal], compared: bool, width: float
+) -> list[Any]:
+    header = [
+        title.split(" by ")[-1],
+        "in force",
+        "renewals due (90 d)",
+        "sell-in / committed",
+        "met",
+        "at risk",
+        "missed",
+        "credit blocked",
+        "cases open",
+    ]
+    rows = []
+    for subtotal in subtotals:
+        now = _subtotal_cells(subtotal)
+        if compared and subtotal.year_earlier is not None:
+            then = _subtotal_cells(subtotal.year_earlier)
+            now = [f"{a} ({b})" for a, b in zip(now, then, strict=True)]
+        rows.append([subtotal.key, *now])
+    rows, more = _capped("subtotals", rows)
+    first = 32 * mm
+    part: list[Any] = [Paragraph(title, HEADING)]
+    if compared:
+        part.append(Paragraph("In brackets: the same period a year earlier.", NOTE))
+    part.append(
+        _table(header, rows, [first] + [(width - first) / 8] * 8)
+        if rows
+        else Paragraph("No partnership in force.", NOTE)
+    )
+    if more:
+        part.append(more)
+    return part
+
+
+def _action_plans(report: CentralReportOut, width: float) -> list[Any]:
+    groups = report.action_plans
+    part: list[Any] = [Paragraph("Action plans at the period's end", HEADING)]
+    if not groups:
+        return [*part, Paragraph("No action plan.", NOTE)]
+    territories = sorted({g.territory for g in groups})
+    by_territory = {t: [g for g in groups if g.territory == t] for t in territories}
+    part.append(
+        _bar_chart(
+            "Indicators by status and territory (latest period measured)",
+            [t or "—" for t in territories],
+            [
+                (
+                    status,
+                    [
+                        sum(g.indicators.get(status, 0) for g in by_territory[t])
+                        for t in territories
+                    ],
+                )
+                for status in ("green", "amber", "red")
+            ],
+            width,
+        )
+    )
+    rows, more = _capped(
+        "groups",
+        [
+            [
+                g.territory or "—",
+                g.owner_id or "—",
+                ", ".join(f"{status} {n}" for status, n in sorted(g.plans_by_status.items())),
+                f"{g.indicators.get('green', 0)} / {g.indicators.get('amber', 0)} / "
+                f"{g.indicators.get('red', 0)}",
+                ", ".join(f"{cause} {n}" for cause, n in sorted(g.open_deviations_by_cause.items()))
+                or "—",
+                f"{g.open_actions} ({g.overdue_actions} overdue)",
+                "; ".join(
+                    f"{r.kind} {r.approved:,} / {r.committed:,} {r.currency}".strip()
+                    for r in g.resources
+                )
+                or "—",
+            ]
+            for g in groups
+        ],
+    )
+    part.append(
+        _table(
+            [
+                "territory",
+                "account manager",
+                "plans",
+                "indicators g / a / r",
+                "open deviations by cause",
+                "open actions",
+                "resources approved / used",
+            ],
+            rows,
+            [22 * mm, 25 * mm, 28 * mm, 20 * mm, 32 * mm, 22 * mm, width - 149 * mm],
+        )
+    )
+    if more:
+        part.append(more)
+    return part
+
+
+def _market(report: CentralReportOut, width: float) -> list[Any]:
+    market = report.market
+    part: list[Any] = [Paragraph("Market", HEADING)]
+    if not (market.observations or market.positioning or market.top_moves):
+        return [*part, Paragraph("No market observation or price positioning.", NOTE)]
+    territories = sorted({o.territory for o in market.observations})
+    kinds = sorted({o.kind for o in market.observations})
+    counts = {(o.territory, o.kind): o.observations for o in market.observations}
+    part.append(
+        _bar_chart(
+            "Field observations by territory and kind",
+            territories,
+            [(kind, [counts.get((t, kind), 0) for t in territories]) for kind in kinds[:6]],
+            width,
+        )
+    )
+    part.append(
+        _table(
+            ["range", "territory", "products", "below", "within", "above", "median index"],
+            [
+                [
+                    p.range or "—",
+                    p.territory,
+                    p.products,
+                    p.below,
+                    p.within,
+                    p.above,
+                    p.median_index,
+                ]
+                for p in market.positioning
+            ],
+            [40 * mm, 30 * mm] + [(width - 70 * mm) / 5] * 5,
+        )
+        if market.positioning
+        else Paragraph("No price positioning crossed its band in the period.", NOTE)
+    )
+    if market.top_moves:
+        part += [
+            Paragraph("Largest positioning moves", HEADING),
+            _table(
+                ["product", "territory", "month", "index", "band"],
+                [
+                    [
+                        m.product_code,
+                        m.territory,
+                        m.month,
+                        f"{m.previous_index if m.previous_index is not None else '—'} → {m.index}",
+                        f"{m.previous_band or '—'} → {m.band}",
+                    ]
+                    for m in market.top_moves
+                ],
+                [50 * mm, 30 * mm, 20 * mm, 40 * mm, width - 140 * mm],
+            ),
+        ]
+    if market.competitors:
+        part += [
+            Paragraph("Competitors most observed", HEADING),
+            _table(
+                ["competitor", "observations", "territories"],
+                [[c.competitor, c.observations, c.territories] for c in market.competitors],
+                [60 * mm, 30 * mm, width - 90 * mm],
+            ),
+        ]
+    return part
+
+
 def render_pdf(report: CentralReportOut) -> bytes:
     buffer = io.BytesIO()
     footer = f"Tread · {report.title} · data as of {_when(report.as_of.time)}"
@@ -285,6 +494,9 @@ def render_pdf(report: CentralReportOut) -> bytes:
         _figures(report),
         Spacer(1, 4 * mm),
     ]
+    compared = report.year_earlier is not None
+    story += _subtotals("Key figures by territory", report.by_territory, compared, usable)
+    story += _subtotals("Key figures by account manager", report.by_owner, compared, usable)
     charts = Table(
         [
             [
@@ -447,5 +659,7 @@ def render_pdf(report: CentralReportOut) -> bytes:
             ]
         )
     )
+    story += _action_plans(report, usable)
+    story += _market(report, usable)
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()

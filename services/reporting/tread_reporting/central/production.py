@@ -15,7 +15,7 @@ from tread_reporting.central import repository
 from tread_reporting.central.models import CentralReport
 from tread_reporting.central.pdf import render_pdf
 from tread_reporting.central.schemas import CentralReportOut
-from tread_reporting.central.service import central_report
+from tread_reporting.central.service import a_year_before, central_report, with_year_earlier
 from tread_reporting.event_counts.models import EventTypeCount
 from tread_reporting.freshness.service import read_view
 from tread_reporting.periods import Period
@@ -89,6 +89,8 @@ async def _produce(runtime: ServiceRuntime, period: Period, now: datetime) -> bo
     async with runtime.db.unit_of_work() as session:
         view = await read_view(session)
         report = await central_report(session, CENTRAL_OFFICE, view, period, now)
+        earlier = await central_report(session, CENTRAL_OFFICE, view, a_year_before(period), now)
+        with_year_earlier(report, earlier)
     pdf = await asyncio.to_thread(render_pdf, report)
     figures = figures_of(report)
     try:

@@ -83,7 +83,7 @@ async def get_central_report(
         earlier = await service.central_report(
             session, caller, view, service.a_year_before(asked), now
         )
-        report.year_earlier = earlier.summary
+        service.with_year_earlier(report, earlier)
     return await _render(report, chosen)
 
 

@@ -6,7 +6,9 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from tread_reporting.action_plans.schemas import ActionPlanGroup
 from tread_reporting.freshness.schemas import AsOf
+from tread_reporting.market.schemas import MarketSection
 from tread_reporting.partnerships.schemas import GapOut
 from tread_shared.events.payloads.reporting import CentralReportFigures
 from tread_shared.money import Money
@@ -31,10 +33,9 @@ class CentralSummary(CentralReportFigures):
     cases_breached: int = Field(description="Open at the period's end, past their SLA")
 
 
-class Subtotal(BaseModel):
+class SubtotalFigures(BaseModel):
     """Key figures of the partnerships of one territory or one account manager."""
 
-    key: str = Field(description="The territory, or the account manager's id")
     partnerships_in_force: int
     renewals_due_90_days: int
     committed_units: int
@@ -44,6 +45,15 @@ class Subtotal(BaseModel):
     compliance_missed: int
     credit_blocked: int
     cases_open_at_end: int
+
+
+class Subtotal(SubtotalFigures):
+    key: str = Field(description="The territory, or the account manager's id")
+    year_earlier: SubtotalFigures | None = Field(
+        None,
+        description="The same key's figures in the same period a year earlier (with "
+        "compare=year_earlier; zeros when it had none)",
+    )
 
 
 class PartnershipLine(BaseModel):
@@ -137,6 +147,19 @@ class CentralReportOut(BaseModel):
     audits: list[AuditLine]
     facilitations: list[FacilitationLine]
     cases: list[CaseLine]
+    action_plans: list[ActionPlanGroup] = Field(
+        default_factory=list,
+        description="Per territory and account manager, as the plans stood at the period's "
+        "end: plans by status, indicators green/amber/red, open deviations by cause, open and "
+        "overdue corrective actions, resources approved and committed",
+    )
+    market: MarketSection = Field(
+        default_factory=lambda: MarketSection(
+            observations=[], positioning=[], top_moves=[], competitors=[]
+        ),
+        description="Observations per territory and kind, price positioning per range and "
+        "territory, the largest index moves and the most observed competitors, in the period",
+    )
     as_of: AsOf
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tread_reporting.action_plans.repository import PlanScope
+from tread_reporting.action_plans.service import action_plans_at
 from tread_reporting.amounts import by_currency
 from tread_reporting.central import repository
 from tread_reporting.central.schemas import (
@@ -25,8 +27,10 @@ from tread_reporting.central.schemas import (
     FacilitationLine,
     PartnershipLine,
     Subtotal,
+    SubtotalFigures,
 )
 from tread_reporting.freshness.service import ReadView
+from tread_reporting.market.service import market_section
 from tread_reporting.partnerships.schemas import GapOut
 from tread_reporting.periods import Period
 from tread_shared.auth.principal import Principal
@@ -207,6 +211,12 @@ async def central_report(
         account_id in accounts
         for _, account_id in await repository.countersigned_between(session, generation, start, end)
     )
+    # What is late is late by the period's end, or by now while the period runs.
+    today = min(period.end, now.date())
+    plans = await action_plans_at(
+        session, PlanScope(principal=principal, generation=generation), end, today
+    )
+    market = await market_section(session, principal, generation, period.start, period.last_day)
     summary = _summary(lines, changes, audits, facilitations, cases, compliance, period)
     summary.contracts_started = summary.contracts_signed
     summary.contracts_signed = countersigned
@@ -236,8 +246,33 @@ async def central_report(
         ],
         facilitations=facilitations,
         cases=cases,
+        action_plans=plans,
+        market=market,
         as_of=view.as_of,
     )
+
+
+def with_year_earlier(report: CentralReportOut, earlier: CentralReportOut) -> None:
+    """Set the same period a year earlier beside the key figures and each subtotal; a key
+    found only a year earlier gets a subtotal of zeros beside it."""
+    report.year_earlier = earlier.summary
+    for now, then in (
+        (report.by_territory, earlier.by_territory),
+        (report.by_owner, earlier.by_owner),
+    ):
+        before = {s.key: _figures_of(s) for s in then}
+        keys = {s.key for s in now}
+        now += [Subtotal(key=key, **dict(_ZEROS)) for key in before.keys() - keys]
+        now.sort(key=lambda s: s.key)
+        for subtotal in now:
+            subtotal.year_earlier = before.get(subtotal.key, _ZEROS)
+
+
+_ZEROS = SubtotalFigures(**dict.fromkeys(SubtotalFigures.model_fields, 0))
+
+
+def _figures_of(subtotal: Subtotal) -> SubtotalFigures:
+    return SubtotalFigures.model_validate(subtotal.model_dump(exclude={"key", "year_earlier"}))
 
 
 def _line(

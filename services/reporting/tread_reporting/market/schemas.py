@@ -44,11 +44,16 @@ class CompetitorActivity(BaseModel):
     territories: int
 
 
-class MarketOut(BaseModel):
-    start: date = Field(serialization_alias="from")
-    end: date = Field(serialization_alias="to")
+class MarketSection(BaseModel):
+    """What the field saw, where prices stand and what moved, over some days."""
+
     observations: list[ObservationCount]
     positioning: list[RangePositioning]
     top_moves: list[PositioningMove] = Field(description="The largest index moves, first")
     competitors: list[CompetitorActivity] = Field(description="The most observed, first")
+
+
+class MarketOut(MarketSection):
+    start: date = Field(serialization_alias="from")
+    end: date = Field(serialization_alias="to")
     as_of: AsOf

@@ -14,6 +14,7 @@ from tread_reporting.market import repository
 from tread_reporting.market.schemas import (
     CompetitorActivity,
     MarketOut,
+    MarketSection,
     ObservationCount,
     PositioningMove,
     RangePositioning,
@@ -35,9 +36,21 @@ async def market(
     end: date,
     territory: str | None,
 ) -> MarketOut:
+    section = await market_section(session, principal, view.generation, start, end, territory)
+    return MarketOut(start=start, end=end, as_of=view.as_of, **dict(section))
+
+
+async def market_section(
+    session: AsyncSession,
+    principal: Principal,
+    generation: int,
+    start: date,
+    end: date,
+    territory: str | None = None,
+) -> MarketSection:
+    """The market from ``start`` to ``end`` (both included), in the caller's territories."""
     since = datetime.combine(start, time(), UTC)
     until = datetime.combine(end + timedelta(days=1), time(), UTC)
-    generation = view.generation
     counts = await repository.observations_by_territory_and_kind(
         session, principal, generation, since, until, territory
     )
@@ -56,9 +69,7 @@ async def market(
         key=lambda m: abs(m[4] - m[5]) if m[5] is not None else Decimal(0),
         reverse=True,
     )
-    return MarketOut(
-        start=start,
-        end=end,
+    return MarketSection(
         observations=[
             ObservationCount(territory=t, kind=k, observations=n, outliers=int(o or 0))
             for t, k, n, o in counts
@@ -91,5 +102,4 @@ async def market(
             CompetitorActivity(competitor=name, observations=n, territories=t)
             for name, n, t in rivals
         ],
-        as_of=view.as_of,
     )
