@@ -123,3 +123,31 @@ async def test_the_next_audit_closing_the_gaps_meets_the_objectives(
     [deviation] = await planner.deviations(plan_id=plan["id"])
     assert deviation["severity"] == "amber"
     assert len(await _plans_of(client, callers["am"], account_id)) == 2
+
+
+async def test_a_pre_partnership_audit_with_gaps_drafts_the_plan_too(
+    client: httpx.AsyncClient,
+    callers: dict[str, Caller],
+    accounts: Any,
+    planner: Any,
+    sources: Any,
+) -> None:
+    account_id = await accounts.open(owner_id="am-1")
+    # An audit to decide a partnership: a program tier, no contract yet.
+    audit = sources.audit(account_id, {"LP1": 50, "LP2": 80}, {"LP1": 70}).model_copy(
+        update={"contract_id": None}
+    )
+    await accounts.publish(audit, audit.audit_id)
+    [plan] = await _plans_of(client, callers["am"], account_id)
+    assert (plan["kind"], plan["status"], plan["contract_id"], plan["audit_id"]) == (
+        "professionalism",
+        "draft",
+        None,
+        str(audit.audit_id),
+    )
+    assert plan["title"].startswith("Professionalism plan after the pre-partnership audit")
+    [objective] = await planner.objectives(plan["id"])
+    assert (objective["statement"], objective["target"]) == (
+        "Reach 70 points on LP1 at the re-audit",
+        "70",
+    )

@@ -3,7 +3,8 @@ with one ``audit_score`` indicator and one objective per gap (target: the score 
 requires) and a re-audit date, owned by the account's manager. Never twice for one audit: the
 plan remembers its audit (unique), so a redelivered or replayed event changes nothing. An audit
 that arrives before its account gets an ownerless plan, which takes the account's manager and
-territory when the account arrives (see ``directory.events``)."""
+territory when the account arrives (see ``directory.events``). A pre-partnership audit (no
+contract yet, judged against a program tier) drafts the same plan, without a contract."""
 
 from __future__ import annotations
 
@@ -78,8 +79,9 @@ async def draft_plan_from_audit(
         return None
     entry = await session.get(AccountDirectory, audit.account_id)
     start = audit.performed_at.date()
+    which = "audit" if audit.contract_id is not None else "pre-partnership audit"
     plan = Plan(
-        title=f"Professionalism plan after the audit of {start.isoformat()}",
+        title=f"Professionalism plan after the {which} of {start.isoformat()}",
         kind="professionalism",
         scope="account",
         account_id=audit.account_id,

@@ -57,7 +57,7 @@ async def test_an_audit_gives_the_overall_score_and_the_gaps(
         "comment": "Workshop",
         "required": 70,
     }
-    (event,) = await events.wait_for("tread.contracts.audit.completed.v1")
+    (event,) = await events.wait_for("tread.contracts.audit.completed.v2")
     assert event["subject"] == audit["id"]
     assert event["data"]["account_id"] == str(account_id)
     assert event["data"]["tier"] == "gold"
@@ -124,7 +124,7 @@ async def test_bad_audits_are_refused_and_nothing_recorded(
     assert (await client.get("/v1/audits", headers=am)).json()["items"] == []
     # The one good audit after them is the only one the stream hears of.
     await partnerships.post("/v1/audits", _audit(account_id, contract), callers["am"])
-    await events.wait_for("tread.contracts.audit.completed.v1")
+    await events.wait_for("tread.contracts.audit.completed.v2")
     assert len(await events.of_type("tread.contracts.audit")) == 1
 
 
@@ -164,3 +164,52 @@ async def test_the_overall_score_uses_the_tiers_criterion_weights(
         callers["am"],
     )
     assert unnamed["overall_score"] == "70"
+
+
+async def test_a_pre_partnership_audit_needs_no_contract_and_counts_for_the_one_that_follows(
+    client: httpx.AsyncClient,
+    callers: dict[str, Caller],
+    accounts: Any,
+    partnerships: Any,
+    events: EventStream,
+) -> None:
+    account_id = await accounts.open()
+    program = await partnerships.program()
+    am = callers["am"]
+    body = {
+        "account_id": str(account_id),
+        "program_id": program["id"],
+        "tier": "gold",
+        "performed_at": (utcnow() - timedelta(days=3)).isoformat(),
+        "auditor": "Wang Fang",
+        "scores": [{"criterion": "LP1", "score": 55}, {"criterion": "LP2", "score": 65}],
+    }
+    audit = await partnerships.post("/v1/audits", body, am)
+    # Judged against gold (LP1 ≥ 70, LP2 ≥ 60) before any contract exists.
+    assert audit["contract_id"] is None
+    assert (audit["program_id"], audit["program_version"], audit["tier"]) == (
+        program["id"],
+        1,
+        "gold",
+    )
+    assert audit["gaps"] == [{"criterion": "LP1", "score": 55, "required": 70}]
+    (event,) = await events.wait_for("tread.contracts.audit.completed.v2")
+    assert event["data"]["contract_id"] is None
+    assert event["data"]["program_id"] == program["id"]
+    assert event["data"]["gaps"] == audit["gaps"]
+
+    # The contract the audit decided: its scores count until the audit lapses.
+    contract = await partnerships.active_contract(account_id, program, commitments=[])
+    compliance = await client.get(f"/v1/contracts/{contract['id']}/compliance", headers=am.headers)
+    scores = {i["criterion"]: i for i in compliance.json()["items"] if i["kind"] == "audit_score"}
+    assert (scores["LP1"]["status"], scores["LP1"]["audit_id"]) == ("at_risk", audit["id"])
+    assert scores["LP2"]["status"] == "met"
+
+    for change, slug in (
+        ({"tier": "platinum"}, "unknown-tier"),
+        ({"program_id": "0193e0a0-0000-7000-8000-000000000000"}, "unknown-program"),
+        ({"tier": None}, "validation-error"),
+        ({"contract_id": contract["id"]}, "validation-error"),
+    ):
+        response = await client.post("/v1/audits", json={**body, **change}, headers=am.headers)
+        assert_problem(response, 422, slug)

@@ -15,13 +15,14 @@ from tread_shared.ids import new_id
 
 
 class Audit(EntityMixin, Base):
-    """An audit as recorded; its requirements and gaps are fixed when it is recorded."""
+    """An audit as recorded; its requirements and gaps are fixed when it is recorded. Without
+    a contract it is a pre-partnership audit of the program tier it names."""
 
     __tablename__ = "audits"
 
     account_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, index=True)
-    contract_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("contracts.id"), nullable=False, index=True
+    contract_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("contracts.id"), nullable=True, index=True
     )
     program_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     program_version: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -3,10 +3,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_contracts.audits.models import Audit
+from tread_contracts.contracts.models import Contract
 from tread_contracts.directory.repository import within_scope
 from tread_shared.auth.principal import Principal
 
@@ -16,12 +17,21 @@ async def get(session: AsyncSession, audit_id: uuid.UUID) -> Audit | None:
 
 
 async def latest_for_contract(
-    session: AsyncSession, contract_id: uuid.UUID, performed_before: datetime
+    session: AsyncSession, contract: Contract, performed_before: datetime
 ) -> Audit | None:
-    """The contract's latest audit performed before ``performed_before``."""
+    """The contract's latest audit performed before ``performed_before``: its own, or a
+    pre-partnership audit of its account in its program (the audit that decided it)."""
+    pre_partnership = and_(
+        Audit.contract_id.is_(None),
+        Audit.account_id == contract.account_id,
+        Audit.program_id == contract.program_id,
+    )
     query = (
         select(Audit)
-        .where(Audit.contract_id == contract_id, Audit.performed_at < performed_before)
+        .where(
+            or_(Audit.contract_id == contract.id, pre_partnership),
+            Audit.performed_at < performed_before,
+        )
         .order_by(Audit.performed_at.desc(), Audit.id.desc())
         .limit(1)
     )

@@ -5,9 +5,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from tread_contracts.programs.schemas import CriterionCode, Score
+from tread_contracts.programs.schemas import CriterionCode, Score, TierCode
 from tread_shared.dates import PlausibleTime
 
 Note = Annotated[str, StringConstraints(max_length=4000)]
@@ -21,8 +21,13 @@ class CriterionScoreIn(BaseModel):
 
 
 class AuditIn(BaseModel):
+    """An audit of a contract (``contract_id``), or before any contract of a program tier
+    (``program_id`` and ``tier``: a pre-partnership audit, to decide a partnership)."""
+
     account_id: uuid.UUID
-    contract_id: uuid.UUID
+    contract_id: uuid.UUID | None = None
+    program_id: uuid.UUID | None = None
+    tier: TierCode | None = None
     performed_at: PlausibleTime
     auditor: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     scores: Annotated[list[CriterionScoreIn], Field(min_length=1, max_length=100)]
@@ -35,9 +40,19 @@ class AuditIn(BaseModel):
             raise ValueError("each criterion is scored once")
         return scores
 
+    @model_validator(mode="after")
+    def _contract_or_program_tier(self) -> AuditIn:
+        if self.contract_id is not None and (self.program_id or self.tier):
+            raise ValueError("give a contract_id, or a program_id and a tier, not both")
+        if self.contract_id is None and (self.program_id is None or self.tier is None):
+            raise ValueError("give a contract_id, or a program_id and a tier")
+        return self
+
 
 class CriterionScoreOut(CriterionScoreIn):
-    required: int | None = Field(description="What the contract requires, if anything")
+    required: int | None = Field(
+        description="What the contract (or the tier, before any contract) requires, if anything"
+    )
 
 
 class GapOut(BaseModel):
@@ -49,7 +64,7 @@ class GapOut(BaseModel):
 class AuditOut(BaseModel):
     id: uuid.UUID
     account_id: uuid.UUID
-    contract_id: uuid.UUID
+    contract_id: uuid.UUID | None = Field(description="null for a pre-partnership audit")
     program_id: uuid.UUID
     program_version: int
     tier: str

@@ -1,5 +1,7 @@
-"""Recording audits. The overall score is the mean of the criteria scored (one decimal); a gap
-is a criterion the contract requires a minimum for that is scored below it, or not scored."""
+"""Recording audits. The overall score is the mean of the criteria scored, weighted by the tier's
+criterion weights (one decimal); a gap is a criterion the contract requires a minimum for that
+is scored below it, or not scored. An audit before any contract (pre-partnership, to decide a
+partnership) is judged against the program tier it names, in the program's current version."""
 
 from __future__ import annotations
 
@@ -13,10 +15,14 @@ from tread_contracts.audits.models import Audit, AuditScore
 from tread_contracts.audits.schemas import AuditIn
 from tread_contracts.compliance.policy import CompliancePolicy
 from tread_contracts.compliance.service import refresh_compliance
+from tread_contracts.contracts.models import Contract
 from tread_contracts.contracts.service import contract_in_scope
 from tread_contracts.contracts.terms import required_scores, tier_terms
 from tread_contracts.directory.service import account_for_new_work, in_scope
 from tread_contracts.emit import emit
+from tread_contracts.programs.models import ProgramVersion
+from tread_contracts.programs.schemas import Tier
+from tread_contracts.programs.service import referenced_program, tier_of
 from tread_shared.auth.principal import Principal
 from tread_shared.clock import as_utc, utcnow
 from tread_shared.db.types import plain_decimal as plain
@@ -44,14 +50,11 @@ def overall_score(scores: dict[str, int], weights: dict[str, Decimal]) -> Decima
     return plain(mean.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-async def record_audit(
-    session: AsyncSession,
-    outbox: Outbox,
-    principal: Principal,
-    data: AuditIn,
-    policy: CompliancePolicy,
-) -> Audit:
-    await account_for_new_work(session, principal, data.account_id)
+async def _audited_contract(
+    session: AsyncSession, principal: Principal, data: AuditIn
+) -> Contract | None:
+    if data.contract_id is None:
+        return None
     try:
         contract = await contract_in_scope(session, principal, data.contract_id)
     except NotFound:
@@ -61,18 +64,42 @@ async def record_audit(
             f"Contract {contract.id} is not account {data.account_id}'s.",
             slug="contract-account-mismatch",
         )
+    return contract
+
+
+async def _audited_terms(
+    session: AsyncSession, contract: Contract | None, data: AuditIn
+) -> tuple[ProgramVersion, Tier, dict[str, int]]:
+    """The program version and tier the audit is judged against, and the minimum scores."""
+    if contract is not None:
+        return contract.program_terms, tier_terms(contract), required_scores(contract)
+    assert data.program_id is not None and data.tier is not None  # AuditIn's validator
+    version = await referenced_program(session, data.program_id)
+    tier = tier_of(version, data.tier)
+    return version, tier, dict(sorted(tier.min_scores.items()))
+
+
+async def record_audit(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    data: AuditIn,
+    policy: CompliancePolicy,
+) -> Audit:
+    await account_for_new_work(session, principal, data.account_id)
+    contract = await _audited_contract(session, principal, data)
     performed_at = as_utc(data.performed_at)
     if performed_at > utcnow():
         raise Unprocessable("performed_at is in the future.", slug="invalid-time")
-    required = required_scores(contract)
+    version, tier, required = await _audited_terms(session, contract, data)
     scores = {s.criterion: s.score for s in data.scores}
-    overall = overall_score(scores, tier_terms(contract).criterion_weights)
+    overall = overall_score(scores, tier.criterion_weights)
     audit = Audit(
         account_id=data.account_id,
-        contract_id=contract.id,
-        program_id=contract.program_id,
-        program_version=contract.program_version,
-        tier=contract.tier,
+        contract_id=contract.id if contract is not None else None,
+        program_id=version.program_id,
+        program_version=version.number,
+        tier=tier.code,
         performed_at=performed_at,
         auditor=data.auditor,
         overall_score=overall,
@@ -92,5 +119,6 @@ async def record_audit(
     )
     session.add(audit)
     await emit(session, outbox, audit, lambda: audit_completed(audit))
-    await refresh_compliance(session, outbox, contract, utcnow().date(), policy)
+    if contract is not None:
+        await refresh_compliance(session, outbox, contract, utcnow().date(), policy)
     return audit

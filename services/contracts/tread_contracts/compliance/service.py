@@ -194,7 +194,7 @@ async def evaluate(
     audit_day = audits_as_of or as_of
     # As of a day: what was known by its end, so an evaluation of a past day stays the same.
     end_of_day = datetime.combine(audit_day + timedelta(days=1), time.min, UTC)
-    latest = await audits.latest_for_contract(session, contract.id, end_of_day)
+    latest = await audits.latest_for_contract(session, contract, end_of_day)
     first_due = add_months(contract.start_date, policy.first_audit_due_months)
     valid = (
         latest is not None

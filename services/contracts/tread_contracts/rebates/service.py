@@ -50,7 +50,7 @@ async def _valid_scores_at_end(
     audit was not yet due by then (no score can be asked for)."""
     end = contract.end_date
     latest = await audits.latest_for_contract(
-        session, contract.id, datetime.combine(end + timedelta(days=1), time.min, UTC)
+        session, contract, datetime.combine(end + timedelta(days=1), time.min, UTC)
     )
     if latest is None:
         first_due = add_months(contract.start_date, policy.first_audit_due_months)

@@ -196,3 +196,36 @@ async def test_bad_list_parameters_are_problems(
         ),
         400,
     )
+
+
+async def test_audits_of_either_version_show_and_a_pre_partnership_one_breaks_nothing(
+    app: Any, client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    from tread_shared.events.payloads.contracts import AuditCompletedV1
+
+    account_id = await producers.account()
+    state = await producers.active_contract(account_id)
+    current = await producers.audit(state, {"LP1": 80}, {"LP1": 70})
+    # An older event of the stream (v1), as a rebuild replays it.
+    older = AuditCompletedV1.model_validate(
+        {
+            **current.model_dump(),
+            "audit_id": uuid.uuid4(),
+            "performed_at": current.performed_at - timedelta(days=200),
+            "overall_score": "60",
+        }
+    )
+    await producers.publish(older, older.audit_id)
+    # A pre-partnership audit (no contract) of another account is applied, not dead-lettered.
+    prospect = await producers.account()
+    pre_partnership = current.model_copy(
+        update={"audit_id": uuid.uuid4(), "account_id": prospect, "contract_id": None}
+    )
+    await producers.publish(pre_partnership, pre_partnership.audit_id)
+
+    body = (
+        await client.get(f"/v1/reports/partnerships/{account_id}", headers=callers["dm"].headers)
+    ).json()
+    assert [p["overall_score"] for p in body["audit_history"]] == ["80.00", "60.00"]
+    assert body["audit_trend"] == "up"
+    assert app.state.runtime.consumers[0].dead_lettered == 0

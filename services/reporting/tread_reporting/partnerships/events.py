@@ -17,6 +17,7 @@ from tread_reporting.projection.writes import Writes, table_of
 from tread_reporting.timeline.events import change_key, record_milestone
 from tread_shared.events.payloads.contracts import (
     AuditCompleted,
+    AuditCompletedV1,
     ComplianceChanged,
     ContractActivated,
     ContractAmended,
@@ -180,8 +181,12 @@ def contract_renewal_due(payload: ContractRenewalDue, _at: Landing, writes: Writ
     _contract_milestone(writes, payload, f"renewal_due_{payload.window_days}", payload.noticed_at)
 
 
-@projection.on(AuditCompleted)
-def audit(payload: AuditCompleted, _at: Landing, writes: Writes) -> None:
+# v1 for the stream's older events (a rebuild replays them); v2 also carries pre-partnership
+# audits, which have no contract and no place in the partnership's audit history yet.
+@projection.on(AuditCompletedV1, AuditCompleted)
+def audit(payload: AuditCompletedV1 | AuditCompleted, _at: Landing, writes: Writes) -> None:
+    if payload.contract_id is None:
+        return
     writes.insert_fact(
         AuditRecord,
         {

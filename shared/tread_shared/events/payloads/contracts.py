@@ -307,15 +307,17 @@ class CriterionScore(BaseModel):
 
 
 class AuditGap(BaseModel):
-    """A criterion scored below what the contract requires (``score`` is null if not scored)."""
+    """A criterion scored below what the contract (or, before any contract, the tier) requires
+    (``score`` is null if not scored)."""
 
     criterion: str
     score: int | None
     required: int
 
 
-class AuditCompleted(EventPayload):
-    """A partnership audit was recorded; ``gaps`` feed professionalism action plans."""
+class AuditCompletedV1(EventPayload):
+    """A partnership audit of a contract was recorded (superseded by v2, which also carries
+    audits made before any contract; kept so that the stream's older events still read)."""
 
     service = "contracts"
     entity = "audit"
@@ -324,6 +326,30 @@ class AuditCompleted(EventPayload):
     audit_id: uuid.UUID
     account_id: uuid.UUID
     contract_id: uuid.UUID
+    program_id: uuid.UUID
+    program_version: int
+    tier: str
+    performed_at: datetime
+    auditor: str
+    scores: list[CriterionScore]
+    overall_score: Decimal
+    gaps: list[AuditGap]
+    recorded_by: str
+
+
+class AuditCompleted(EventPayload):
+    """A partnership audit was recorded; ``gaps`` feed professionalism action plans. An audit
+    of a contract names it; a pre-partnership audit (to decide a partnership) has no
+    ``contract_id`` and is judged against the program tier it names."""
+
+    service = "contracts"
+    entity = "audit"
+    verb = "completed"
+    version = 2
+
+    audit_id: uuid.UUID
+    account_id: uuid.UUID
+    contract_id: uuid.UUID | None
     program_id: uuid.UUID
     program_version: int
     tier: str
