@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from tread_shared.clock import utcnow
+from tread_shared.events.payloads import accounts as acc
 from tread_shared.events.payloads import contracts as con
 from tread_shared.testing.documents import csv_tables, pdf_text
 from tread_shared.testing.http import Caller, assert_problem
@@ -346,3 +347,84 @@ async def test_the_same_period_a_year_earlier_beside_on_request(
         headers=callers["central"].headers,
     )
     assert_problem(bad, 422)
+
+
+async def test_open_cases_and_cases_past_sla_as_they_stood_at_the_period_end(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    first_of_month = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = first_of_month
+    last_month = (first_of_month - timedelta(days=1)).strftime("%Y-%m")
+    during = (first_of_month - timedelta(days=1)).replace(day=10, hour=9)
+    account_id = await producers.account(name="Casework Dealer")
+    late = await producers.case(account_id, category="credit", opened_at=during)
+    reopened = await producers.case(
+        account_id, category="credit", opened_at=during, due_in=timedelta(days=40)
+    )
+    reopened = await producers.case_status(reopened, "resolved", at=during + timedelta(days=1))
+    reopened = await producers.case_status(reopened, "in_progress", at=during + timedelta(days=2))
+    billing = await producers.case(
+        account_id, category="billing", opened_at=during, due_in=timedelta(days=40)
+    )
+    done = await producers.case(account_id, category="supply", opened_at=during)
+    await producers.case_status(done, "resolved", at=during + timedelta(days=1))
+    # As the cases API saw them at the month's end: unresolved, and overdue when due before it.
+    at_end = [late, reopened, billing]
+    unresolved = ("open", "in_progress", "waiting_customer")
+    expected = {
+        category: (
+            sum(c.category == category and c.status in unresolved for c in at_end),
+            sum(
+                c.category == category and c.status in unresolved and c.due_at < end for c in at_end
+            ),
+        )
+        for category in ("billing", "credit")
+    }
+    assert expected == {"billing": (1, 0), "credit": (2, 1)}
+
+    async def cases_of(period: str) -> Any:
+        answer = await client.get(
+            "/v1/reports/central", params={"period": period}, headers=callers["central"].headers
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        return (
+            body["cases"],
+            body["summary"]["cases_open_at_end"],
+            body["summary"]["cases_breached"],
+        )
+
+    before = await cases_of(last_month)
+    by_category = {c["category"]: c for c in before[0]}
+    for category, (open_count, breached) in expected.items():
+        assert (by_category[category]["open_at_end"], by_category[category]["breached"]) == (
+            open_count,
+            breached,
+        ), category
+    assert by_category["supply"]["resolved"] == 1
+    assert before[1:] == (3, 1)
+
+    # This month: two are resolved, and the billing case becomes an urgent quality case whose
+    # new due date falls in last month.
+    await producers.case_status(late, "resolved")
+    await producers.case_status(reopened, "resolved")
+    changed = billing.model_copy(
+        update={
+            "category": "quality",
+            "priority": "urgent",
+            "due_at": during + timedelta(days=1),
+            "version": billing.version + 1,
+            "updated_at": utcnow(),
+        }
+    )
+    await producers.publish(
+        acc.CaseUpdated(case=changed, changed_fields=["category", "priority"], changed_by="c-1"),
+        changed.case_id,
+    )
+
+    assert await cases_of(last_month) == before
+    now_cases, open_now, breached_now = await cases_of(utcnow().strftime("%Y-%m"))
+    assert (open_now, breached_now) == (1, 1)
+    assert [(c["category"], c["open_at_end"]) for c in now_cases if c["open_at_end"]] == [
+        ("quality", 1)
+    ]

@@ -19,7 +19,9 @@ from tread_shared.events.payloads.accounts import (
 projection = Projection()
 
 
-@projection.on(CaseOpened, CaseStatusChanged, CaseAssigned, CaseEscalated, CaseCommented)
+@projection.on(
+    CaseOpened, CaseUpdated, CaseStatusChanged, CaseAssigned, CaseEscalated, CaseCommented
+)
 def case(payload: CaseEvent, _at: Landing, writes: Writes) -> None:
     writes.upsert_newer(
         CaseRecord,

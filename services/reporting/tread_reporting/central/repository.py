@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from tread_reporting.business.models import CreditRecord, SellInRecord
-from tread_reporting.cases.models import CaseRecord
+from tread_reporting.cases.models import CaseHistoryRecord, CaseRecord
 from tread_reporting.central.models import CentralReport
 from tread_reporting.columns import total
 from tread_reporting.directory.models import AccountEntry
@@ -236,20 +236,70 @@ async def facilitation_steps(
     return list((await session.execute(query)).all())
 
 
+def _case_states_at(generation: int, moment: datetime) -> Any:
+    """Each case as its last version before ``moment`` described it (a subquery)."""
+    history = CaseHistoryRecord
+    newest = func.row_number().over(partition_by=history.case_id, order_by=history.version.desc())
+    ranked = (
+        select(
+            history.case_id,
+            history.account_id,
+            history.category,
+            history.status,
+            history.opened_at,
+            history.due_at,
+            newest.label("newest"),
+        )
+        .where(history.generation == generation, history.updated_at < moment)
+        .subquery()
+    )
+    return select(ranked).where(ranked.c.newest == 1).subquery()
+
+
+def _without_history(generation: int) -> Any:
+    """Cases applied before their versions were kept (a read model not rebuilt since): read
+    as their latest version says."""
+    return and_(
+        CaseRecord.generation == generation,
+        CaseRecord.case_id.not_in(
+            select(CaseHistoryRecord.case_id).where(CaseHistoryRecord.generation == generation)
+        ),
+    )
+
+
+async def _added_up(session: AsyncSession, *queries: Any) -> list[tuple[Any, ...]]:
+    """Rows (account_id, category, counts…) of several queries, added up per account and
+    category."""
+    totals: dict[tuple[Any, Any], list[int]] = {}
+    for query in queries:
+        for account_id, category, *counts in (await session.execute(query)).all():
+            held = totals.setdefault((account_id, category), [0] * len(counts))
+            for index, value in enumerate(counts):
+                held[index] += int(value or 0)
+    return [(*key, *counts) for key, counts in totals.items()]
+
+
 async def cases_opened(
     session: AsyncSession, generation: int, start: datetime, end: datetime
 ) -> Sequence[Any]:
-    """(account_id, category, count) of cases opened in the period."""
-    query = (
+    """(account_id, category, count) of cases opened in the period, in their category at its
+    end."""
+    state = _case_states_at(generation, end)
+    kept = (
+        select(state.c.account_id, state.c.category, func.count())
+        .where(state.c.opened_at >= start)
+        .group_by(state.c.account_id, state.c.category)
+    )
+    earlier = (
         select(CaseRecord.account_id, CaseRecord.category, func.count())
         .where(
-            CaseRecord.generation == generation,
+            _without_history(generation),
             CaseRecord.opened_at >= start,
             CaseRecord.opened_at < end,
         )
         .group_by(CaseRecord.account_id, CaseRecord.category)
     )
-    return list((await session.execute(query)).all())
+    return await _added_up(session, kept, earlier)
 
 
 async def cases_resolved(
@@ -272,8 +322,24 @@ async def cases_resolved(
     return list((await session.execute(query)).all())
 
 
-async def cases_open_at(session: AsyncSession, generation: int, moment: datetime) -> Sequence[Any]:
-    """(account_id, category, open, breached) of cases open at ``moment``."""
+async def cases_open_at(
+    session: AsyncSession, generation: int, moment: datetime, late_at: datetime
+) -> Sequence[Any]:
+    """(account_id, category, open, breached) of cases open at ``moment``, each in its state
+    then (a case resolved and reopened is open; a due date changed later does not count):
+    breached when due before ``late_at`` (the moment, or now while the period runs), as the
+    cases API calls a case overdue."""
+    state = _case_states_at(generation, moment)
+    kept = (
+        select(
+            state.c.account_id,
+            state.c.category,
+            func.count(),
+            func.sum(case((state.c.due_at < late_at, 1), else_=0)),
+        )
+        .where(state.c.status.not_in(CASE_DONE))
+        .group_by(state.c.account_id, state.c.category)
+    )
     # Not correlated: computed once, not once per case.
     done_before = select(Milestone.entity_id).where(
         Milestone.generation == generation,
@@ -281,21 +347,21 @@ async def cases_open_at(session: AsyncSession, generation: int, moment: datetime
         Milestone.milestone.in_(CASE_DONE),
         Milestone.occurred_at < moment,
     )
-    query = (
+    earlier = (
         select(
             CaseRecord.account_id,
             CaseRecord.category,
             func.count(),
-            func.sum(case((CaseRecord.due_at < moment, 1), else_=0)),
+            func.sum(case((CaseRecord.due_at < late_at, 1), else_=0)),
         )
         .where(
-            CaseRecord.generation == generation,
+            _without_history(generation),
             CaseRecord.opened_at < moment,
             CaseRecord.case_id.not_in(done_before),
         )
         .group_by(CaseRecord.account_id, CaseRecord.category)
     )
-    return list((await session.execute(query)).all())
+    return await _added_up(session, kept, earlier)
 
 
 async def stored(session: AsyncSession, period: str) -> CentralReport | None:

@@ -177,7 +177,9 @@ async def central_report(
         session, generation, year_to_date(period).months
     ):
         business[account_id].sell_in_year_to_date[product_line] = int(units)
-    reading = _Reading(session, generation, start, end, accounts, business)
+    # Late (past an SLA) by the period's end, or by now while the period runs.
+    late_at = min(end, now)
+    reading = _Reading(session, generation, start, end, late_at, accounts, business)
     facilitations = await _facilitations(reading)
     cases = await _cases(reading)
     # As of the period's end: regenerating a past period gives the same answer.
@@ -211,10 +213,8 @@ async def central_report(
         account_id in accounts
         for _, account_id in await repository.countersigned_between(session, generation, start, end)
     )
-    # What is late is late by the period's end, or by now while the period runs.
-    today = min(period.end, now.date())
     plans = await action_plans_at(
-        session, PlanScope(principal=principal, generation=generation), end, today
+        session, PlanScope(principal=principal, generation=generation), end, late_at.date()
     )
     market = await market_section(session, principal, generation, period.start, period.last_day)
     summary = _summary(lines, changes, audits, facilitations, cases, compliance, period)
@@ -366,6 +366,7 @@ class _Reading:
     generation: int
     start: datetime
     end: datetime
+    late_at: datetime
     accounts: dict[uuid.UUID, Any]
     business: dict[uuid.UUID, _AccountPeriod]
 
@@ -429,7 +430,7 @@ async def _cases(reading: _Reading) -> list[CaseLine]:
         if account_id in accounts:
             line(category or "other").resolved += count
     for account_id, category, count, breached in await repository.cases_open_at(
-        session, generation, end
+        session, generation, end, reading.late_at
     ):
         if account_id in accounts:
             line(category).open_at_end += count
