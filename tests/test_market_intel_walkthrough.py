@@ -1,8 +1,8 @@
 """The market-intel walk-through, with contracts and reporting running (in-process, one
 broker): a catalogue imported from CSV reaches contracts by events, an offer takes a catalogue
 product at its list price in force, the field's observations give the price positioning (and
-its band event), a validated argument, a weekly digest and reporting's market view — every step
-announced on the stream."""
+its band event), a validated argument, a weekly digest, reporting's market view and the central
+report's market section — every step announced on the stream."""
 
 from __future__ import annotations
 
@@ -237,5 +237,29 @@ async def test_from_catalogue_import_to_offer_positioning_and_digest(
         ]
         (range_view,) = view.json()["positioning"]
         assert (range_view["range"], range_view["above"]) == ("X Multi", 1)
+
+        # 8. The central report's market section: this month's observations and the band
+        # crossing, last month's observations in last month's report.
+        report = await reporting.get(
+            "/v1/reports/central",
+            params={"period": this_month.strftime("%Y-%m")},
+            headers=central.headers,
+        )
+        assert report.status_code == 200, report.text
+        section = report.json()["market"]
+        assert section["observations"] == [
+            {"territory": "north", "kind": "competitor_price", "observations": 2, "outliers": 0}
+        ]
+        (moved,) = section["top_moves"]
+        assert (moved["product_code"], moved["band"]) == (CODE, "above")
+        assert section["competitors"] == [
+            {"competitor": "Rival", "observations": 2, "territories": 1}
+        ]
+        earlier = await reporting.get(
+            "/v1/reports/central",
+            params={"period": last_month.strftime("%Y-%m")},
+            headers=central.headers,
+        )
+        assert [o["observations"] for o in earlier.json()["market"]["observations"]] == [2]
     finally:
         await stream.close()
