@@ -13,6 +13,7 @@ from tread_reporting.event_counts.events import projection as event_counts
 from tread_reporting.generations import repository as generations
 from tread_reporting.market.events import projection as market
 from tread_reporting.partnerships.events import projection as partnerships
+from tread_reporting.partnerships.rebates import projection as rebates
 from tread_reporting.portfolio.events import projection as portfolio
 from tread_reporting.projection.registry import Projection
 from tread_reporting.projection.writes import Writes
@@ -23,7 +24,7 @@ from tread_shared.events.envelope import CloudEvent
 DURABLE = "reporting"
 
 READ_MODEL = Projection.merge(
-    directory, portfolio, cases, partnerships, business, action_plans, market, event_counts
+    directory, portfolio, cases, partnerships, rebates, business, action_plans, market, event_counts
 )
 
 

@@ -25,6 +25,7 @@ from tread_reporting.partnerships.models import (
     ComplianceRecord,
     ContractRecord,
     FacilitationRecord,
+    RebateRecord,
 )
 from tread_reporting.portfolio.models import ActivityRecord, Qualification
 from tread_reporting.timeline.models import Milestone
@@ -55,6 +56,7 @@ __all__ = [
     "PlanRecord",
     "PlanResourceRecord",
     "Qualification",
+    "RebateRecord",
     "SellInRecord",
 ]
 
@@ -81,5 +83,6 @@ READ_MODELS: list[type[Base]] = [
     PlanRecord,
     PlanResourceRecord,
     Qualification,
+    RebateRecord,
     SellInRecord,
 ]

@@ -229,3 +229,52 @@ async def test_audits_of_either_version_show_and_a_pre_partnership_one_breaks_no
     assert [p["overall_score"] for p in body["audit_history"]] == ["80.00", "60.00"]
     assert body["audit_trend"] == "up"
     assert app.state.runtime.consumers[0].dead_lettered == 0
+
+
+async def test_the_rebates_earned_show_with_the_partnership(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    from tread_shared.events.payloads.contracts import RebateAmount, RebateEarned
+    from tread_shared.money import Money
+
+    account_id = await producers.account()
+    state = await producers.active_contract(account_id, tier="gold")
+    earned = RebateEarned(
+        contract_id=state.contract_id,
+        account_id=account_id,
+        program_id=state.program_id,
+        program_version=1,
+        tier="gold",
+        tier_reached="silver",
+        rebate_pct="1",
+        period_start=state.start_date,
+        period_end=state.end_date,
+        compliance="missed",
+        sell_in_units=3000,
+        amounts=[
+            RebateAmount(
+                sell_in_value=Money.of("300000.00", "CNY"), rebate=Money.of("3000.00", "CNY")
+            )
+        ],
+        judged_on=state.end_date + timedelta(days=11),
+        computed_at=utcnow(),
+    )
+    await producers.publish(earned, state.contract_id)
+    # Announced again (a redelivery under another event id): still one rebate.
+    await producers.publish(earned, state.contract_id)
+
+    body = (
+        await client.get(f"/v1/reports/partnerships/{account_id}", headers=callers["am"].headers)
+    ).json()
+    [rebate] = body["rebates"]
+    assert rebate["contract_id"] == str(state.contract_id)
+    assert (rebate["tier"], rebate["tier_reached"], rebate["compliance"]) == (
+        "gold",
+        "silver",
+        "missed",
+    )
+    assert rebate["rebate"] == [{"amount": "3000.00", "currency": "CNY"}]
+    assert rebate["sell_in_value"] == [{"amount": "300000.00", "currency": "CNY"}]
+    other = await producers.account()
+    answer = await client.get(f"/v1/reports/partnerships/{other}", headers=callers["am"].headers)
+    assert answer.json()["rebates"] == []

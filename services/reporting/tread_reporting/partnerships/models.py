@@ -106,3 +106,24 @@ class ComplianceRecord(Base):
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
     as_of: Mapped[date] = mapped_column(Date, nullable=False)
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class RebateRecord(Base):
+    """The rebate a contract earned for its period (``rebate.earned``), settled once."""
+
+    __tablename__ = "rm_rebates"
+    __table_args__ = (Index("ix_rm_rebates_account", "generation", "account_id", "period_end"),)
+
+    generation: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    tier: Mapped[str] = mapped_column(String(50), nullable=False)
+    tier_reached: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    rebate_pct: Mapped[Decimal] = mapped_column(ScaledAmount, nullable=False)
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    period_end: Mapped[date] = mapped_column(Date, nullable=False)
+    compliance: Mapped[str] = mapped_column(String(20), nullable=False)
+    sell_in_units: Mapped[int] = mapped_column(Integer, nullable=False)
+    # ``RebateAmount``s as the event carries them: sell-in value and rebate per currency.
+    amounts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
+    judged_on: Mapped[date] = mapped_column(Date, nullable=False)

@@ -21,6 +21,7 @@ from tread_reporting.partnerships.models import (
     ComplianceRecord,
     ContractRecord,
     FacilitationRecord,
+    RebateRecord,
 )
 from tread_reporting.timeline.models import Milestone
 from tread_shared.auth.principal import Principal
@@ -194,3 +195,15 @@ async def credit_of(
     session: AsyncSession, generation: int, account_id: uuid.UUID
 ) -> CreditRecord | None:
     return await session.get(CreditRecord, (generation, account_id))
+
+
+async def rebates_of(
+    session: AsyncSession, generation: int, account_id: uuid.UUID
+) -> Sequence[RebateRecord]:
+    """The rebates the account's contracts earned, latest period first."""
+    query = (
+        select(RebateRecord)
+        .where(RebateRecord.generation == generation, RebateRecord.account_id == account_id)
+        .order_by(RebateRecord.period_end.desc(), RebateRecord.contract_id)
+    )
+    return (await session.scalars(query)).all()

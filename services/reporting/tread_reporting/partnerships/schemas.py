@@ -105,6 +105,23 @@ class ComplianceOut(BaseModel):
     evaluated_at: datetime
 
 
+class RebateOut(BaseModel):
+    """The rebate a contract earned for its period: at the rebate % of the tier reached
+    (null: none reached), on the period's sell-in value, per currency."""
+
+    contract_id: uuid.UUID
+    period_start: date
+    period_end: date
+    tier: str
+    tier_reached: str | None
+    rebate_pct: Decimal
+    compliance: str = Field(description="The compliance at the period's end")
+    sell_in_units: int
+    sell_in_value: list[Money]
+    rebate: list[Money]
+    judged_on: date
+
+
 class CreditOut(BaseModel):
     blocked: bool
     credit_limit: Money
@@ -132,6 +149,9 @@ class PartnershipOut(BaseModel):
     open_gaps: list[GapOut]
     commitments: list[CommitmentProgress]
     compliance: ComplianceOut | None
+    rebates: list[RebateOut] = Field(
+        description="Rebates earned by the account's contracts, latest period first"
+    )
     facilitations: FacilitationYear
     open_cases: dict[str, int] = Field(description="Open transverse cases by category")
     credit: CreditOut | None

@@ -17,6 +17,7 @@ from tread_reporting.directory.repository import visible_account
 from tread_reporting.freshness.service import ReadView
 from tread_reporting.partnerships import repository
 from tread_reporting.partnerships.models import AuditRecord, ContractRecord
+from tread_reporting.partnerships.rebates import rebate_out
 from tread_reporting.partnerships.repository import IN_FORCE, PartnershipFilters
 from tread_reporting.partnerships.schemas import (
     AccountOut,
@@ -198,6 +199,9 @@ async def partnership(
         compliance=ComplianceOut.model_validate(compliance, from_attributes=True)
         if compliance
         else None,
+        rebates=[
+            rebate_out(r) for r in await repository.rebates_of(session, generation, account_id)
+        ],
         facilitations=await facilitation_year(session, generation, account_id, today.year),
         open_cases=cases.get(account_id, {}),
         credit=_credit_out(credit) if credit else None,
