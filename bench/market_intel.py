@@ -11,7 +11,10 @@
 
     .venv/bin/python bench/market_intel.py [--observations 1000000] [--products 50]
         [--territories 10] [--rate 20] [--seconds 30] [--import-rows 50000]
-        [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
+        [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres] [--keep NAME]
+
+``--keep NAME`` (with ``--postgres``) uses the database NAME, seeding it only if it holds no
+bench products yet, and leaves it in place for the next run (each run imports new codes).
 """
 
 from __future__ import annotations
@@ -22,17 +25,17 @@ import os
 import platform
 import random
 import statistics
-import sys
 import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 import asyncpg
 import httpx
-from sqlalchemy import insert
+from sqlalchemy import Table, insert, select
 from sqlalchemy.engine import make_url
 
 from tread_market_intel import MIGRATIONS_DIR
@@ -99,8 +102,8 @@ async def seed(
                         "version": 1,
                     }
                 )
-            await session.execute(insert(Product.__table__), rows)
-            await session.execute(insert(PriceEntry.__table__), prices)
+            await session.execute(insert(cast(Table, Product.__table__)), rows)
+            await session.execute(insert(cast(Table, PriceEntry.__table__)), prices)
         span = (now - datetime.combine(start, datetime.min.time(), UTC)).total_seconds()
         done = 0
         while done < observations:
@@ -129,7 +132,7 @@ async def seed(
                     }
                 )
             async with db.unit_of_work() as session:
-                await session.execute(insert(Observation.__table__), batch)
+                await session.execute(insert(cast(Table, Observation.__table__)), batch)
             done += len(batch)
             if done % 200_000 == 0:
                 print(f"  seeded {done:,} observations", flush=True)
@@ -188,13 +191,13 @@ async def positioning_latency(
     return p50, p99, failures, counted
 
 
-def catalogue_csv(rows: int) -> bytes:
+def catalogue_csv(rows: int, run: str = "") -> bytes:
     header = (
         "code,kind,brand,range,name,width,aspect_ratio,rim,load_index,speed_index,usage_types,"
         "status,list_price,currency,territory,valid_from,valid_to\n"
     )
     lines = [
-        f"TR-IMPORT-{n:06d},tyre,Tread,Import,Import {n},315,80,22.5,156/150,L,long_haul,"
+        f"TR-IMPORT{run}-{n:06d},tyre,Tread,Import,Import {n},315,80,22.5,156/150,L,long_haul,"
         f"active,{1500 + n % 900}.00,CNY,,2026-01-01,"
         for n in range(rows)
     ]
@@ -202,7 +205,7 @@ def catalogue_csv(rows: int) -> bytes:
 
 
 async def import_time(base_url: str, token: str, rows: int) -> tuple[float, dict[str, int]]:
-    content = catalogue_csv(rows)
+    content = catalogue_csv(rows, uuid.uuid4().hex[:6].upper())
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}
     async with httpx.AsyncClient(base_url=base_url, timeout=600) as client:
         began = time.perf_counter()
@@ -213,8 +216,8 @@ async def import_time(base_url: str, token: str, rows: int) -> tuple[float, dict
     return elapsed, {k: report[k] for k in ("applied_rows", "products_created", "prices_set")}
 
 
-def create_postgres_database(server: str) -> str:
-    name = f"tread_bench_market_{uuid.uuid4().hex[:8]}"
+def create_postgres_database(server: str, keep: str | None = None) -> str:
+    name = keep or f"tread_bench_market_{uuid.uuid4().hex[:8]}"
     url = make_url(server)
 
     async def create() -> None:
@@ -222,7 +225,8 @@ def create_postgres_database(server: str) -> str:
             url.set(drivername="postgresql").render_as_string(hide_password=False)
         )
         try:
-            await connection.execute(f'CREATE DATABASE "{name}"')
+            if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                await connection.execute(f'CREATE DATABASE "{name}"')
         finally:
             await connection.close()
 
@@ -249,6 +253,16 @@ def drop_postgres_database(database_url: str) -> None:
     asyncio.run(drop())
 
 
+async def already_seeded(database_url: str) -> bool:
+    db = Database(database_url)
+    try:
+        async with db.unit_of_work() as session:
+            found = await session.scalar(select(Product.id).where(Product.range == "Bench"))
+            return found is not None
+    finally:
+        await db.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--observations", type=int, default=1_000_000)
@@ -258,12 +272,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--import-rows", type=int, default=50_000)
     parser.add_argument("--postgres", help="an admin URL; a scratch database is created")
+    parser.add_argument("--keep", help="with --postgres: this database, seeded once and kept")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="tread-bench-market-"))
     private, public = generate_key_pair()
     database_url = (
-        create_postgres_database(args.postgres)
+        create_postgres_database(args.postgres, args.keep)
         if args.postgres
         else f"sqlite+aiosqlite:///{workdir / 'market_intel.db'}"
     )
@@ -276,10 +291,16 @@ def main() -> None:
     try:
         upgrade(MIGRATIONS_DIR, database_url, "market_intel")
         began = time.perf_counter()
-        codes, places, start = asyncio.run(
-            seed(database_url, args.products, args.territories, args.observations)
-        )
-        print(f"seeded in {time.perf_counter() - began:.0f} s", flush=True)
+        if args.keep and asyncio.run(already_seeded(database_url)):
+            codes = [code_of(n) for n in range(args.products)]
+            places = [f"territory-{n:02d}" for n in range(args.territories)]
+            start = (datetime.now(UTC) - timedelta(days=730)).date().replace(day=1)
+            print(f"reusing the seeded database {args.keep}", flush=True)
+        else:
+            codes, places, start = asyncio.run(
+                seed(database_url, args.products, args.territories, args.observations)
+            )
+            print(f"seeded in {time.perf_counter() - began:.0f} s", flush=True)
         process = ServiceProcess(
             "tread_market_intel",
             {
@@ -288,8 +309,7 @@ def main() -> None:
                 "MARKET_INTEL_DIGEST_SCHEDULE_ENABLED": "false",
                 "MARKET_INTEL_JWT_PUBLIC_KEY": public,
                 "MARKET_INTEL_LOG_LEVEL": "WARNING",
-                # A 50,000-row file is about 6 MB; the default cap is 1 MB (about 9,000 rows).
-                "MARKET_INTEL_MAX_REQUEST_BODY_BYTES": "60000000",
+                # A 50,000-row file is about 6 MB: the import's own cap (16 MiB) takes it.
             },
             workdir / "market_intel.log",
         )
@@ -315,9 +335,9 @@ def main() -> None:
         finally:
             process.stop()
     finally:
-        if args.postgres:
+        if args.postgres and not args.keep:
             drop_postgres_database(database_url)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -254,3 +254,19 @@ def test_a_body_over_the_cap_is_a_413_problem_at_the_gateway(proxying_gateway: s
     for answer in (declared, streamed):
         assert_problem(answer, 413)
         assert answer.json()["type"] == "urn:tread:problem:payload-too-large"
+
+
+def test_a_catalogue_import_takes_a_larger_body_than_other_paths(proxying_gateway: str) -> None:
+    six_mb = b"x" * (6 * 1024 * 1024)
+    imported = httpx.post(proxying_gateway + "/v1/products/imports", content=six_mb, timeout=30)
+    elsewhere = httpx.post(proxying_gateway + "/v1/products", content=six_mb, timeout=30)
+    too_large = httpx.post(
+        proxying_gateway + "/v1/products/imports",
+        content=b"x" * (16 * 1024 * 1024 + 1),
+        timeout=30,
+    )
+
+    assert imported.status_code == 204
+    for answer in (elsewhere, too_large):
+        assert_problem(answer, 413)
+        assert answer.json()["type"] == "urn:tread:problem:payload-too-large"

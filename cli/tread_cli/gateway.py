@@ -60,9 +60,13 @@ NOT_FOUND = (
 # Larger request bodies are refused at the gateway too (the services' own cap,
 # max_request_body_bytes, is the same 1 MB), before they are passed on.
 MAX_REQUEST_BODY = "1MB"
+# Paths that take larger bodies, with their cap: the same as the owning service's
+# request_body_caps (a 50,000-row catalogue import is about 6 MB).
+LARGE_BODIES: dict[str, str] = {"/v1/products/imports": "16MiB"}
 TOO_LARGE = (
     '{"type":"urn:tread:problem:payload-too-large","title":"Content Too Large","status":413,'
-    '"detail":"The request body is larger than 1 MB."}'
+    '"detail":"The request body is larger than this path accepts (1 MB; 16 MiB for a'
+    ' catalogue import)."}'
 )
 # {err.status_code} is Caddy's placeholder: 502 when the service is down, 504 on a timeout.
 UPSTREAM_FAILED = (
@@ -192,6 +196,27 @@ def _reverse_proxy(upstream: Upstreams, *, streaming: bool = False) -> list[str]
     ]
 
 
+def _body_caps() -> list[str]:
+    """One cap per request: the large ones on their paths, the default everywhere else."""
+    lines: list[str] = []
+    for number, (path, cap) in enumerate(LARGE_BODIES.items()):
+        lines += [
+            f"\t@large_body_{number} path {path}",
+            f"\trequest_body @large_body_{number} {{",
+            f"\t\tmax_size {cap}",
+            "\t}",
+        ]
+    if LARGE_BODIES:
+        lines.append(f"\t@default_body not path {' '.join(LARGE_BODIES)}")
+    return [
+        *lines,
+        f"\trequest_body{' @default_body' if LARGE_BODIES else ''} {{",
+        f"\t\tmax_size {MAX_REQUEST_BODY}",
+        "\t}",
+        "",
+    ]
+
+
 def render_caddyfile(config: GatewayConfig) -> str:
     lines = [
         "# Generated from the route table in cli/tread_cli/gateway.py: change it there.",
@@ -209,7 +234,7 @@ def render_caddyfile(config: GatewayConfig) -> str:
     # No `encode gzip` here: the services compress (level 6, over 1 KB), and a second
     # compressor at the gateway turned the ETag "<id>-v1" into "<id>-v1-gzip", which If-Match
     # then refused (412). One place compresses, so the ETag a client reads is the service's.
-    lines += ["\trequest_body {", f"\t\tmax_size {MAX_REQUEST_BODY}", "\t}", ""]
+    lines += _body_caps()
     lines += _cors(config.cors_origins)
     lines += [
         "\thandle /healthz {",

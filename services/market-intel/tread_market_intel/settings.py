@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import Depends, Request
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from tread_shared.settings import ServiceSettings
@@ -30,8 +31,11 @@ class Settings(ServiceSettings):
     digest_schedule_enabled: bool = True
     digest_interval_seconds: float = 3600.0
     digest_first_delay_seconds: float = 60.0
-    # Largest CSV file accepted by the catalogue import.
-    import_max_bytes: int = 50_000_000
+    # The catalogue import takes files up to 16 MiB (50,000 rows are about 6 MB); every other
+    # path keeps max_request_body_bytes.
+    request_body_caps: dict[str, int] = Field(
+        default_factory=lambda: {"/v1/products/imports": 16 * 1024 * 1024}
+    )
 
 
 def current_settings(request: Request) -> Settings:

@@ -1,9 +1,10 @@
 """What every request must be before any route reads it: a body of bounded size, and no
 control characters in its text.
 
-A body larger than ``max_request_body_bytes`` is a 413 problem, refused on its
-``Content-Length`` before reading, or as soon as a streamed body passes the limit (before, a
-10 MB body was read whole before the route refused it). A NUL or other C0 control character
+A body larger than ``max_request_body_bytes`` (or than the path's own cap in
+``request_body_caps``: a catalogue import) is a 413 problem, refused on its ``Content-Length``
+before reading, or as soon as a streamed body passes the limit (before, a 10 MB body was read
+whole before the route refused it). A NUL or other C0 control character
 (tab, line feed and carriage return excepted) in a JSON string, the query string or the path is
 a 422 problem: stored, such text breaks the systems Tread's data goes to (CSV, PDF, ERP
 exports), and NUL cannot be stored in a PostgreSQL text column at all."""
@@ -11,6 +12,7 @@ exports), and NUL cannot be stored in a PostgreSQL text column at all."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -53,9 +55,12 @@ def has_control_escape(body: bytes) -> bool:
 class RequestLimitsMiddleware:
     """ASGI middleware: body size cap and control characters (see the module)."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, body_caps: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_caps = dict(body_caps or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,10 +74,11 @@ class RequestLimitsMiddleware:
         if _CONTROL_BYTES.search(query):
             await send_problem(send, control_characters("query string"), path)
             return
+        limit = self.body_caps.get(path, self.max_body_bytes)
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            await send_problem(send, too_large(self.max_body_bytes), path)
+        if declared.isdigit() and int(declared) > limit:
+            await send_problem(send, too_large(limit), path)
             return
         if scope["method"] in ("GET", "HEAD", "OPTIONS") and not declared:
             await self.app(scope, receive, send)
@@ -88,8 +94,8 @@ class RequestLimitsMiddleware:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
-                await send_problem(send, too_large(self.max_body_bytes), path)
+            if size > limit:
+                await send_problem(send, too_large(limit), path)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

@@ -143,3 +143,32 @@ async def test_control_characters_in_a_file_are_refused_and_change_nothing(
         problem = assert_problem(await _import(client, nul_in_row, central, mode=mode), 422)
         assert problem["line"] == 2
     assert await _codes(client, central) == []
+
+
+async def test_a_6_mb_file_is_imported_while_6_mb_elsewhere_is_refused(
+    client: httpx.AsyncClient, callers: dict[str, Caller]
+) -> None:
+    """The import's own body cap (16 MiB) is above the 1 MB of every other path: a file of
+    50,000 products is about 6 MB. Blank lines (which CSV skips) bring 2,000 products to 6 MB,
+    so that the test checks the cap, not the import's speed."""
+    central = callers["central"]
+    rows = [
+        f"TR-BIG-{n:05d},tyre,Tread,Big,Big {n},315,80,22.5,156/150,L,long_haul,"
+        f"active,{1500 + n}.00,CNY,,2026-01-01,"
+        for n in range(2000)
+    ]
+    content = csv(*rows)
+    content += b"\n" * (6 * 1024 * 1024 - len(content))
+    answer = await _import(client, content, central)
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["products_created"], answer.json()["prices_set"]) == (2000, 2000)
+
+    elsewhere = await client.post(
+        "/v1/products",
+        content=b" " * (6 * 1024 * 1024),
+        headers=central.with_(**{"Content-Type": "application/json"}),
+    )
+    assert_problem(elsewhere, 413)
+    too_large = await _import(client, content + b"\n" * (10 * 1024 * 1024 + 1), central)
+    assert_problem(too_large, 413)
+    assert "TR-BIG-00000" in await _codes(client, central)

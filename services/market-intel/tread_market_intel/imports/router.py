@@ -9,11 +9,10 @@ from tread_market_intel.directory.access import CatalogueOwner, Staff
 from tread_market_intel.imports import repository, service
 from tread_market_intel.imports.models import CatalogueImport
 from tread_market_intel.imports.schemas import COLUMNS, ImportMode, ImportReport, RowError
-from tread_market_intel.settings import MarketSettings
 from tread_shared.app import EventOutbox
 from tread_shared.db.reading import ReadSession
 from tread_shared.db.session import DbSession
-from tread_shared.errors import NotFound, Problem
+from tread_shared.errors import NotFound
 
 router = APIRouter(prefix="/v1/products/imports", tags=["products"])
 
@@ -62,7 +61,6 @@ async def import_products(
     session: DbSession,
     outbox: EventOutbox,
     caller: CatalogueOwner,
-    settings: MarketSettings,
     response: Response,
     mode: Annotated[
         ImportMode,
@@ -71,13 +69,8 @@ async def import_products(
 ) -> ImportReport:
     """Import products and prices from a CSV file (central): every error with its row and
     column. The same file again answers the first report (200) and changes nothing."""
+    # Its size is capped before it is read (request_body_caps).
     content = await request.body()
-    if len(content) > settings.import_max_bytes:
-        raise Problem(
-            f"The file is larger than {settings.import_max_bytes} bytes.",
-            status=413,
-            slug="payload-too-large",
-        )
     report, replayed = await service.import_catalogue(session, outbox, caller, content, mode)
     if replayed:
         response.status_code = 200

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_market_intel.products.models import DEFAULT_TERRITORY, PriceEntry, Product
@@ -16,24 +20,29 @@ from tread_shared.events.registry import EventPayload
 from tread_shared.money import Money
 
 
-def product_state(product: Product) -> ProductState:
+def field_of(row: Product | PriceEntry | Mapping[str, Any], name: str) -> Any:
+    """A column of an ORM object, or of a row inserted without one (a catalogue import)."""
+    return row[name] if isinstance(row, Mapping) else getattr(row, name)
+
+
+def product_state(product: Product | Mapping[str, Any]) -> ProductState:
     return ProductState.model_validate(
         {
-            "product_id": product.id,
-            "code": product.code,
-            "kind": product.kind,
-            "brand": product.brand,
-            "range": product.range,
-            "name": product.name,
-            "spec": product.spec,
-            "usage_types": product.usage_types,
-            "status": product.status,
-            "product_version": product.version,
+            "product_id": field_of(product, "id"),
+            "code": field_of(product, "code"),
+            "kind": field_of(product, "kind"),
+            "brand": field_of(product, "brand"),
+            "range": field_of(product, "range"),
+            "name": field_of(product, "name"),
+            "spec": field_of(product, "spec"),
+            "usage_types": field_of(product, "usage_types"),
+            "status": field_of(product, "status"),
+            "product_version": field_of(product, "version"),
         }
     )
 
 
-def created_event(product: Product, by: str) -> EventPayload:
+def created_event(product: Product | Mapping[str, Any], by: str) -> EventPayload:
     return ProductCreated(product=product_state(product), changed_by=by)
 
 
@@ -44,17 +53,20 @@ def changed_event(product: Product, fields: list[str], by: str) -> EventPayload:
     return ProductChanged(product=state, changed_fields=fields, changed_by=by)
 
 
-def price_event(product: Product, entry: PriceEntry) -> EventPayload:
+def price_event(
+    product_id: uuid.UUID, product_code: str, entry: PriceEntry | Mapping[str, Any]
+) -> EventPayload:
+    territory = field_of(entry, "territory")
     return PriceListChanged(
-        price_entry_id=entry.id,
-        product_id=product.id,
-        product_code=product.code,
-        territory=None if entry.territory == DEFAULT_TERRITORY else entry.territory,
-        list_price=Money.of(entry.amount, entry.currency),
-        valid_from=entry.valid_from,
-        valid_to=entry.valid_to,
-        entry_version=entry.version,
-        changed_by=entry.changed_by,
+        price_entry_id=field_of(entry, "id"),
+        product_id=product_id,
+        product_code=product_code,
+        territory=None if territory == DEFAULT_TERRITORY else territory,
+        list_price=Money.of(field_of(entry, "amount"), field_of(entry, "currency")),
+        valid_from=field_of(entry, "valid_from"),
+        valid_to=field_of(entry, "valid_to"),
+        entry_version=field_of(entry, "version"),
+        changed_by=field_of(entry, "changed_by"),
     )
 
 
@@ -72,4 +84,4 @@ async def price_list_changed(
     session: AsyncSession, outbox: Outbox, product: Product, entry: PriceEntry
 ) -> None:
     # The subject is the product, so that a consumer receives a product's events in order.
-    await emit(session, outbox, product, lambda: price_event(product, entry))
+    await emit(session, outbox, product, lambda: price_event(product.id, product.code, entry))

@@ -18,11 +18,19 @@ async def by_code(session: AsyncSession, code: str) -> Product | None:
     return (await session.scalars(select(Product).where(Product.code == code))).first()
 
 
+# Values bound in one IN list at most: asyncpg takes 32,767 parameters a statement, and an
+# import names 50,000 codes.
+IN_LIST = 10_000
+
+
 async def by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Product]:
-    if not codes:
-        return {}
-    rows = await session.scalars(select(Product).where(Product.code.in_(sorted(set(codes)))))
-    return {product.code: product for product in rows}
+    wanted = sorted(set(codes))
+    found: dict[str, Product] = {}
+    for first in range(0, len(wanted), IN_LIST):
+        part = wanted[first : first + IN_LIST]
+        rows = await session.scalars(select(Product).where(Product.code.in_(part)))
+        found.update((product.code, product) for product in rows)
+    return found
 
 
 def listed(
@@ -137,10 +145,12 @@ async def price_entries_of(
     session: AsyncSession, product_ids: Sequence[uuid.UUID]
 ) -> dict[tuple[uuid.UUID, str, str, date], PriceEntry]:
     """Every entry of these products, by (product, territory, currency, first day)."""
-    if not product_ids:
-        return {}
-    query = select(PriceEntry).where(PriceEntry.product_id.in_(sorted(set(product_ids))))
-    return {
-        (e.product_id, e.territory, e.currency, e.valid_from): e
-        for e in await session.scalars(query)
-    }
+    wanted = sorted(set(product_ids))
+    found: dict[tuple[uuid.UUID, str, str, date], PriceEntry] = {}
+    for first in range(0, len(wanted), IN_LIST):
+        query = select(PriceEntry).where(PriceEntry.product_id.in_(wanted[first : first + IN_LIST]))
+        found.update(
+            ((e.product_id, e.territory, e.currency, e.valid_from), e)
+            for e in await session.scalars(query)
+        )
+    return found
