@@ -121,8 +121,9 @@ def test_two_routes_with_one_operation_id_are_refused_when_the_app_is_built(
     second.add_api_route("", list_items, methods=["GET"])
 
     settings = make_settings(NotesSettings, MIGRATIONS_DIR)
-    with pytest.raises(ValueError, match="list_items"):
-        create_service_app(settings, title="clash", routers=[first, second])
+    for _ in range(2):  # the check is remembered only for routers that passed it
+        with pytest.raises(ValueError, match="list_items"):
+            create_service_app(settings, title="clash", routers=[first, second])
 
 
 async def test_the_service_starts_and_stops_promptly(make_settings: Callable[..., Any]) -> None:
