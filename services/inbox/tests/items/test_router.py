@@ -10,6 +10,7 @@ import httpx
 
 from tread_shared.clock import utcnow
 from tread_shared.events.payloads import accounts as acc
+from tread_shared.events.payloads import contracts as con
 from tread_shared.testing.http import Caller, assert_problem
 
 
@@ -134,6 +135,69 @@ async def test_read_and_done_marks_are_changes_for_the_phone(
     # The marks are the caller's: the key account manager has nothing new, nor a third item.
     assert (await inbox.get("/v1/inbox", callers["kam"], **since))["items"] == []
     assert third["id"] not in [i["id"] for i in page["items"]]
+
+
+async def test_an_account_moving_takes_its_items_to_the_new_audience_and_tombstones_the_old(
+    sources: Any, inbox: Any, callers: dict[str, Caller]
+) -> None:
+    [account_id] = await blocked_accounts(sources, 1)
+    [item] = await inbox.holding(callers["am"], 1)
+    moved = utcnow()
+    since = {"updated_since": moved.isoformat()}
+
+    await sources.reassign(account_id, "am-2")
+    # Gone from the former owner's inbox, and his phone is told so.
+    assert await inbox.items(callers["am"]) == []
+    [tombstone] = (await inbox.get("/v1/inbox", callers["am"], **since))["items"]
+    assert tombstone["id"] == item["id"] and tombstone["deleted"] is True
+    assert tombstone["updated_at"] >= moved.isoformat()
+    # The new owner's phone gets it as a change, though the item itself did not change.
+    [arrived] = (await inbox.get("/v1/inbox", callers["other_am"], **since))["items"]
+    assert (arrived["id"], arrived["state"]) == (item["id"], "unread")
+    # The key account manager still has it: nothing to drop, just the change.
+    [kept] = (await inbox.get("/v1/inbox", callers["kam"], **since))["items"]
+    assert kept["id"] == item["id"] and "deleted" not in kept
+
+    # An update that moves nothing (a new name) takes nothing from anyone.
+    renamed = utcnow()
+    await sources.update(account_id, name="Huadong Tyres North")
+    assert (await inbox.get("/v1/inbox", callers["other_am"], updated_since=renamed))["items"] == []
+
+
+async def test_a_renewal_leaves_the_district_manager_whose_territory_the_account_left(
+    sources: Any, inbox: Any, callers: dict[str, Caller]
+) -> None:
+    kept, moving = await sources.open(), await sources.open()
+    for account_id in (kept, moving):
+        contract = sources.contract(account_id)
+        renewal = con.ContractRenewalDue(
+            contract=contract, window_days=90, days_left=88, noticed_at=utcnow()
+        )
+        await sources.send(renewal, contract.contract_id)
+    first, second = await inbox.holding(callers["dm"], 2)
+    start = utcnow()
+    await sources.update(moving, territory="south")
+
+    north = await inbox.get("/v1/inbox", callers["dm"], updated_since=start.isoformat())
+    gone = [i for i in north["items"] if i.get("deleted")]
+    assert len(gone) == 1 and gone[0]["id"] in {first["id"], second["id"]}
+    assert len(await inbox.items(callers["dm"])) == 1
+    [arrived] = (
+        await inbox.get("/v1/inbox", callers["other_dm"], updated_since=start.isoformat())
+    )["items"]
+    assert arrived["id"] == gone[0]["id"]
+    # Paged one by one, the north's feed is the same changes in the same order.
+    seen, cursor = [], None
+    while True:
+        params = {"updated_since": start.isoformat(), "limit": 1}
+        page = await inbox.get(
+            "/v1/inbox", callers["dm"], **params, **({"cursor": cursor} if cursor else {})
+        )
+        seen += [(i["id"], i.get("deleted", False)) for i in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [(i["id"], i.get("deleted", False)) for i in north["items"]]
 
 
 async def test_bad_input_is_a_problem(

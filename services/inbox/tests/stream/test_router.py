@@ -1,7 +1,7 @@
 """The push stream over a real connection: an item arrives as its event is applied, a decision
-taken closes it on the stream too, a reconnection with Last-Event-ID gets what happened while
-away (nothing lost, nothing twice), quiet streams send heartbeats, and a caller sees only their
-own items."""
+taken closes it on the stream too, an item leaving the caller's inbox is pushed as removed, a
+reconnection with Last-Event-ID gets what happened while away (nothing lost, nothing twice),
+quiet streams send heartbeats, and a caller sees only their own items."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tread_shared.events.payloads import accounts as acc
 from tread_shared.testing.http import Caller
 
 
@@ -40,7 +41,10 @@ class Listener:
                 self.opened.set()
             elif line == "":
                 if "data" in fields:
-                    self.events.append({**json.loads(fields["data"]), "event_id": fields.get("id")})
+                    data = json.loads(fields["data"])
+                    self.events.append(
+                        {**data, "event_id": fields.get("id"), "event": fields.get("event")}
+                    )
                     self.arrived.set()
                 fields = {}
             else:
@@ -146,3 +150,67 @@ async def test_a_reconnection_from_before_the_buffer_reads_the_database(
         await asyncio.sleep(0.3)
     assert [e["resource_url"] for e in again.events] == [f"/v1/offers/{o}" for o in offers]
     assert [e["event_id"] for e in events] == ["1", "2", "3"]
+
+
+async def blocked(pushed: Any, account_id: Any) -> None:
+    await pushed.send(pushed.credit(account_id, blocked=True, previous=False), account_id)
+
+
+async def test_an_item_leaving_the_inbox_is_pushed_as_removed_and_replayed_on_resume(
+    served: str, pushed: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await pushed.open()
+    async with (
+        listening(served, callers["am"]) as am,
+        listening(served, callers["other_am"]) as other_am,
+    ):
+        await blocked(pushed, account_id)
+        [item] = await am.wait_for(1)
+        assert item["event"] == "item"
+
+        # The account moves to the other manager: the first drops it, the second gets it.
+        await pushed.reassign(account_id, "am-2")
+        _, removed = await am.wait_for(2)
+        assert (removed["event"], removed["id"], removed["deleted"]) == (
+            "removed",
+            item["id"],
+            True,
+        )
+        assert removed["event_id"] == str(removed["position"])
+        assert int(removed["event_id"]) > int(item["event_id"])
+        [arrived] = await other_am.wait_for(1)
+        assert (arrived["event"], arrived["id"]) == ("item", item["id"])
+
+        # Then it is deleted: whoever had it drops it; the first manager hears nothing more.
+        entry = pushed.entries[account_id].model_copy(update={"version": 9})
+        await pushed.send(acc.AccountDeleted(account=entry), account_id)
+        _, deleted = await other_am.wait_for(2)
+        assert (deleted["event"], deleted["id"]) == ("removed", item["id"])
+        await asyncio.sleep(0.3)
+        assert len(am.events) == 2
+
+    # A phone that saw only the item, resuming: the removal, once.
+    async with listening(served, callers["am"], last_event_id=item["event_id"]) as again:
+        [replayed] = await again.wait_for(1)
+        await asyncio.sleep(0.3)
+    assert again.events == [{**removed, "event_id": removed["event_id"]}]
+    assert replayed["id"] == item["id"]
+
+
+async def test_a_removal_from_before_the_buffer_is_read_from_the_database(
+    small_buffer: None, served: str, pushed: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await pushed.open()
+    await blocked(pushed, account_id)
+    await pushed.reassign(account_id, "am-2")
+    await blocked(pushed, await pushed.open())  # a later change fills the buffer of one
+    async with listening(served, callers["am"], last_event_id="0") as am:
+        events = await am.wait_for(2)
+        await asyncio.sleep(0.3)
+    # The item of the account now elsewhere is told removed; the other block is still his.
+    assert [e["event"] for e in events] == ["removed", "item"]
+    async with listening(served, callers["other_am"], last_event_id="0") as other_am:
+        [arrived] = await other_am.wait_for(1)
+        await asyncio.sleep(0.3)
+    assert (arrived["event"], arrived["id"]) == ("item", events[0]["id"])
+    assert len(other_am.events) == 1

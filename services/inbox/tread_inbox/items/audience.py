@@ -20,8 +20,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_
 from tread_inbox.directory.models import AccountDirectory
 from tread_inbox.items.models import InboxItem
 from tread_shared.auth.principal import Principal, Role
-from tread_shared.auth.scope import can_see_account
-from tread_shared.directory.handlers import scope_clause
+from tread_shared.auth.scope import account_scope_clause, can_see_account
 
 
 class DirectoryEntry(Protocol):
@@ -43,10 +42,12 @@ class Addressed(Protocol):
     for_central: bool
 
 
-def audience_clause(principal: Principal) -> ColumnElement[bool]:
+def audience_clause(principal: Principal, entry: Any = AccountDirectory) -> ColumnElement[bool]:
     """SQL condition on ``InboxItem`` outer-joined to ``AccountDirectory``: the items that
-    reach ``principal`` (tombstones included: the caller filters them)."""
-    item, entry = InboxItem, AccountDirectory
+    reach ``principal`` (tombstones included: the caller filters them). ``entry``: where the
+    account's owner, key account manager and territory are read from (``ItemDeparture`` for
+    the audience an item had before its account moved)."""
+    item = InboxItem
     account_known = or_(item.account_id.is_(None), entry.account_id.is_not(None))
     by_role: list[ColumnElement[bool]] = []
     if principal.has_role(Role.ACCOUNT_MANAGER):
@@ -62,10 +63,13 @@ def audience_clause(principal: Principal) -> ColumnElement[bool]:
         )
     if principal.has_role(Role.CENTRAL):
         by_role.append(item.for_central.is_(True))
-    named = and_(
-        item.recipient_id == principal.sub,
-        or_(item.account_id.is_(None), scope_clause(principal, AccountDirectory)),
+    in_scope = account_scope_clause(
+        principal,
+        owner_id=entry.owner_id,
+        territory=entry.territory,
+        key_account_manager_id=entry.key_account_manager_id,
     )
+    named = and_(item.recipient_id == principal.sub, or_(item.account_id.is_(None), in_scope))
     roles = and_(item.recipient_id.is_(None), or_(*by_role)) if by_role else false()
     return and_(account_known, or_(named, roles))
 

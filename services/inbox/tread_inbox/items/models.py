@@ -65,3 +65,22 @@ class ItemReceipt(Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ItemDeparture(Base):
+    """An item left the audience it had: its account moved to another owner, key account
+    manager or territory. The former audience is kept, so that the users it reached then and
+    reaches no longer are told to drop the item (on the push stream and in ``updated_since``);
+    the change takes a position in the change sequence like any other."""
+
+    __tablename__ = "item_departure"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    item_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, index=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    # The account's directory entry as it was before the move (the former audience).
+    owner_id: Mapped[str] = mapped_column(String(200), nullable=False)
+    territory: Mapped[str] = mapped_column(String(100), nullable=False)
+    key_account_manager_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    departed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)

@@ -5,12 +5,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, case, func, or_, select, update
+from sqlalchemy import Row, Select, and_, case, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_inbox.directory.models import AccountDirectory
 from tread_inbox.items.audience import audience_clause
-from tread_inbox.items.models import InboxItem, ItemReceipt
+from tread_inbox.items.models import InboxItem, ItemDeparture, ItemReceipt
 from tread_shared.auth.principal import Principal
 
 
@@ -121,13 +121,83 @@ async def changed_since(
     return rows.all()
 
 
+def _departures(principal: Principal) -> Select[ItemDeparture]:
+    """Departures of items that reached ``principal`` before their account moved and reach
+    them no longer."""
+    return (
+        select(ItemDeparture)
+        .join(InboxItem, InboxItem.id == ItemDeparture.item_id)
+        .outerjoin(AccountDirectory, AccountDirectory.account_id == InboxItem.account_id)
+        .where(
+            audience_clause(principal, ItemDeparture),
+            # NULL (an unknown key account manager…) is "does not reach" too.
+            audience_clause(principal).is_not(true()),
+        )
+    )
+
+
+async def departed_since(
+    session: AsyncSession,
+    principal: Principal,
+    since: datetime,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Row[uuid.UUID, datetime]]:
+    """``(item id, departed at)`` of the caller's items gone at or after ``since`` with their
+    account, in the order of ``changed_since``."""
+    query = (
+        _departures(principal)
+        .with_only_columns(ItemDeparture.item_id, ItemDeparture.departed_at)
+        .where(ItemDeparture.departed_at >= since)
+    )
+    if after is not None:
+        time, last_id = after
+        query = query.where(
+            or_(
+                ItemDeparture.departed_at > time,
+                and_(ItemDeparture.departed_at == time, ItemDeparture.item_id > last_id),
+            )
+        )
+    order = (ItemDeparture.departed_at, ItemDeparture.item_id)
+    return (await session.execute(query.order_by(*order).limit(limit + 1))).all()
+
+
+async def departed_after_position(
+    session: AsyncSession, principal: Principal, position: int, limit: int
+) -> Sequence[ItemDeparture]:
+    """The caller's departures after ``position``, in position order (the push stream)."""
+    query = (
+        _departures(principal)
+        .where(ItemDeparture.position > position)
+        .order_by(ItemDeparture.position)
+        .limit(limit)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def departures_between(
+    session: AsyncSession, after: int, upto: int
+) -> Sequence[Row[ItemDeparture, InboxItem, AccountDirectory | None]]:
+    """Every departure in ``(after, upto]`` with its item and the account's entry now."""
+    query = (
+        select(ItemDeparture, InboxItem, AccountDirectory)
+        .join(InboxItem, InboxItem.id == ItemDeparture.item_id)
+        .outerjoin(AccountDirectory, AccountDirectory.account_id == InboxItem.account_id)
+        .where(ItemDeparture.position > after, ItemDeparture.position <= upto)
+        .order_by(ItemDeparture.position)
+    )
+    return (await session.execute(query)).all()
+
+
 async def after_position(
     session: AsyncSession, principal: Principal, position: int, limit: int
-) -> Sequence[Row[InboxItem, ItemReceipt | None]]:
-    """Items that changed after ``position``, in position order (the push stream)."""
+) -> Sequence[Row[InboxItem, ItemReceipt | None, bool | None]]:
+    """Items that changed after ``position``, in position order (the push stream), removed
+    ones included, with whether their account is deleted."""
     query = (
         _visible(principal)
-        .where(InboxItem.position > position, _live())
+        .add_columns(AccountDirectory.deleted)
+        .where(InboxItem.position > position)
         .order_by(InboxItem.position)
         .limit(limit)
     )

@@ -6,6 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from tread_inbox.items.kinds import ItemCategory, ItemKind, ItemState
+from tread_shared.http.sync import Tombstone
 
 
 class ItemOut(BaseModel):
@@ -30,3 +31,10 @@ class ItemOut(BaseModel):
 class UnreadCounts(BaseModel):
     total: int
     by_kind: dict[str, int]
+
+
+class ItemRemoved(Tombstone):
+    """Pushed when an item leaves the caller's inbox (its account was deleted, or moved to
+    someone else): drop it."""
+
+    position: int = Field(description="The change's place in the change sequence.")

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_inbox.items import repository
 from tread_inbox.items.kinds import category_of
-from tread_inbox.items.models import InboxItem, ItemReceipt
+from tread_inbox.items.models import InboxItem, ItemDeparture, ItemReceipt
 from tread_inbox.items.schemas import ItemOut, UnreadCounts
 from tread_inbox.mail.service import decide_immediate_mails
 from tread_inbox.stream.repository import next_position
@@ -92,6 +92,39 @@ async def close_decisions(
         item.position = await next_position(session)
         item.updated_at = now
     return len(items)
+
+
+@dataclass(frozen=True)
+class AccountAudience:
+    """What decides who an account's items reach, from its directory entry."""
+
+    owner_id: str
+    territory: str
+    key_account_manager_id: str | None
+
+
+async def follow_account(
+    session: AsyncSession, account_id: uuid.UUID, former: AccountAudience | None
+) -> None:
+    """The account moved to another owner, key account manager or territory (or became known
+    here, ``former`` ``None``): its items leave their former audience, each departure a change
+    that tells those users to drop the item, and reach the new one as changed items."""
+    now = utcnow()
+    for item in await repository.of_account(session, account_id):
+        if former is not None:
+            session.add(
+                ItemDeparture(
+                    item_id=item.id,
+                    account_id=account_id,
+                    owner_id=former.owner_id,
+                    territory=former.territory,
+                    key_account_manager_id=former.key_account_manager_id,
+                    position=await next_position(session),
+                    departed_at=now,
+                )
+            )
+        item.position = await next_position(session)
+        item.updated_at = now
 
 
 async def remove_items_of_account(session: AsyncSession, account_id: uuid.UUID) -> None:
@@ -179,7 +212,8 @@ async def list_items(
     updated_since: datetime | None,
 ) -> Page[ItemOut | Tombstone]:
     """Newest first; with ``updated_since``, every change since then in change order (the
-    caller's own read and done marks included), removed items as tombstones."""
+    caller's own read and done marks included), items removed or gone with their account to
+    someone else as tombstones."""
     items: list[ItemOut | Tombstone] = []
     if updated_since is None:
         before = _uuid(decode_cursor(cursor, 1)[0]) if cursor else None
@@ -193,14 +227,22 @@ async def list_items(
     if cursor:
         time, last_id = decode_cursor(cursor, 2)
         after = (_time(time), _uuid(last_id))
+    # What changed for the caller, and what left the caller's inbox when its account moved:
+    # each read up to one past the page, in the same order, merged.
+    found: list[tuple[datetime, uuid.UUID, ItemOut | Tombstone]] = []
     changes = await repository.changed_since(session, principal, updated_since, after, limit)
-    for item, receipt, _changed_at in changes[:limit]:
+    for item, receipt, changed_at in changes:
         if item.deleted_at is not None:
-            items.append(Tombstone(id=item.id, updated_at=item.updated_at))
+            found.append((changed_at, item.id, Tombstone(id=item.id, updated_at=changed_at)))
         else:
-            items.append(render(item, receipt))
-    last = changes[limit - 1] if len(changes) > limit else None
-    next_cursor = encode_cursor(last[2].isoformat(), last[0].id) if last else None
+            found.append((changed_at, item.id, render(item, receipt)))
+    departures = await repository.departed_since(session, principal, updated_since, after, limit)
+    for item_id, departed_at in departures:
+        found.append((departed_at, item_id, Tombstone(id=item_id, updated_at=departed_at)))
+    found.sort(key=lambda change: (change[0], change[1]))
+    items = [change for _, _, change in found[:limit]]
+    last = found[limit - 1] if len(found) > limit else None
+    next_cursor = encode_cursor(last[0].isoformat(), last[1]) if last else None
     return Page(items=items, next_cursor=next_cursor)
 
 

@@ -9,25 +9,31 @@ the database until it catches up.
 The SSE id of an event is the item's position, so a client that reconnects with
 ``Last-Event-ID`` gets every change after the last one it saw, once: positions commit in order
 (see ``ChangeCounter``), and an item that changed twice meanwhile comes once, as it is now. An
-item changes after its creation only by being decided (done for all) or removed, so what a
-stream sends needs no caller's own marks. Removals (the items of a deleted account) are not
-pushed: ``updated_since`` lists them as tombstones."""
+item changes after its creation only by being decided (done for all), by following its account
+to another audience, or by being removed, so what a stream sends needs no caller's own marks.
+
+An item that leaves the caller's inbox is pushed as a ``removed`` event (the tombstone of
+``updated_since`` with its position): to everyone it reached when its account is deleted, and,
+when its account moves to another owner, key account manager or territory, to those the
+former audience reached and the new one does not (an ``ItemDeparture``, a change of its own)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
 
 from tread_inbox.items import repository as items
 from tread_inbox.items.audience import reaches
-from tread_inbox.items.schemas import ItemOut
+from tread_inbox.items.schemas import ItemRemoved
 from tread_inbox.items.service import render
 from tread_inbox.settings import Settings
 from tread_inbox.stream.repository import last_position
@@ -51,10 +57,10 @@ class EntrySnapshot:
 
 @dataclass
 class Change:
-    """An item as it was at ``position``, and what decides who receives it."""
+    """An item as it was at ``position`` (or its departure from ``former``'s audience), and
+    what decides who receives it."""
 
     position: int
-    item: ItemOut
     account_id: Any
     territory: str | None
     recipient_id: str | None
@@ -65,16 +71,51 @@ class Change:
     entry: EntrySnapshot | None
     deleted: bool
     # The SSE frame, encoded once for every stream it goes to.
-    frame: bytes = b""
+    frame: bytes
+    # A departure: the account's entry before it moved.
+    former: EntrySnapshot | None = None
 
     def reaches(self, principal: Principal) -> bool:
+        if self.former is not None:
+            return reaches(self, principal, self.former) and not reaches(
+                self, principal, self.entry
+            )
+        if self.deleted:
+            # Removed for everyone it reached while its account was there.
+            entry = replace(self.entry, deleted=False) if self.entry is not None else None
+            return reaches(self, principal, entry)
         return reaches(self, principal, self.entry)
 
 
-def _change(item: Any, entry: Any) -> Change:
+def _snapshot(entry: Any) -> EntrySnapshot | None:
+    if entry is None:
+        return None
+    return EntrySnapshot(
+        owner_id=entry.owner_id,
+        territory=entry.territory,
+        key_account_manager_id=entry.key_account_manager_id,
+        deleted=entry.deleted,
+    )
+
+
+def removed_frame(item_id: uuid.UUID, position: int, at: datetime) -> bytes:
+    removed = ItemRemoved(id=item_id, updated_at=at, position=position)
+    return sse("removed", removed.model_dump_json(), position)
+
+
+def _change(item: Any, entry: Any, departure: Any = None) -> Change:
+    deleted = item.deleted_at is not None
+    if departure is not None:
+        position = departure.position
+        frame = removed_frame(item.id, position, departure.departed_at)
+    elif deleted:
+        position = item.position
+        frame = removed_frame(item.id, position, item.updated_at)
+    else:
+        position = item.position
+        frame = sse("item", render(item, None).model_dump_json(), position)
     return Change(
-        position=item.position,
-        item=render(item, None),
+        position=position,
         account_id=item.account_id,
         territory=item.territory,
         recipient_id=item.recipient_id,
@@ -82,16 +123,17 @@ def _change(item: Any, entry: Any) -> Change:
         for_key_account_manager=item.for_key_account_manager,
         for_district_manager=item.for_district_manager,
         for_central=item.for_central,
-        entry=None
-        if entry is None
+        entry=_snapshot(entry),
+        deleted=deleted,
+        frame=frame,
+        former=None
+        if departure is None
         else EntrySnapshot(
-            owner_id=entry.owner_id,
-            territory=entry.territory,
-            key_account_manager_id=entry.key_account_manager_id,
-            deleted=entry.deleted,
+            owner_id=departure.owner_id,
+            territory=departure.territory,
+            key_account_manager_id=departure.key_account_manager_id,
+            deleted=False,
         ),
-        deleted=item.deleted_at is not None,
-        frame=sse("item", render(item, None).model_dump_json(), item.position),
     )
 
 
@@ -124,6 +166,10 @@ class ChangeWatcher:
             after = max(self.position, position - BUFFERED_CHANGES)
             rows = await items.changed_between(session, after, position)
             changes = [_change(item, entry) for item, entry in rows]
+            departures = await items.departures_between(session, after, position)
+            if departures:
+                changes += [_change(item, entry, gone) for gone, item, entry in departures]
+                changes.sort(key=lambda change: change.position)
         if after > self.position:
             self.recent.clear()
             self.covered_from = after
@@ -191,10 +237,23 @@ def sse(event: str, data: str, event_id: int | None = None) -> bytes:
 
 async def _from_database(
     watcher: ChangeWatcher, principal: Principal, position: int
-) -> list[ItemOut]:
+) -> list[tuple[int, bytes]]:
+    """The caller's next ``BATCH`` changes after ``position``: ``(position, frame)``."""
     async with watcher.db.unit_of_work() as session:
         rows = await items.after_position(session, principal, position, BATCH)
-        return [render(item, receipt) for item, receipt in rows]
+        departures = await items.departed_after_position(session, principal, position, BATCH)
+    found: list[tuple[int, bytes]] = []
+    for item, receipt, account_deleted in rows:
+        if item.deleted_at is not None or account_deleted:
+            found.append((item.position, removed_frame(item.id, item.position, item.updated_at)))
+        else:
+            frame = sse("item", render(item, receipt).model_dump_json(), item.position)
+            found.append((item.position, frame))
+    for gone in departures:
+        found.append((gone.position, removed_frame(gone.item_id, gone.position, gone.departed_at)))
+    # Both lists hold every change up to their last one: the first BATCH of the two are the
+    # caller's next BATCH changes.
+    return sorted(found, key=lambda change: change[0])[:BATCH]
 
 
 async def changes(
@@ -215,16 +274,16 @@ async def changes(
             # Every position up to the horizon is committed (they commit in order): once
             # read, the changes up to it that are not the caller's need not be looked at again.
             events = await _from_database(watcher, principal, position)
-            for item in events:
-                position = item.position
-                yield sse("item", item.model_dump_json(), item.position)
+            for at, frame in events:
+                position = at
+                yield frame
             if len(events) == BATCH:
                 continue
         else:
             for change in buffered:
                 if change.position > horizon:
                     break
-                if not change.deleted and change.reaches(principal):
+                if change.reaches(principal):
                     yield change.frame
                 position = change.position
         position = max(position, horizon)
