@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from tread_contracts.attestations.router import router as attestations_router
 from tread_contracts.audits.router import router as audits_router
 from tread_contracts.catalogue.events import catalogue_consumer
 from tread_contracts.compliance.router import router as compliance_router
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             contracts_router,
             compliance_router,
             audits_router,
+            attestations_router,
             guidelines_router,
             facilitations_router,
         ],

@@ -1,5 +1,6 @@
 """Every table of the contracts service, in one place for Alembic."""
 
+from tread_contracts.attestations.models import Attestation
 from tread_contracts.audits.models import Audit, AuditScore
 from tread_contracts.base import Base
 from tread_contracts.catalogue.models import CataloguePrice, CatalogueProduct
@@ -18,6 +19,7 @@ from tread_contracts.rebates.models import EarnedRebate
 
 __all__ = [
     "AccountDirectory",
+    "Attestation",
     "Audit",
     "AuditScore",
     "Base",

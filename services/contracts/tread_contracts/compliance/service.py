@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tread_contracts.attestations import repository as attestations
 from tread_contracts.audits import repository as audits
 from tread_contracts.compliance import repository
 from tread_contracts.compliance.models import ComplianceSnapshot
@@ -29,7 +30,7 @@ from tread_contracts.compliance.schemas import (
 )
 from tread_contracts.contracts import repository as contracts
 from tread_contracts.contracts.models import Contract
-from tread_contracts.contracts.terms import required_scores, tier_terms
+from tread_contracts.contracts.terms import named_requirements, required_scores, tier_terms
 from tread_contracts.emit import emit
 from tread_contracts.jobs import each_in_own_transaction
 from tread_contracts.periods import add_months, months_of, period_bounds
@@ -181,6 +182,50 @@ def _audit_status(
     return "missed" if as_of > contract.end_date else "at_risk"
 
 
+async def _attested_items(
+    session: AsyncSession,
+    contract: Contract,
+    day: date,
+    first_due: date,
+    policy: CompliancePolicy,
+) -> list[ComplianceItemOut]:
+    """The named requirements, each on its latest attestation: valid and due like an audit."""
+    end_of_day = datetime.combine(day + timedelta(days=1), time.min, UTC)
+    items = []
+    for name, minimum in named_requirements(contract).items():
+        latest = await attestations.latest(session, contract.id, name, end_of_day)
+        lapses = (
+            add_months(latest.attested_at.date(), policy.audit_validity_months)
+            if latest is not None
+            else None
+        )
+        valid = latest if latest is not None and lapses is not None and lapses > day else None
+        due_by = lapses or first_due
+        status: ComplianceStatus
+        if valid is not None and valid.meets(minimum):
+            status = "met"
+        elif valid is None and day < due_by:
+            status = "on_track"
+        else:
+            status = "missed" if day > contract.end_date else "at_risk"
+        items.append(
+            ComplianceItemOut(
+                kind="other",
+                status=status,
+                name=name,
+                required=minimum if minimum is not None else Decimal(1),
+                actual=(
+                    (valid.value if minimum is not None else Decimal(1))
+                    if valid is not None
+                    else None
+                ),
+                attestation_id=valid.id if valid is not None else None,
+                due_by=due_by,
+            )
+        )
+    return items
+
+
 async def evaluate(
     session: AsyncSession,
     contract: Contract,
@@ -220,6 +265,7 @@ async def evaluate(
                 due_by=due_by,
             )
         )
+    items += await _attested_items(session, contract, audit_day, first_due, policy)
     overall = max((item.status for item in items), key=SEVERITY.__getitem__, default="met")
     return ComplianceOut(
         contract_id=contract.id,

@@ -3,6 +3,8 @@ commitments."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from tread_contracts.contracts.models import Contract
 from tread_contracts.programs.schemas import Tier
 from tread_contracts.programs.service import tier_of
@@ -20,3 +22,16 @@ def required_scores(contract: Contract) -> dict[str, int]:
             criterion, minimum = commitment["criterion"], int(commitment["min_score"])
             required[criterion] = max(required.get(criterion, 0), minimum)
     return dict(sorted(required.items()))
+
+
+def named_requirements(contract: Contract) -> dict[str, Decimal | None]:
+    """The requirements evaluated by attestation, by name, with their minimum if a number: the
+    tier's ``other_requirements`` and the contract's ``other`` commitments."""
+    required: dict[str, Decimal | None] = {
+        requirement.name: requirement.minimum
+        for requirement in tier_terms(contract).other_requirements
+    }
+    for commitment in contract.commitments:
+        if commitment["kind"] == "other" and commitment.get("name"):
+            required.setdefault(commitment["name"], None)
+    return required

@@ -5,9 +5,9 @@ passed), the daily job settles its rebate once: the rebate % of the tier reached
 period's sell-in value, per currency. The contracted tier is reached when compliance at the
 period's end has nothing at risk or missed (volumes as finally judged, audit scores as of the
 last day); otherwise the best tier below it (by rebate %) whose own requirements the period
-met: its minimum annual volume pro rata to the period's months, and its minimum scores in the
-audit still valid on the last day (none needed before the first audit was due). None reached
-earns nothing; the event says so too."""
+met: its minimum annual volume pro rata to the period's months, its minimum scores in the audit
+still valid on the last day and its other requirements attested as met then (none of either
+needed before the first audit was due). None reached earns nothing; the event says so too."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tread_contracts.attestations import repository as attestations
 from tread_contracts.audits import repository as audits
 from tread_contracts.compliance import repository as sell_in
 from tread_contracts.compliance.policy import CompliancePolicy
@@ -60,6 +61,26 @@ async def _valid_scores_at_end(
     return {s.criterion: s.score for s in latest.scores}
 
 
+async def _attested_at_end(
+    session: AsyncSession, contract: Contract, tier: Tier, policy: CompliancePolicy
+) -> bool:
+    """Whether the tier's other requirements were attested as met, valid on the last day
+    (none asked before the first audit was due, like scores)."""
+    end = contract.end_date
+    if end < add_months(contract.start_date, policy.first_audit_due_months):
+        return True
+    before = datetime.combine(end + timedelta(days=1), time.min, UTC)
+    for requirement in tier.other_requirements:
+        latest = await attestations.latest(session, contract.id, requirement.name, before)
+        if (
+            latest is None
+            or add_months(latest.attested_at.date(), policy.audit_validity_months) <= end
+            or not latest.meets(requirement.minimum)
+        ):
+            return False
+    return True
+
+
 def _meets(tier: Tier, units: int, months: int, scores: dict[str, int] | None) -> bool:
     volume = (Decimal(tier.min_annual_volume) * months / 12).quantize(Decimal(1), ROUND_HALF_UP)
     if units < volume:
@@ -90,7 +111,12 @@ async def tier_reached(
         key=lambda tier: tier.rebate_pct,
         reverse=True,
     )
-    return next((tier for tier in below if _meets(tier, units, months, scores)), None)
+    for tier in below:
+        if _meets(tier, units, months, scores) and await _attested_at_end(
+            session, contract, tier, policy
+        ):
+            return tier
+    return None
 
 
 async def settle_rebate(

@@ -469,18 +469,22 @@ class ComplianceItem(BaseModel):
     the share of ``required`` for the months judged so far, ``judged_through`` the last of them
     (a month is judged once its sell-in arrived or its grace period passed). Audit scores:
     ``due_by`` is when a (new) audit is due: the first one some months after the contract's
-    start, then when the latest one stops counting."""
+    start, then when the latest one stops counting. Other requirements (``other``: a tier's
+    other requirement or an ``other`` commitment, by ``name``) are judged on the latest
+    attestation like audit scores; ``required`` is their minimum (1 when only attested)."""
 
-    kind: Literal["volume", "tier_volume", "audit_score"]
+    kind: Literal["volume", "tier_volume", "audit_score", "other"]
     status: ComplianceStatus
     period: str | None = None
     product_line: str | None = None
     criterion: str | None = None
+    name: str | None = None
     required: Decimal
     actual: Decimal | None
     expected_to_date: Decimal | None = None
     judged_through: str | None = None
     audit_id: uuid.UUID | None = None
+    attestation_id: uuid.UUID | None = None
     due_by: date | None = None
 
 
