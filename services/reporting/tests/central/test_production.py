@@ -72,6 +72,10 @@ async def test_each_closed_period_is_produced_once_stored_and_announced(
     assert stored.status_code == 200
     assert stored.json()["summary"]["contracts_signed"] == 1
     assert stored.json()["partnerships"][0]["account_name"] == "Signed Dealer"
+    # Stored compared with the same period a year earlier (nothing then), subtotals too.
+    assert stored.json()["year_earlier"]["partnerships_in_force"] == 0
+    (north,) = stored.json()["by_territory"]
+    assert north["year_earlier"]["partnerships_in_force"] == 0
     as_pdf = await client.get(
         download, headers={**callers["central"].headers, "Accept": "application/pdf"}
     )
@@ -80,6 +84,7 @@ async def test_each_closed_period_is_produced_once_stored_and_announced(
         download, params={"format": "csv"}, headers=callers["central"].headers
     )
     assert "Signed Dealer" in as_csv.text
+    assert "year_earlier_partnerships_in_force" in as_csv.text
 
     assert_problem(await client.get(download, headers=callers["am"].headers), 403)
     assert_problem(

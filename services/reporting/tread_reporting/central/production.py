@@ -1,6 +1,7 @@
 """The scheduled job: each closed month's and quarter's report, produced once (whatever the
-number of replicas: the period is unique among stored reports), stored with its PDF, and
-announced with a ``central_report.produced`` event in the same transaction."""
+number of replicas: the period is unique among stored reports), compared with the same period a
+year earlier, stored with its PDF, and announced with a ``central_report.produced`` event in the
+same transaction."""
 
 from __future__ import annotations
 
