@@ -106,6 +106,17 @@ def test_unknown_paths_are_a_404_problem(platform: Platform) -> None:
     assert answer.json()["status"] == 404
 
 
+def test_too_many_header_bytes_are_a_431_problem_through_the_gateway(platform: Platform) -> None:
+    headers = {f"X-Padding-{n}": "x" * 10_000 for n in range(10)}  # 100 KB, over 32 KiB
+    headers["Authorization"] = f"Bearer {platform.admin_token}"
+    for service in SERVICES:
+        answer = httpx.get(f"{platform.gateway}/openapi/{service.name}.json", headers=headers)
+
+        assert answer.status_code == 431, service.name
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["type"] == "urn:tread:problem:header-fields-too-large"
+
+
 def test_each_service_openapi_is_served_gzipped_on_request(platform: Platform) -> None:
     for service in SERVICES:
         answer = httpx.get(

@@ -256,6 +256,15 @@ def test_a_body_over_the_cap_is_a_413_problem_at_the_gateway(proxying_gateway: s
         assert answer.json()["type"] == "urn:tread:problem:payload-too-large"
 
 
+def test_header_fields_up_to_a_mebibyte_reach_the_service(proxying_gateway: str) -> None:
+    """The service answers too large header fields with a problem; the gateway's HTTP server
+    would answer plain text, so it lets them through up to 1 MiB."""
+    padding = {f"X-Padding-{n}": "x" * 10_000 for n in range(10)}  # 100 KB
+    answer = httpx.post(proxying_gateway + "/v1/accounts", content=b"{}", headers=padding)
+
+    assert answer.status_code == 204
+
+
 def test_a_catalogue_import_takes_a_larger_body_than_other_paths(proxying_gateway: str) -> None:
     six_mb = b"x" * (6 * 1024 * 1024)
     imported = httpx.post(proxying_gateway + "/v1/products/imports", content=six_mb, timeout=30)

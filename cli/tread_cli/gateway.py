@@ -225,6 +225,11 @@ def render_caddyfile(config: GatewayConfig) -> str:
         "\tadmin off",
         "\tauto_https off",
         "\tpersist_config off",
+        # Header fields up to 1 MiB reach the service, whose 431 is a problem document (its
+        # cap is 32 KiB); Go's own refusal, below any handler, would be plain text.
+        "\tservers {",
+        "\t\tmax_header_size 1MiB",
+        "\t}",
         "}",
         "",
         f":{config.port} {{",

@@ -152,6 +152,7 @@ def create_service_app(
         RequestLimitsMiddleware,
         max_body_bytes=settings.max_request_body_bytes,
         body_caps=settings.request_body_caps,
+        max_header_bytes=settings.max_request_header_bytes,
     )
     # zlib's own default level: a third of level 9's time (Starlette's default) for a body 5 %
     # larger; a 12 MB report compresses in 0.1 s instead of 0.3 s.

@@ -209,6 +209,7 @@ _HTTP_SLUGS = {
     415: "unsupported-media-type",
     422: "unprocessable",
     429: "too-many-requests",
+    431: "header-fields-too-large",
 }
 
 

@@ -103,6 +103,9 @@ class ServiceSettings(BaseSettings):
     idempotency_ttl_hours: int = 24
     # Larger request bodies are refused (413) before being read; the gateway has the same cap.
     max_request_body_bytes: int = 1_048_576
+    # Header fields larger than this together are refused (431); the gateway lets up to 1 MiB
+    # through, so that this problem, not its HTTP server's plain text, answers.
+    max_request_header_bytes: int = Field(default=32_768, ge=1_024, le=1_048_576)
     # Larger caps for some paths, by exact path (a catalogue import: a 50,000-row file is 6 MB);
     # the gateway has the same (cli/tread_cli/gateway.py, LARGE_BODIES).
     request_body_caps: dict[str, int] = Field(default_factory=dict)

@@ -42,6 +42,27 @@ async def test_a_body_over_the_limit_is_a_413_problem(
     assert await _titles(small_notes, author) == []
 
 
+async def test_header_fields_over_the_limit_are_a_431_problem(
+    make_settings: Callable[..., Any], author: Caller
+) -> None:
+    settings = make_settings(NotesSettings, MIGRATIONS_DIR, max_request_header_bytes=2048)
+    async with serve_in_process(create_app(settings)) as notes:
+        within = await notes.post(
+            "/v1/notes",
+            json={"title": "Fits", "body": ""},
+            headers=author.with_(**{"X-Padding": "x" * 500}),
+        )
+        over = await notes.post(
+            "/v1/notes",
+            json={"title": "Big", "body": ""},
+            headers=author.with_(**{"X-Padding": "x" * 2048}),
+        )
+
+        assert within.status_code == 201
+        assert_problem(over, 431, "header-fields-too-large")
+        assert await _titles(notes, author) == ["Fits"]
+
+
 async def test_a_streamed_body_is_refused_once_it_passes_the_limit(
     small_notes: httpx.AsyncClient, author: Caller
 ) -> None:

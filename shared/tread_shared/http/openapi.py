@@ -41,6 +41,7 @@ ERRORS: dict[str, str] = {
     "409": "The resource's state does not allow this, or the Idempotency-Key is in use",
     "412": "If-Match does not name the current version: read the resource again",
     "413": "The request body is too large",
+    "431": "The request's header fields are too large together (over 32 KiB by default)",
     "422": "A parameter or the body is refused: `errors` names each field",
     "428": "If-Match is required: send the ETag you last read",
     "503": "The database is unavailable or overloaded; nothing was changed: retry",
@@ -289,8 +290,9 @@ def _complete_operation(
         if not headers:
             response.pop("headers")
 
-    # Every operation that authenticates reads the database: 503 when it is away.
-    wanted = {"503"} if authenticated else set()
+    # Every operation that authenticates reads the database: 503 when it is away. Any request
+    # with too many header bytes is a 431.
+    wanted = {"431", "503"} if authenticated else {"431"}
     names = {str(p.get("name")) for p in parameters}
     if has_body or idempotent or "cursor" in names:
         wanted.add("400")

@@ -1,5 +1,9 @@
-"""What every request must be before any route reads it: a body of bounded size, and no
-control characters in its text.
+"""What every request must be before any route reads it: header fields and a body of bounded
+size, and no control characters in its text.
+
+Header fields larger than ``max_request_header_bytes`` together (names, values and their
+separators, as on the wire) are a 431 problem. The gateway lets up to 1 MiB of them through to
+the service so that the answer is this problem, not its HTTP server's plain-text 431.
 
 A body larger than ``max_request_body_bytes`` (or than the path's own cap in
 ``request_body_caps``: a catalogue import) is a 413 problem, refused on its ``Content-Length``
@@ -36,6 +40,15 @@ def too_large(limit: int) -> Problem:
     )
 
 
+def headers_too_large(limit: int) -> Problem:
+    return Problem(
+        f"The request's header fields are larger than {limit} bytes together.",
+        status=431,
+        slug="header-fields-too-large",
+        title="Request Header Fields Too Large",
+    )
+
+
 def control_characters(where: str) -> Problem:
     return Problem(
         f"The {where} contains a control character (NUL, escape…); only tab, line feed and"
@@ -56,17 +69,28 @@ class RequestLimitsMiddleware:
     """ASGI middleware: body size cap and control characters (see the module)."""
 
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, body_caps: Mapping[str, int] | None = None
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        body_caps: Mapping[str, int] | None = None,
+        max_header_bytes: int = 32_768,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.body_caps = dict(body_caps or {})
+        self.max_header_bytes = max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope["path"]
+        # "Name: value\r\n" for each field.
+        header_bytes = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+        if header_bytes > self.max_header_bytes:
+            await send_problem(send, headers_too_large(self.max_header_bytes), path)
+            return
         query = unquote_to_bytes(scope.get("query_string", b""))
         if _CONTROL_BYTES.search(path.encode("utf-8", "surrogateescape")):
             await send_problem(send, control_characters("path"), None)
