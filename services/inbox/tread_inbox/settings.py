@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -27,6 +28,12 @@ class Settings(ServiceSettings):
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_starttls: bool = True
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description="The certificate authorities (a PEM file) the SMTP server's certificate is"
+        " checked against after STARTTLS, for a relay whose certificate an internal CA signed;"
+        " unset: the system's trusted ones.",
+    )
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
