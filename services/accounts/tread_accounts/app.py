@@ -11,6 +11,7 @@ from tread_accounts.cases.router import router as cases_router
 from tread_accounts.contacts.router import router as contacts_router
 from tread_accounts.integrations.router import router as integrations_router
 from tread_accounts.integrations.systems import with_external_systems
+from tread_accounts.potential.router import router as potential_router
 from tread_accounts.qualification.router import router as qualification_router
 from tread_accounts.settings import Settings
 from tread_shared.app import create_service_app
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             accounts_router,
             contacts_router,
             qualification_router,
+            potential_router,
             activities_router,
             cases_router,
             integrations_router,

@@ -6,6 +6,7 @@ from tread_accounts.base import Base
 from tread_accounts.cases.models import Case, CaseComment
 from tread_accounts.contacts.models import Contact
 from tread_accounts.integrations.models import AccountFinancials, SellInVolume, WebhookReceipt
+from tread_accounts.potential.models import PotentialQualification
 from tread_accounts.qualification.models import Qualification
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "Case",
     "CaseComment",
     "Contact",
+    "PotentialQualification",
     "Qualification",
     "SellInVolume",
     "WebhookReceipt",

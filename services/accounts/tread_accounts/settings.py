@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from tread_accounts.potential.policy import QualificationPolicy
 from tread_shared.settings import ServiceSettings
 
 
@@ -60,6 +61,9 @@ class Settings(ServiceSettings):
     http_port: int = 8101
 
     quadrant_thresholds: QuadrantThresholds = Field(default_factory=QuadrantThresholds)
+    # Qualification on potential: thresholds per segment and the service level each quadrant
+    # recommends (potential/policy.py).
+    qualification_policy: QualificationPolicy = Field(default_factory=QualificationPolicy)
     # Calendar periods (investment control) are counted in this time zone.
     business_timezone: str = "Asia/Shanghai"
 
