@@ -92,6 +92,14 @@ class Producers:
         await self.send(event, wait=wait)
         return event
 
+    async def publish_at(
+        self, at: datetime | None, payload: EventPayload, subject: uuid.UUID
+    ) -> CloudEvent:
+        """``payload`` as an event its service wrote at ``at`` (now when ``None``)."""
+        event = self.event(payload, subject, at)
+        await self.send(event)
+        return event
+
     # -- accounts ---------------------------------------------------------------------------
 
     def next_entry(self, account_id: uuid.UUID, **changes: Any) -> acc.AccountDirectoryEntry:
@@ -523,10 +531,19 @@ class Producers:
     MARKET_CODE = "TR-315/80R22.5-XMD"
 
     async def observation(
-        self, territory: str, kind: str, competitor: str, at: datetime, *, outlier: bool = False
+        self,
+        territory: str,
+        kind: str,
+        competitor: str,
+        at: datetime,
+        *,
+        outlier: bool = False,
+        recorded_at: datetime | None = None,
     ) -> None:
+        """An observation seen at ``at``, recorded by market-intel at ``recorded_at`` (now)."""
         observation_id = uuid.uuid4()
-        await self.publish(
+        await self.publish_at(
+            recorded_at,
             mi.ObservationRecorded(
                 observation_id=observation_id,
                 kind=kind,
@@ -544,10 +561,10 @@ class Producers:
             observation_id,
         )
 
-    async def market_story(self, at: datetime) -> str:
+    async def market_story(self, at: datetime, recorded_at: datetime | None = None) -> str:
         """A product of the X Multi range; three prices in the north (one an outlier), a
-        promotion in the south, all seen at ``at``; the north's index crossing above the band
-        in that month (returned)."""
+        promotion in the south, all seen at ``at`` (recorded at ``recorded_at``, now); the
+        north's index crossing above the band in that month (returned)."""
         product_id = uuid.uuid4()
         state = mi.ProductState(
             product_id=product_id,
@@ -560,27 +577,45 @@ class Producers:
             product_version=1,
         )
         await self.publish(mi.ProductCreated(product=state, changed_by="central-1"), product_id)
-        await self.observation("north", "competitor_price", "Rival", at)
-        await self.observation("north", "competitor_price", "Rival", at)
-        await self.observation("north", "competitor_price", "Cheapo", at, outlier=True)
-        await self.observation("south", "competitor_promotion", "Rival", at)
+        for territory, kind, competitor, outlier in (
+            ("north", "competitor_price", "Rival", False),
+            ("north", "competitor_price", "Rival", False),
+            ("north", "competitor_price", "Cheapo", True),
+            ("south", "competitor_promotion", "Rival", False),
+        ):
+            await self.observation(
+                territory, kind, competitor, at, outlier=outlier, recorded_at=recorded_at
+            )
         month = at.strftime("%Y-%m")
-        await self.publish(
+        await self.crossing(month, ("99.0", "within"), ("112.5", "above"), 2, recorded_at)
+        return month
+
+    async def crossing(
+        self,
+        month: str,
+        before: tuple[str, str],
+        after: tuple[str, str],
+        observations: int,
+        recorded_at: datetime | None = None,
+    ) -> None:
+        """The north's price index of the product in ``month`` moved from ``before`` to
+        ``after`` (index, band), across the 90 to 110 band."""
+        await self.publish_at(
+            recorded_at,
             mi.PricePositioningChanged(
                 product_code=self.MARKET_CODE,
                 territory="north",
                 month=month,
-                index=Decimal("112.5"),
-                previous_index=Decimal("99.0"),
-                band="above",
-                previous_band="within",
+                index=Decimal(after[0]),
+                previous_index=Decimal(before[0]),
+                band=after[1],
+                previous_band=before[1],
                 band_low=Decimal(90),
                 band_high=Decimal(110),
-                observations=2,
+                observations=observations,
             ),
-            product_id,
+            uuid.uuid4(),
         )
-        return month
 
     async def partnership_history(self) -> dict[str, uuid.UUID]:
         """A month of partnership life: signatures, a renewal, a termination, audits,

@@ -17,6 +17,7 @@ from tread_reporting.event_counts.models import EventTypeCount
 from tread_reporting.generations.models import Generation, GenerationPointer
 from tread_reporting.market.models import (
     MarketObservationRecord,
+    MarketPositioningHistoryRecord,
     MarketPositioningRecord,
     MarketProductRecord,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "Generation",
     "GenerationPointer",
     "MarketObservationRecord",
+    "MarketPositioningHistoryRecord",
     "MarketPositioningRecord",
     "MarketProductRecord",
     "Milestone",
@@ -73,6 +75,7 @@ READ_MODELS: list[type[Base]] = [
     EventTypeCount,
     FacilitationRecord,
     MarketObservationRecord,
+    MarketPositioningHistoryRecord,
     MarketPositioningRecord,
     MarketProductRecord,
     Milestone,

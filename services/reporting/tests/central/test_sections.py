@@ -225,8 +225,8 @@ async def test_the_market_section_of_the_period(
     client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
 ) -> None:
     month, during = last_month()
-    await producers.market_story(during)
-    # Next month: not in last month's report.
+    await producers.market_story(during, recorded_at=during + timedelta(hours=1))
+    # Seen next month: not in last month's report.
     await producers.observation(
         "south", "competitor_promotion", "Rival", during + timedelta(days=40)
     )
@@ -269,3 +269,18 @@ async def test_the_market_section_of_the_period(
     # A district manager of the north reads the north's observations only.
     north = (await report(client, callers["dm"], month))["market"]
     assert [o["territory"] for o in north["observations"]] == ["north"]
+
+    # This month: a price seen last month entered only now (offline), and last month's index
+    # recomputed back within the band. Last month's report stays as it was; the live view
+    # has both.
+    await producers.observation("north", "competitor_price", "Rival", during)
+    await producers.crossing(month, ("112.5", "above"), ("104.0", "within"), 3)
+    assert (await report(client, callers["central"], month))["market"] == market
+    first, last = during.replace(day=1).date(), (during + timedelta(days=20)).date()
+    live = await client.get(
+        "/v1/reports/market",
+        params={"from": first.isoformat(), "to": last.isoformat()},
+        headers=callers["central"].headers,
+    )
+    assert live.json()["observations"][0]["observations"] == 4
+    assert live.json()["positioning"][0]["within"] == 1

@@ -216,7 +216,9 @@ async def central_report(
     plans = await action_plans_at(
         session, PlanScope(principal=principal, generation=generation), end, late_at.date()
     )
-    market = await market_section(session, principal, generation, period.start, period.last_day)
+    market = await market_section(
+        session, principal, generation, period.start, period.last_day, as_of=end
+    )
     summary = _summary(lines, changes, audits, facilitations, cases, compliance, period)
     summary.contracts_started = summary.contracts_signed
     summary.contracts_signed = countersigned

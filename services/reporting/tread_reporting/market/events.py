@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tread_reporting.market.models import (
     MarketObservationRecord,
+    MarketPositioningHistoryRecord,
     MarketPositioningRecord,
     MarketProductRecord,
 )
@@ -15,7 +16,7 @@ projection = Projection()
 
 
 @projection.on(mi.ObservationRecorded)
-def observation(payload: mi.ObservationRecorded, _at: Landing, writes: Writes) -> None:
+def observation(payload: mi.ObservationRecorded, at: Landing, writes: Writes) -> None:
     writes.insert_fact(
         MarketObservationRecord,
         {
@@ -26,6 +27,7 @@ def observation(payload: mi.ObservationRecorded, _at: Landing, writes: Writes) -
             "competitor": payload.competitor,
             "outlier": payload.outlier,
             "observed_at": payload.observed_at,
+            "recorded_at": at.event.time,
         },
     )
 
@@ -46,17 +48,16 @@ def product(payload: mi.ProductEvent, _at: Landing, writes: Writes) -> None:
 
 @projection.on(mi.PricePositioningChanged)
 def positioning(payload: mi.PricePositioningChanged, at: Landing, writes: Writes) -> None:
-    writes.upsert_newer(
-        MarketPositioningRecord,
-        {
-            "product_code": payload.product_code,
-            "territory": payload.territory,
-            "month": payload.month,
-            "version": at.stream_seq,
-            "index": payload.index,
-            "previous_index": payload.previous_index,
-            "band": payload.band,
-            "previous_band": payload.previous_band,
-            "observations": payload.observations,
-        },
-    )
+    row = {
+        "product_code": payload.product_code,
+        "territory": payload.territory,
+        "month": payload.month,
+        "version": at.stream_seq,
+        "index": payload.index,
+        "previous_index": payload.previous_index,
+        "band": payload.band,
+        "previous_band": payload.previous_band,
+        "observations": payload.observations,
+    }
+    writes.upsert_newer(MarketPositioningRecord, row)
+    writes.insert_fact(MarketPositioningHistoryRecord, {**row, "changed_at": at.event.time})

@@ -1,6 +1,6 @@
 """Market-intel facts as their events described them: each observation (a fact), each
 product's range (for grouping positioning), each product, territory and month's positioning
-as its latest band crossing said."""
+as its latest band crossing said, and every crossing (dated, for a period's report)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ class MarketObservationRecord(Base):
     competitor: Mapped[str | None] = mapped_column(String(100), nullable=True)
     outlier: Mapped[bool] = mapped_column(Boolean, nullable=False)
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # When market-intel recorded it (its event's time); unknown for rows from before it was kept.
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class MarketProductRecord(Base):
@@ -51,6 +53,27 @@ class MarketPositioningRecord(Base):
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     # The stream sequence: the later crossing of the same month wins.
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    index: Mapped[Decimal] = mapped_column(ScaledAmount, nullable=False)
+    previous_index: Mapped[Decimal | None] = mapped_column(ScaledAmount, nullable=True)
+    band: Mapped[str] = mapped_column(String(10), nullable=False)
+    previous_band: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    observations: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class MarketPositioningHistoryRecord(Base):
+    """Every band crossing of a product, territory and month, dated by its event: the central
+    report reads the crossing in force at a period's end (a later one for the same month does
+    not change a past report)."""
+
+    __tablename__ = "rm_market_positioning_history"
+
+    generation: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    territory: Mapped[str] = mapped_column(String(100), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    # The stream sequence.
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     index: Mapped[Decimal] = mapped_column(ScaledAmount, nullable=False)
     previous_index: Mapped[Decimal | None] = mapped_column(ScaledAmount, nullable=True)
     band: Mapped[str] = mapped_column(String(10), nullable=False)

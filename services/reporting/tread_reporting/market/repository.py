@@ -3,11 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, true
+from sqlalchemy import ColumnElement, case, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_reporting.market.models import (
     MarketObservationRecord,
+    MarketPositioningHistoryRecord,
     MarketPositioningRecord,
     MarketProductRecord,
 )
@@ -21,6 +22,15 @@ def _observations_in_scope(principal: Principal) -> ColumnElement[bool]:
     return MarketObservationRecord.territory.in_(sorted(principal.territories))
 
 
+def _recorded_before(moment: datetime | None) -> ColumnElement[bool]:
+    """Observations recorded before ``moment`` (all when ``None``; those applied before the
+    recording time was kept count as recorded)."""
+    if moment is None:
+        return true()
+    recorded_at = MarketObservationRecord.recorded_at
+    return or_(recorded_at.is_(None), recorded_at < moment)
+
+
 async def observations_by_territory_and_kind(
     session: AsyncSession,
     principal: Principal,
@@ -28,6 +38,7 @@ async def observations_by_territory_and_kind(
     since: datetime,
     until: datetime,
     territory: str | None,
+    recorded_before: datetime | None = None,
 ) -> list[Any]:
     """(territory, kind, count, outliers)."""
     record = MarketObservationRecord
@@ -43,6 +54,7 @@ async def observations_by_territory_and_kind(
             record.observed_at >= since,
             record.observed_at < until,
             _observations_in_scope(principal),
+            _recorded_before(recorded_before),
         )
         .group_by(record.territory, record.kind)
         .order_by(record.territory, record.kind)
@@ -60,6 +72,7 @@ async def competitors(
     until: datetime,
     territory: str | None,
     limit: int,
+    recorded_before: datetime | None = None,
 ) -> list[Any]:
     """(competitor, observations, territories), the most observed first."""
     record = MarketObservationRecord
@@ -71,6 +84,7 @@ async def competitors(
             record.observed_at >= since,
             record.observed_at < until,
             _observations_in_scope(principal),
+            _recorded_before(recorded_before),
         )
         .group_by(record.competitor)
         .order_by(func.count().desc(), record.competitor)
@@ -107,4 +121,61 @@ async def positioning(
     )
     if territory is not None:
         query = query.where(row.territory == territory)
+    return list((await session.execute(query)).all())
+
+
+async def positioning_at(
+    session: AsyncSession,
+    generation: int,
+    first: str,
+    last: str,
+    territory: str | None,
+    moment: datetime,
+) -> list[Any]:
+    """As ``positioning``, each product, territory and month as its last crossing before
+    ``moment`` left it."""
+    history, product = MarketPositioningHistoryRecord, MarketProductRecord
+    newest = func.row_number().over(
+        partition_by=(history.product_code, history.territory, history.month),
+        order_by=history.version.desc(),
+    )
+    ranked = (
+        select(
+            history.product_code,
+            history.territory,
+            history.month,
+            history.index,
+            history.previous_index,
+            history.band,
+            history.previous_band,
+            newest.label("newest"),
+        )
+        .where(
+            history.generation == generation,
+            history.changed_at < moment,
+            history.month >= first,
+            history.month <= last,
+        )
+        .subquery()
+    )
+    query = (
+        select(
+            product.range,
+            ranked.c.product_code,
+            ranked.c.territory,
+            ranked.c.month,
+            ranked.c.index,
+            ranked.c.previous_index,
+            ranked.c.band,
+            ranked.c.previous_band,
+        )
+        .outerjoin(
+            product,
+            (product.generation == generation) & (product.code == ranked.c.product_code),
+        )
+        .where(ranked.c.newest == 1)
+        .order_by(ranked.c.month, ranked.c.product_code, ranked.c.territory)
+    )
+    if territory is not None:
+        query = query.where(ranked.c.territory == territory)
     return list((await session.execute(query)).all())

@@ -47,17 +47,24 @@ async def market_section(
     start: date,
     end: date,
     territory: str | None = None,
+    as_of: datetime | None = None,
 ) -> MarketSection:
-    """The market from ``start`` to ``end`` (both included), in the caller's territories."""
+    """The market from ``start`` to ``end`` (both included), in the caller's territories; with
+    ``as_of``, as it was known then (observations recorded and crossings made before it)."""
     since = datetime.combine(start, time(), UTC)
     until = datetime.combine(end + timedelta(days=1), time(), UTC)
     counts = await repository.observations_by_territory_and_kind(
-        session, principal, generation, since, until, territory
+        session, principal, generation, since, until, territory, as_of
     )
     rivals = await repository.competitors(
-        session, principal, generation, since, until, territory, TOP
+        session, principal, generation, since, until, territory, TOP, as_of
     )
-    moves = await repository.positioning(session, generation, _month(start), _month(end), territory)
+    months = (_month(start), _month(end))
+    moves = (
+        await repository.positioning(session, generation, *months, territory)
+        if as_of is None
+        else await repository.positioning_at(session, generation, *months, territory, as_of)
+    )
     latest: dict[tuple[str, str], tuple[str, Decimal, str]] = {}
     for range_, code, where, _when, index, _before, band, _was in moves:
         latest[(code, where)] = (range_ or "", index, band)
