@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_market_intel.observations.models import Observation
@@ -14,13 +14,22 @@ from tread_market_intel.products.models import Product
 
 
 class ObservedPrice(NamedTuple):
-    observed_at: datetime
+    month: str  # "2026-03", of the observation's UTC time
     product_code: str
     territory: str
     competitor: str | None
     amount: Decimal
     currency: str
     outlier: bool
+
+
+def _month(dialect: str) -> ColumnElement[str]:
+    """The observation's month as ``YYYY-MM``, computed by the database: a million
+    observations make about 2,000 rows an answer, and a UTC datetime built in Python for each
+    was a fifth of the request's time."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", Observation.observed_at), "YYYY-MM")
+    return func.strftime("%Y-%m", Observation.observed_at)  # SQLite holds UTC, naive
 
 
 async def observed_prices(
@@ -32,8 +41,11 @@ async def observed_prices(
     since: datetime,
     until: datetime,
 ) -> list[ObservedPrice]:
+    """The competitor prices observed, read through the Core connection (plain tuples: no ORM
+    row handling, for about 2,000 rows an answer at a million observations)."""
+    connection = await session.connection()
     query = select(
-        Observation.observed_at,
+        _month(connection.dialect.name),
         Observation.product_code,
         Observation.territory,
         Observation.competitor,
@@ -45,6 +57,9 @@ async def observed_prices(
         Observation.deleted_at.is_(None),
         Observation.observed_at >= since,
         Observation.observed_at < until,
+        Observation.product_code.is_not(None),
+        Observation.price_amount.is_not(None),
+        Observation.currency.is_not(None),
     )
     if product_code is not None:
         query = query.where(Observation.product_code == product_code)
@@ -53,11 +68,8 @@ async def observed_prices(
         query = query.where(Observation.product_code.in_(in_range))
     if territory is not None:
         query = query.where(Observation.territory == territory)
-    return [
-        ObservedPrice(at, code, where, competitor, amount, currency, outlier)
-        for at, code, where, competitor, amount, currency, outlier in await session.execute(query)
-        if code is not None and amount is not None and currency is not None
-    ]
+    result = await connection.execute(query)
+    return [ObservedPrice._make(row) for row in result]
 
 
 async def band_before(

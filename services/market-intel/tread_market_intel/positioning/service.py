@@ -123,7 +123,7 @@ async def positioning(
     outliers: Counter[str] = Counter()
     unpriced = 0
     for price in observed:
-        month = month_of(price.observed_at)
+        month = price.month
         if price.outlier:
             outliers[month] += 1
             continue
