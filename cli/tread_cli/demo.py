@@ -353,6 +353,35 @@ DEMO_RECORDS: tuple[DemoRecord, ...] = (
         },
         _qualified("account_manager", 2600, "300000.00", 6, 12, "8000.00"),
     ),
+    # Jingjin qualified on its potential: a long-haul fleet's thresholds, the service level its
+    # quadrant recommends against what Lucas plans; Claire validated it.
+    DemoRecord(
+        key="jingjin-potential",
+        collection="/v1/accounts/{jingjin-logistics}/qualifications",
+        role="account_manager",
+        lookup={"qualified_by": "am-lucas"},
+        body={
+            "estimated_annual_purchases_units": 3000,
+            "target_share_pct": "40",
+            "current_margin": _cny("300000.00"),
+            "planned_investment": {
+                "visits_per_year": 6,
+                "hours_per_year": 12,
+                "budget": _cny("8000.00"),
+            },
+            "notes": "Fleet renewing 400 trailers over two years",
+        },
+        steps=(
+            Step(
+                "validated",
+                "POST",
+                "/v1/accounts/{jingjin-logistics}/qualifications/{id}/decision",
+                "district_manager",
+                {"status": "proposed"},
+                {"decision": "validated", "note": "Maintain; plan the recommended visits"},
+            ),
+        ),
+    ),
     _account(
         "hangzhou-bus",
         "account_manager",
