@@ -12,7 +12,11 @@ from tread_actionplans.plans.audits import audit_handler
 from tread_actionplans.settings import Settings
 from tread_shared.app import ServiceRuntime
 from tread_shared.events.consumer import ConsumerSpec
-from tread_shared.events.payloads.contracts import AuditCompleted, ComplianceChanged
+from tread_shared.events.payloads.contracts import (
+    AuditCompleted,
+    AuditCompletedV1,
+    ComplianceChanged,
+)
 
 
 def inputs_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
@@ -24,8 +28,11 @@ def inputs_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
         subjects=["accounts.>", "contracts.>"],
         handlers={
             **account_handlers(),
-            AuditCompleted.event_type(): audit_handler(
-                outbox, settings, audit_measurements(outbox)
+            # v1 (audits of a contract, before v2) reads as v2: one handler for both, so an
+            # audit announced before an upgrade still drafts its plan.
+            **dict.fromkeys(
+                (AuditCompleted.event_type(), AuditCompletedV1.event_type()),
+                audit_handler(outbox, settings, audit_measurements(outbox)),
             ),
             ComplianceChanged.event_type(): compliance_handler(outbox),
         },

@@ -151,3 +151,18 @@ async def test_a_pre_partnership_audit_with_gaps_drafts_the_plan_too(
         "Reach 70 points on LP1 at the re-audit",
         "70",
     )
+
+
+async def test_an_audit_announced_as_v1_still_drafts_its_plan(
+    client: httpx.AsyncClient, callers: dict[str, Caller], accounts: Any, sources: Any
+) -> None:
+    from tread_shared.events.payloads.contracts import AuditCompletedV1
+
+    account_id = await accounts.open(owner_id="am-1")
+    # Published before the contracts service moved to v2, delivered after the upgrade.
+    audit = AuditCompletedV1.model_validate(
+        sources.audit(account_id, {"LP1": 40}, {"LP1": 70}).model_dump()
+    )
+    await accounts.publish(audit, audit.audit_id)
+    [plan] = await _plans_of(client, callers["am"], account_id)
+    assert (plan["audit_id"], plan["contract_id"]) == (str(audit.audit_id), str(audit.contract_id))
