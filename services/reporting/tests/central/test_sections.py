@@ -193,6 +193,20 @@ async def test_the_action_plans_section_as_the_plans_stood_at_the_period_end(
     assert then["resources"] == [
         {"kind": "money", "currency": "CNY", "approved": "3000.00", "committed": "1000.00"}
     ]
+    # Its key figures, with their subtotals (this territory has no partnership) and a year
+    # earlier beside them (no plan then).
+    compared = await report(client, central, month, compare="year_earlier")
+    figures = ("plans_active", "indicators_red", "open_deviations", "overdue_actions")
+    assert [compared["summary"][name] for name in figures] == [1, 1, 1, 1]
+    assert [compared["year_earlier"][name] for name in figures] == [0, 0, 0, 0]
+    for subtotals, key in ((compared["by_territory"], "north"), (compared["by_owner"], "am-1")):
+        (subtotal,) = subtotals
+        assert subtotal["key"] == key
+        assert [subtotal[name] for name in figures] == [1, 1, 1, 1]
+        assert (subtotal["partnerships_in_force"], subtotal["year_earlier"]["plans_active"]) == (
+            0,
+            0,
+        )
     (today,) = (await report(client, central, now.strftime("%Y-%m")))["action_plans"]
     assert today["plans_by_status"] == {"closed": 1}
     assert today["indicators"] == {"green": 1, "amber": 0, "red": 0}
@@ -201,6 +215,8 @@ async def test_the_action_plans_section_as_the_plans_stood_at_the_period_end(
     assert today["resources"][0]["committed"] == "2500.00"
 
     tables = csv_tables(await report(client, central, month, format="csv"))
+    key_figures = {row["figure"]: row["value"] for row in tables["Key figures"]}
+    assert (key_figures["plans_active"], key_figures["overdue_actions"]) == ("1", "1")
     (row,) = tables["Action plans at the period's end"]
     assert (row["territory"], row["owner_id"], row["plans_active"]) == ("north", "am-1", "1")
     assert (row["indicators_red"], row["open_deviations_competition"]) == ("1", "1")
@@ -213,6 +229,8 @@ async def test_the_action_plans_section_as_the_plans_stood_at_the_period_end(
         "Indicators by status and territory",
         "competition 1",
         "1 (1 overdue)",
+        "action plans active",
+        "1 / 1 / 1",
     ):
         assert words in text, words
 
@@ -231,7 +249,9 @@ async def test_the_market_section_of_the_period(
         "south", "competitor_promotion", "Rival", during + timedelta(days=40)
     )
 
-    market = (await report(client, callers["central"], month))["market"]
+    whole = await report(client, callers["central"], month)
+    assert whole["summary"]["market_observations"] == 4
+    market = whole["market"]
     assert [
         (o["territory"], o["kind"], o["observations"], o["outliers"])
         for o in market["observations"]

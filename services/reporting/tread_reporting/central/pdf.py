@@ -141,6 +141,10 @@ def _figures(report: CentralReportOut) -> Table:
         (s.cases_resolved, "cases resolved"),
         (s.cases_open_at_end, "cases open at the end"),
         (s.cases_breached, "of them past their SLA"),
+        (s.plans_active, "action plans active"),
+        (s.indicators_red, "plan indicators red"),
+        (s.overdue_actions, f"corrective actions overdue ({s.open_deviations} deviations open)"),
+        (s.market_observations, "market observations"),
     ]
     if e is not None:
         earlier = [
@@ -156,6 +160,10 @@ def _figures(report: CentralReportOut) -> Table:
             e.cases_resolved,
             e.cases_open_at_end,
             e.cases_breached,
+            e.plans_active,
+            e.indicators_red,
+            e.overdue_actions,
+            e.market_observations,
         ]
         cells = [
             (value, f"{label}<br/>a year earlier: {then}")
@@ -166,7 +174,7 @@ def _figures(report: CentralReportOut) -> Table:
             [Paragraph(f"<b>{value}</b>", FIGURE), Paragraph(label, FIGURE_LABEL)]
             for value, label in row
         ]
-        for row in (cells[0:4], cells[4:8], cells[8:12])
+        for row in (cells[0:4], cells[4:8], cells[8:12], cells[12:16])
     ]
     table = Table(grid, colWidths=[43 * mm] * 4)
     table.setStyle(
@@ -286,6 +294,7 @@ def _subtotal_cells(figures: SubtotalFigures) -> list[Any]:
         figures.compliance_missed,
         figures.credit_blocked,
         figures.cases_open_at_end,
+        f"{figures.plans_active} / {figures.indicators_red} / {figures.overdue_actions}",
     ]
 
 
@@ -302,6 +311,7 @@ def _subtotals(
         "missed",
         "credit blocked",
         "cases open",
+        "plans active / red / overdue",
     ]
     rows = []
     for subtotal in subtotals:
@@ -316,9 +326,9 @@ def _subtotals(
     if compared:
         part.append(Paragraph("In brackets: the same period a year earlier.", NOTE))
     part.append(
-        _table(header, rows, [first] + [(width - first) / 8] * 8)
+        _table(header, rows, [first] + [(width - first) / 9] * 9)
         if rows
-        else Paragraph("No partnership in force.", NOTE)
+        else Paragraph("No partnership in force, no action plan.", NOTE)
     )
     if more:
         part.append(more)

@@ -31,6 +31,11 @@ class CentralSummary(CentralReportFigures):
     sell_in_units: int
     committed_units: int = Field(description="Volume commitments, pro rata over the period")
     cases_breached: int = Field(description="Open at the period's end, past their SLA")
+    plans_active: int = Field(0, description="Action plans active at the period's end")
+    indicators_red: int = Field(0, description="Plan indicators red at the period's end")
+    open_deviations: int = Field(0, description="Plan deviations open at the period's end")
+    overdue_actions: int = Field(0, description="Corrective actions overdue at the period's end")
+    market_observations: int = Field(0, description="Field observations in the period")
 
 
 class SubtotalFigures(BaseModel):
@@ -45,6 +50,10 @@ class SubtotalFigures(BaseModel):
     compliance_missed: int
     credit_blocked: int
     cases_open_at_end: int
+    plans_active: int = 0
+    indicators_red: int = 0
+    open_deviations: int = 0
+    overdue_actions: int = 0
 
 
 class Subtotal(SubtotalFigures):

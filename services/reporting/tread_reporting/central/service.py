@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_reporting.action_plans.repository import PlanScope
+from tread_reporting.action_plans.schemas import ActionPlanGroup
 from tread_reporting.action_plans.service import action_plans_at
 from tread_reporting.amounts import by_currency
 from tread_reporting.central import repository
@@ -222,6 +223,16 @@ async def central_report(
     summary = _summary(lines, changes, audits, facilitations, cases, compliance, period)
     summary.contracts_started = summary.contracts_signed
     summary.contracts_signed = countersigned
+    _plans_figures(summary, plans)
+    summary.market_observations = sum(o.observations for o in market.observations)
+    by_territory = _subtotals(lines, lambda line: line.territory, period)
+    by_owner = _subtotals(lines, lambda line: line.owner_id, period)
+    for plan_group in plans:
+        for subtotals, key in (
+            (by_territory, plan_group.territory),
+            (by_owner, plan_group.owner_id),
+        ):
+            _plans_figures(_subtotal_of(subtotals, key), [plan_group], add=True)
     return CentralReportOut(
         period=period.key,
         kind=period.kind,
@@ -230,8 +241,8 @@ async def central_report(
         title=title_of(period),
         generated_at=now,
         summary=summary,
-        by_territory=_subtotals(lines, lambda line: line.territory, period),
-        by_owner=_subtotals(lines, lambda line: line.owner_id, period),
+        by_territory=by_territory,
+        by_owner=by_owner,
         partnerships=lines,
         contract_changes=changes,
         audits=[
@@ -252,6 +263,31 @@ async def central_report(
         market=market,
         as_of=view.as_of,
     )
+
+
+def _plans_figures(
+    figures: CentralSummary | SubtotalFigures, groups: Sequence[ActionPlanGroup], add: bool = False
+) -> None:
+    """The action plans' key figures of ``groups`` into ``figures`` (added to them)."""
+    if not add:
+        figures.plans_active = figures.indicators_red = 0
+        figures.open_deviations = figures.overdue_actions = 0
+    for group in groups:
+        figures.plans_active += group.plans_by_status.get("active", 0)
+        figures.indicators_red += group.indicators.get("red", 0)
+        figures.open_deviations += sum(group.open_deviations_by_cause.values())
+        figures.overdue_actions += group.overdue_actions
+
+
+def _subtotal_of(subtotals: list[Subtotal], key: str) -> Subtotal:
+    """The subtotal of ``key``, added (of zeros, in order) when it has no partnership."""
+    for subtotal in subtotals:
+        if subtotal.key == key:
+            return subtotal
+    added = Subtotal(key=key, **dict(_ZEROS))
+    subtotals.append(added)
+    subtotals.sort(key=lambda s: s.key)
+    return added
 
 
 def with_year_earlier(report: CentralReportOut, earlier: CentralReportOut) -> None:
