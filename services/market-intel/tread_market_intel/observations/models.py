@@ -12,12 +12,22 @@ from tread_market_intel.base import Base
 from tread_shared.db.base import EntityMixin
 from tread_shared.db.types import ExactDecimal, UTCDateTime
 
+POSITIONING_COLUMNS = ("kind", "deleted_at", "competitor", "price_amount", "currency", "outlier")
+
 
 class Observation(EntityMixin, Base):
     __tablename__ = "observations"
     __table_args__ = (
-        # Price positioning and the outlier check: one product's prices in one territory.
-        Index("ix_observations_positioning", "product_code", "territory", "observed_at"),
+        # Price positioning and the outlier check: one product's prices in one territory. On
+        # PostgreSQL the index also holds what positioning reads, so that its 2,000 rows of a
+        # million come from the index alone, not from 2,000 scattered table pages.
+        Index(
+            "ix_observations_positioning",
+            "product_code",
+            "territory",
+            "observed_at",
+            postgresql_include=[*POSITIONING_COLUMNS],
+        ),
     )
 
     kind: Mapped[str] = mapped_column(String(30), nullable=False)
