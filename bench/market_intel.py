@@ -236,6 +236,19 @@ def create_postgres_database(server: str, keep: str | None = None) -> str:
     )
 
 
+def vacuum_analyze(database_url: str) -> None:
+    url = make_url(database_url).set(drivername="postgresql")
+
+    async def run() -> None:
+        connection = await asyncpg.connect(url.render_as_string(hide_password=False))
+        try:
+            await connection.execute("VACUUM ANALYZE")
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
+
+
 def drop_postgres_database(database_url: str) -> None:
     url = make_url(database_url)
 
@@ -301,6 +314,11 @@ def main() -> None:
                 seed(database_url, args.products, args.territories, args.observations)
             )
             print(f"seeded in {time.perf_counter() - began:.0f} s", flush=True)
+            if args.postgres:
+                # What autovacuum does after a bulk load, done now: planner statistics (an
+                # unanalysed table made the indicators' lookup scan every plan) and the
+                # visibility map (index-only scans).
+                vacuum_analyze(database_url)
         process = ServiceProcess(
             "tread_market_intel",
             {
