@@ -21,7 +21,8 @@ class AttestationIn(BaseModel):
     evidence: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = (
         None
     )
-    evidence_url: Annotated[AnyHttpUrl, Field(max_length=2000)] | None = None
+    # Shorter than the column: the URL is stored normalised (a slash may be added).
+    evidence_url: Annotated[AnyHttpUrl, Field(max_length=1900)] | None = None
     attested_at: PlausibleTime | None = Field(None, description="When it was seen (default now)")
 
     @model_validator(mode="after")
