@@ -15,7 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tread_shared.clock import utcnow
 from tread_shared.events.payloads import accounts as acc
+from tread_shared.events.payloads import contracts as con
 from tread_shared.testing.http import Caller
 
 
@@ -214,3 +216,32 @@ async def test_a_removal_from_before_the_buffer_is_read_from_the_database(
         await asyncio.sleep(0.3)
     assert (arrived["event"], arrived["id"]) == ("item", events[0]["id"])
     assert len(other_am.events) == 1
+
+
+async def test_a_stream_whose_queue_overflows_catches_up_with_nothing_lost(
+    monkeypatch: pytest.MonkeyPatch, served: str, pushed: Any, callers: dict[str, Caller]
+) -> None:
+    # A queue of one frame: three changes in one transaction overflow it at once.
+    monkeypatch.setattr("tread_inbox.stream.service.QUEUED_FRAMES", 1)
+    account_id = await pushed.open()
+    async with listening(served, callers["am"]) as am:
+        await blocked(pushed, account_id)
+        case = pushed.case(account_id, escalated_at=None)
+        await pushed.send(acc.CaseEscalated(case=case), case.case_id)
+        contract = pushed.contract(account_id)
+        await pushed.send(
+            con.ContractRenewalDue(
+                contract=contract, window_days=90, days_left=88, noticed_at=utcnow()
+            ),
+            contract.contract_id,
+        )
+        items = list(await am.wait_for(3))
+        entry = pushed.entries[account_id].model_copy(update={"version": 9})
+        await pushed.send(acc.AccountDeleted(account=entry), account_id)
+        events = await am.wait_for(6)
+        await asyncio.sleep(0.3)
+    removed = events[3:]
+    assert [e["event"] for e in removed] == ["removed"] * 3
+    assert sorted(e["id"] for e in removed) == sorted(e["id"] for e in items)
+    positions = [int(e["event_id"]) for e in am.events]
+    assert positions == sorted(set(positions))

@@ -1,10 +1,12 @@
 """The push stream. Each process runs one watcher that reads the last position of the change
 sequence every ``stream_poll_seconds``; when it moved, the watcher reads the changed items once
-(with their directory entries) into a buffer of recent changes and wakes its open streams, and
-each stream sends from the buffer the changes that reach its caller (the audience rule in
-Python): one query per change for the whole process, not one per open stream. A stream that is
-further behind than the buffer (resuming after a long absence) reads its caller's changes from
-the database until it catches up.
+(with their directory entries) into a buffer of recent changes, encodes each SSE frame once,
+and hands it to the queue of every open stream whose caller it reaches (the audience rule in
+Python): one database read per change for the whole process, a check and a queue put per open
+stream, and only the streams a change is for wake up. A stream that resumes (``Last-Event-ID``)
+first sends what it missed from the buffer, or from the database when it is further behind
+than the buffer, then what its queue brings; one that does not read fills its queue and starts
+again from where it is, as on a resume.
 
 The SSE id of an event is the item's position, so a client that reconnects with
 ``Last-Event-ID`` gets every change after the last one it saw, once: positions commit in order
@@ -45,6 +47,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 100
 BUFFERED_CHANGES = 10_000
+QUEUED_FRAMES = 1_000
 
 
 @dataclass
@@ -137,6 +140,27 @@ def _change(item: Any, entry: Any, departure: Any = None) -> Change:
     )
 
 
+class Subscriber:
+    """One open stream, as the watcher sees it: its caller and a queue of ``(position,
+    frame)`` of the changes that reach the caller (a stream is woken only for its own). A
+    client that does not read fills the queue; the stream then drops it and reads what it
+    missed from the buffer or the database, as on a resume."""
+
+    def __init__(self, principal: Principal, joined_at: int) -> None:
+        self.principal = principal
+        self.joined_at = joined_at
+        self.queue: asyncio.Queue[tuple[int, bytes]] = asyncio.Queue(QUEUED_FRAMES)
+        self.overflowed = False
+
+    def offer(self, position: int, frame: bytes) -> None:
+        if self.overflowed:
+            return
+        try:
+            self.queue.put_nowait((position, frame))
+        except asyncio.QueueFull:
+            self.overflowed = True
+
+
 class ChangeWatcher:
     """The last position this process has seen, the changes up to it since ``covered_from``,
     and a condition its streams wait on."""
@@ -147,7 +171,7 @@ class ChangeWatcher:
         self.position = 0
         self.covered_from = 0
         self.recent: deque[Change] = deque(maxlen=BUFFERED_CHANGES)
-        self.changed = asyncio.Condition()
+        self.subscribers: set[Subscriber] = set()
 
     async def read_position(self) -> int:
         async with self.db.unit_of_work() as session:
@@ -177,8 +201,25 @@ class ChangeWatcher:
         if len(self.recent) == self.recent.maxlen and self.recent:
             self.covered_from = max(self.covered_from, self.recent[0].position - 1)
         self.position = position
-        async with self.changed:
-            self.changed.notify_all()
+        self._fan_out(changes)
+
+    def _fan_out(self, changes: list[Change]) -> None:
+        """Hand each open stream the frames of the new changes that reach its caller: the
+        audience rule in Python, the frame encoded once, a put on the stream's queue."""
+        for subscriber in self.subscribers:
+            for change in changes:
+                if change.reaches(subscriber.principal):
+                    subscriber.offer(change.position, change.frame)
+
+    def subscribe(self, principal: Principal) -> Subscriber:
+        """From now on, every change after ``self.position`` that reaches ``principal`` is put
+        on the subscriber's queue (no await between reading the position and joining)."""
+        subscriber = Subscriber(principal, self.position)
+        self.subscribers.add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self.subscribers.discard(subscriber)
 
     async def run(self) -> None:
         while True:
@@ -196,15 +237,6 @@ class ChangeWatcher:
         if position < self.covered_from:
             return None
         return [change for change in self.recent if change.position > position]
-
-    async def wait_beyond(self, position: int, seconds: float) -> bool:
-        """Whether the sequence moved beyond ``position`` within ``seconds``."""
-        if self.position > position:
-            return True
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds), self.changed:
-                await self.changed.wait_for(lambda: self.position > position)
-        return self.position > position
 
 
 def with_change_watcher(app: FastAPI, settings: Settings) -> FastAPI:
@@ -256,6 +288,30 @@ async def _from_database(
     return sorted(found, key=lambda change: change[0])[:BATCH]
 
 
+async def _catch_up(
+    watcher: ChangeWatcher, principal: Principal, position: int, upto: int
+) -> AsyncIterator[tuple[int, bytes]]:
+    """The caller's changes in ``(position, upto]`` (and maybe a few after ``upto``): from the
+    buffer when it reaches back that far, else from the database, a batch at a time."""
+    while position < upto:
+        buffered = watcher.changes_after(position)
+        if buffered is not None:
+            for change in buffered:
+                if change.position > upto:
+                    break
+                if change.reaches(principal):
+                    yield change.position, change.frame
+            return
+        # Every position up to the horizon is committed (they commit in order): once read,
+        # the changes up to it that are not the caller's need not be looked at again.
+        events = await _from_database(watcher, principal, position)
+        for at, frame in events:
+            position = at
+            yield at, frame
+        if len(events) < BATCH:
+            return
+
+
 async def changes(
     watcher: ChangeWatcher,
     principal: Principal,
@@ -264,28 +320,32 @@ async def changes(
 ) -> AsyncIterator[bytes]:
     """The SSE body: the caller's item changes after ``after`` (now, when ``None``), then each
     new one as it commits; a comment line when quiet for ``heartbeat_seconds``."""
-    position = after if after is not None else watcher.position
-    # Tells the client the stream is open, and where it starts.
-    yield f"retry: 2000\n: open at {position}\n\n".encode()
-    while True:
-        horizon = watcher.position
-        buffered = watcher.changes_after(position)
-        if buffered is None:
-            # Every position up to the horizon is committed (they commit in order): once
-            # read, the changes up to it that are not the caller's need not be looked at again.
-            events = await _from_database(watcher, principal, position)
-            for at, frame in events:
+    subscriber = watcher.subscribe(principal)
+    try:
+        position = after if after is not None else subscriber.joined_at
+        # Tells the client the stream is open, and where it starts.
+        yield f"retry: 2000\n: open at {position}\n\n".encode()
+        upto = subscriber.joined_at
+        while True:
+            # What happened before the queue took over: a resume, or a queue overflowed.
+            async for at, frame in _catch_up(watcher, principal, position, upto):
                 position = at
                 yield frame
-            if len(events) == BATCH:
-                continue
-        else:
-            for change in buffered:
-                if change.position > horizon:
-                    break
-                if change.reaches(principal):
-                    yield change.frame
-                position = change.position
-        position = max(position, horizon)
-        if not await watcher.wait_beyond(position, heartbeat_seconds):
-            yield b": heartbeat\n\n"
+            position = max(position, upto)
+            while not subscriber.overflowed:
+                try:
+                    async with asyncio.timeout(heartbeat_seconds):
+                        at, queued = await subscriber.queue.get()
+                except TimeoutError:
+                    yield b": heartbeat\n\n"
+                    continue
+                if at > position:  # not already sent by the catch-up
+                    position = at
+                    yield queued
+            # The client fell behind by a whole queue: start again from where it is.
+            while not subscriber.queue.empty():
+                subscriber.queue.get_nowait()
+            subscriber.overflowed = False
+            upto = watcher.position
+    finally:
+        watcher.unsubscribe(subscriber)
