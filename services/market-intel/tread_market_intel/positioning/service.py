@@ -119,6 +119,7 @@ async def positioning(
     codes = {p.product_code for p in observed} | ({product_code} if product_code else set())
     book = await products.price_book(session, sorted(codes), currency or "")
     list_prices = _ListPrices(book, utcnow().date())
+    # Each price with its index against its own list price (None: no list price to compare).
     by_month: dict[str, list[tuple[ObservedPrice, Decimal | None]]] = defaultdict(list)
     outliers: Counter[str] = Counter()
     unpriced = 0
@@ -129,7 +130,7 @@ async def positioning(
             continue
         own = list_prices.of(price.product_code, price.territory, month)
         unpriced += own is None
-        by_month[month].append((price, own))
+        by_month[month].append((price, price.amount / own * 100 if own else None))
     months: list[PositioningMonth] = []
     previous: Decimal | None = None
     for month in sorted(set(by_month) | set(outliers)):
@@ -137,7 +138,7 @@ async def positioning(
         if not entries:
             continue
         amounts = [p.amount for p, _own in entries]
-        indices = [p.amount / own * 100 for p, own in entries if own]
+        indices = [ratio for _p, ratio in entries if ratio is not None]
         q1, median, q3 = _quartiles(amounts)
         index = statistics.median(indices).quantize(TENTH) if indices else None
         own_list = None
@@ -180,11 +181,11 @@ def _by_competitor(
     prices: dict[str, list[Decimal]] = defaultdict(list)
     indices: dict[str, list[Decimal]] = defaultdict(list)
     for entries in by_month.values():
-        for price, own in entries:
+        for price, ratio in entries:
             name = price.competitor or "unknown"
             prices[name].append(price.amount)
-            if own:
-                indices[name].append(price.amount / own * 100)
+            if ratio is not None:
+                indices[name].append(ratio)
     return [
         CompetitorPosition(
             competitor=name,
