@@ -126,6 +126,19 @@ async def test_potential_against_current_result_recommends_a_service_level_a_dm_
     assert (validated.json()["status"], validated.json()["decided_by"]) == ("validated", "dm-north")
     account_now = await client.get(f"/v1/accounts/{account['id']}", headers=am.headers)
     assert account_now.json()["quadrant"] == "develop"
+    # It is now the account's current qualification: what investment control plans with and the
+    # portfolio analysis counts.
+    current_one = (
+        await client.get(f"/v1/accounts/{account['id']}/qualification", headers=am.headers)
+    ).json()
+    assert (current_one["quadrant"], current_one["planned_investment"]["visits_per_year"]) == (
+        "develop",
+        30,
+    )
+    analysis = (await client.get("/v1/portfolio/analysis", headers=dm.headers)).json()
+    develop = next(q for q in analysis["quadrants"] if q["quadrant"] == "develop")
+    assert [a["id"] for a in develop["accounts"]] == [account["id"]]
+    assert develop["planned_investment"]["visits_per_year"] == 30
     (qualified,) = await events.wait_for(
         "tread.accounts.account.qualified", where=lambda e: e["subject"] == account["id"]
     )

@@ -1,6 +1,7 @@
 """Qualifying an account on potential against current result (the rule is in ``policy.py``):
 proposed by whoever works the account, validated (or rejected) by a district manager; the
-validated one becomes the account's quadrant and is announced as ``account.qualified``."""
+validated one becomes the account's quadrant and its current qualification (what investment
+control plans with and the portfolio analysis counts), announced as ``account.qualified``."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from tread_accounts.potential.schemas import (
     PotentialQualificationOut,
     ServiceLevelOut,
 )
+from tread_accounts.qualification import service as current
+from tread_accounts.qualification.schemas import ExpectedResult, PlannedInvestment
 from tread_shared.auth.principal import Principal, Role
 from tread_shared.clock import utcnow
 from tread_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -131,6 +134,7 @@ async def decide(
     if data.decision == "validated":
         previous = account.quadrant
         account.quadrant = qualification.quadrant
+        await _keep_as_current(session, account, qualification)
         await record_account_event(
             session,
             outbox,
@@ -152,6 +156,28 @@ async def decide(
     else:
         await session.flush()
     return qualification
+
+
+async def _keep_as_current(
+    session: AsyncSession, account: Account, q: PotentialQualification
+) -> None:
+    margin = Money.of(q.margin_amount, q.margin_currency)
+    await current.keep_as_current(
+        session,
+        account,
+        expected=ExpectedResult(annual_volume_units=q.potential_units, margin_potential=margin),
+        planned=PlannedInvestment(
+            visits_per_year=q.planned_visits,
+            hours_per_year=q.planned_hours,
+            budget=Money.of(q.planned_budget, q.budget_currency),
+        ),
+        quadrant=q.quadrant,
+        high_result=q.high_result,
+        # High potential is what calls for the high service levels (develop, maintain).
+        high_investment=q.high_potential,
+        notes=q.notes,
+        qualified_by=q.qualified_by,
+    )
 
 
 async def history(session: AsyncSession, account: Account) -> Sequence[PotentialQualification]:

@@ -200,3 +200,38 @@ async def analyse_portfolio(
         ),
         thresholds=ThresholdsOut.model_validate(thresholds.model_dump()),
     )
+
+
+async def keep_as_current(
+    session: AsyncSession,
+    account: Account,
+    *,
+    expected: ExpectedResult,
+    planned: PlannedInvestment,
+    quadrant: str,
+    high_result: bool,
+    high_investment: bool,
+    notes: str | None,
+    qualified_by: str,
+) -> Qualification:
+    """Make this the account's current qualification (what investment control plans with and
+    the portfolio analysis counts), however it was reached: a qualification on potential
+    validated by a district manager lands here too."""
+    qualification = await current_qualification(session, account)
+    if qualification is None:
+        qualification = Qualification(account_id=account.id)
+        session.add(qualification)
+    qualification.annual_volume_units = expected.annual_volume_units
+    qualification.margin_potential_amount = expected.margin_potential.amount
+    qualification.margin_potential_currency = expected.margin_potential.currency
+    qualification.visits_per_year = planned.visits_per_year
+    qualification.hours_per_year = planned.hours_per_year
+    qualification.budget_amount = planned.budget.amount
+    qualification.budget_currency = planned.budget.currency
+    qualification.quadrant = quadrant
+    qualification.high_result = high_result
+    qualification.high_investment = high_investment
+    qualification.notes = notes
+    qualification.qualified_by = qualified_by
+    qualification.qualified_at = utcnow()
+    return qualification
