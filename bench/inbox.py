@@ -7,8 +7,10 @@ published (an item every central user gets) and the time from the publish to its
 event on each stream is taken; per event the first, the median and the last stream, and over the
 events the p99 of "to the last stream" (the target: < 1 s for 1,000 streams). The process's CPU
 over the run is printed beside the machine's load average, which this shared box makes matter.
+With ``--gateway`` the streams go through Caddy configured as ``tread up`` has it.
 
     .venv/bin/python bench/inbox.py [--streams 1000] [--events 10] [--gap 2]
+        [--history 10000] [--gateway]
         [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
 """
 
@@ -19,6 +21,7 @@ import asyncio
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +31,8 @@ from pathlib import Path
 import nats
 from sqlalchemy import insert, update
 
+from tread_cli.gateway import ROUTES, local_config, render_caddyfile
+from tread_cli.processes import wheel_binary
 from tread_inbox import MIGRATIONS_DIR
 from tread_inbox.items.models import InboxItem
 from tread_inbox.stream.models import ChangeCounter
@@ -39,7 +44,7 @@ from tread_shared.db.migrations import upgrade
 from tread_shared.events.envelope import CloudEvent, nats_subject_for
 from tread_shared.events.payloads.market_intel import ArgumentState, ArgumentSubmitted
 from tread_shared.ids import new_id
-from tread_shared.testing.nats_server import NatsServer
+from tread_shared.testing.nats_server import NatsServer, free_port
 from tread_shared.testing.processes import ServiceProcess
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -203,6 +208,9 @@ def main() -> None:
         "--history", type=int, default=10_000, help="earlier item changes (the buffer is full)"
     )
     parser.add_argument("--postgres", help="an admin URL; a scratch database is created")
+    parser.add_argument(
+        "--gateway", action="store_true", help="the streams through Caddy, as tread up has it"
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="tread-bench-inbox-"))
@@ -218,7 +226,8 @@ def main() -> None:
     )
     print(
         f"machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()};"
-        f" database: {'PostgreSQL' if args.postgres else 'SQLite'}; {args.streams:,} streams,"
+        f" database: {'PostgreSQL' if args.postgres else 'SQLite'}; {args.streams:,} streams"
+        f"{' through the gateway' if args.gateway else ''},"
         f" {args.history:,} earlier changes",
         flush=True,
     )
@@ -239,6 +248,27 @@ def main() -> None:
             workdir / "inbox.log",
         )
         process.start(timeout=180)
+        port = process.port
+        gateway = None
+        if args.gateway:
+            port = free_port()
+            caddyfile = workdir / "Caddyfile"
+            upstreams = {name: process.port for name in ROUTES}
+            caddyfile.write_text(render_caddyfile(local_config(port, upstreams)))
+            gateway = subprocess.Popen(
+                [
+                    wheel_binary("caddy"),
+                    "run",
+                    "--config",
+                    str(caddyfile),
+                    "--adapter",
+                    "caddyfile",
+                ],
+                env={**os.environ, "XDG_DATA_HOME": str(workdir), "XDG_CONFIG_HOME": str(workdir)},
+                stdout=(workdir / "gateway.log").open("ab"),
+                stderr=subprocess.STDOUT,
+            )
+            time.sleep(2)
         tokens = [
             mint_token(private, sub=f"central-{n:04d}", roles=["central"])
             for n in range(args.streams)
@@ -249,11 +279,13 @@ def main() -> None:
         cpu_before = cpu_seconds(pid)
         started = time.perf_counter()
         try:
-            delays = asyncio.run(
-                fan_out(process.port, server.url, root, tokens, args.events, args.gap)
-            )
+            delays = asyncio.run(fan_out(port, server.url, root, tokens, args.events, args.gap))
         finally:
             cpu = cpu_seconds(pid) - cpu_before
+            gateway_cpu = cpu_seconds(gateway.pid) if gateway is not None else 0.0
+            if gateway is not None:
+                gateway.terminate()
+                gateway.wait(timeout=15)
             process.stop()
         wall = time.perf_counter() - started
         lasts = sorted(d[-1] for d in delays if d)
@@ -266,7 +298,9 @@ def main() -> None:
             flush=True,
         )
         print(
-            f"inbox process CPU {cpu:.1f} s over {wall:.0f} s; load average"
+            f"inbox process CPU {cpu:.1f} s"
+            + (f", gateway {gateway_cpu:.1f} s" if args.gateway else "")
+            + f" over {wall:.0f} s; load average"
             f" {load_before[0]:.1f} -> {os.getloadavg()[0]:.1f}",
             flush=True,
         )
