@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -187,6 +188,7 @@ async def check(args: argparse.Namespace, client: Client, token: str) -> bool:
     nc = await nats.connect(nats_url.split(","))
     stream_ids: list[str] = []
     delays: list[float] = []
+    event_times: dict[str, datetime] = {}  # event id → the event's time (its commit)
     try:
         js = nc.jetstream()
         info = await js.stream_info("TREAD")
@@ -195,9 +197,8 @@ async def check(args: argparse.Namespace, client: Client, token: str) -> bool:
             event = json.loads(message.data or b"{}")
             if event.get("type") == CREATED and message.time is not None:
                 stream_ids.append(event["data"]["account"]["account_id"])
-                delays.append(
-                    (message.time - datetime.fromisoformat(event["time"])).total_seconds()
-                )
+                event_times[event["id"]] = datetime.fromisoformat(event["time"])
+                delays.append((message.time - event_times[event["id"]]).total_seconds())
     finally:
         await nc.close()
     counted = 0
@@ -211,6 +212,7 @@ async def check(args: argparse.Namespace, client: Client, token: str) -> bool:
                 if counted >= len(ids):
                     break
             await asyncio.sleep(0.5)
+    applied = await reporting_delays(args, event_times)
     lost = {
         "database": len(ids - set(in_database)),
         "stream": len(ids - set(stream_ids)),
@@ -223,7 +225,6 @@ async def check(args: argparse.Namespace, client: Client, token: str) -> bool:
     }
     errors = {e: client.errors.count(e) for e in sorted(set(client.errors))}
     latencies = sorted(client.latencies)
-    quantiles = statistics.quantiles(delays, n=100) if len(delays) > 1 else [0.0] * 99
     print(f"kill: {args.kill}; {len(ids)} writes acknowledged, {client.gave_up} given up")
     print(f"lost: {lost}; doubled: {doubled}")
     print(f"client: {client.retries} retries, errors {errors or 'none'}")
@@ -231,16 +232,78 @@ async def check(args: argparse.Namespace, client: Client, token: str) -> bool:
         f"client latency p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
         f"p99 {latencies[int(len(latencies) * 0.99)] * 1000:.0f} ms, max {latencies[-1]:.2f} s"
     )
-    print(
-        f"event delay (commit to stream) p50 {quantiles[49]:.2f} s, p99 {quantiles[98]:.2f} s, "
-        f"max {max(delays, default=0.0):.2f} s"
-    )
+    print(f"event delay (commit to stream) {spread(delays)}")
+    print(f"event delay (commit to applied by reporting) {spread(applied)}")
     return not any(lost.values()) and not any(doubled.values()) and client.gave_up == 0
+
+
+async def reporting_delays(
+    args: argparse.Namespace, event_times: dict[str, datetime]
+) -> list[float]:
+    """Each event's delay from its commit to reporting applying it: the time its consumer wrote
+    the event's inbox row, in the transaction that applied it (a redelivery finds the row and
+    changes nothing, so this is the first application)."""
+    connection = await asyncpg.connect(
+        args.postgres.replace("+asyncpg", "") + f"/{args.prefix}reporting"
+    )
+    try:
+        rows = await connection.fetch(
+            "select event_id, applied_at from inbox_events where consumer = 'reporting'"
+            " and type = $1",
+            CREATED,
+        )
+    finally:
+        await connection.close()
+    return [
+        (row["applied_at"] - event_times[row["event_id"]]).total_seconds()
+        for row in rows
+        if row["event_id"] in event_times
+    ]
+
+
+def spread(delays: list[float]) -> str:
+    """p50, p99 and max of ``delays``, in seconds."""
+    quantiles = (
+        statistics.quantiles(delays, n=100, method="inclusive") if len(delays) > 1 else [0.0] * 99
+    )
+    worst = max(delays, default=0.0)
+    return (
+        f"p50 {quantiles[49]:.2f} s, p99 {quantiles[98]:.2f} s, max {worst:.2f} s"
+        f" ({len(delays)} events)"
+    )
+
+
+def rotated_kill() -> str:
+    """One kill per commit, in turn (the commit count modulo the kills): successive CI runs go
+    through every kill, and a run again on the same commit repeats the same kill."""
+    kills = KILLS[1:]
+    done = subprocess.run(
+        ["git", "rev-list", "--count", "HEAD"], capture_output=True, text=True, check=False
+    )
+    commits = int(done.stdout.strip()) if done.returncode == 0 else 0
+    return kills[commits % len(kills)]
+
+
+async def drop_databases(postgres: str, prefix: str) -> None:
+    connection = await asyncpg.connect(postgres.replace("+asyncpg", "") + "/postgres")
+    try:
+        names = await connection.fetch(
+            "select datname from pg_database where datname like $1", prefix + "%"
+        )
+        for row in names:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
+    finally:
+        await connection.close()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--kill", choices=KILLS, default="stream-leader")
+    parser.add_argument(
+        "--kill",
+        choices=(*KILLS, "rotate"),
+        default="stream-leader",
+        help="what to kill; rotate: one of them, chosen by the commit (see rotated_kill)",
+    )
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--rate", type=float, default=30.0, help="writes per second")
     parser.add_argument(
@@ -250,19 +313,32 @@ def main() -> int:
         ),
     )
     args = parser.parse_args()
+    if args.kill == "rotate":
+        args.kill = rotated_kill()
+    began = time.monotonic()
     run = uuid.uuid4().hex[:8]
     args.prefix = f"scale_{run}_"
     var_dir = Path(tempfile.mkdtemp(prefix="tread-scale-"))
     up = tread_up(var_dir, args.postgres, args.prefix)
+    passed = False
     try:
         wait_until_up(up, var_dir / "up.log")
+        ready = time.monotonic() - began
+        print(f"kill: {args.kill}; tread up ready in {ready:.0f} s", flush=True)
         token = dev_token(var_dir, "dm-scale", "district_manager", "--territory", "north")
         client = asyncio.run(drive(args, var_dir, token, run))
         operator = dev_token(var_dir, "ops-scale", "admin")  # reporting's counts
-        return 0 if asyncio.run(check(args, client, operator)) else 1
+        passed = asyncio.run(check(args, client, operator))
+        return 0 if passed else 1
     finally:
         os.killpg(up.pid, signal.SIGTERM)
         up.wait(timeout=60)
+        asyncio.run(drop_databases(args.postgres, args.prefix))
+        if passed:
+            shutil.rmtree(var_dir, ignore_errors=True)
+        else:
+            print(f"logs kept in {var_dir}")
+        print(f"{'passed' if passed else 'FAILED'} in {time.monotonic() - began:.0f} s")
 
 
 if __name__ == "__main__":
