@@ -1,13 +1,20 @@
 """The relay claims outbox rows by state, publishes each event once, keeps per-entity order, and
-a crash between publishing and marking has no duplicate effect downstream."""
+a crash between publishing and marking has no duplicate effect downstream; a relay killed while
+it holds the lease is replaced at once on PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
+import time
+from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from tread_shared.db.platform_tables import outbox_events
+from tread_shared.db.platform_tables import outbox_events, outbox_relay_lease
+from tread_shared.events.relay import LEASE_SECONDS
 
 from .conftest import (
     Depot,
@@ -18,6 +25,25 @@ from .conftest import (
 )
 
 SKUS = [f"WINTER-{size}" for size in (195, 205, 215, 225)]
+
+# A replica's relay in a process of its own, so that the test can kill it as the kernel would.
+RELAY_PROCESS = """
+import asyncio, sys
+sys.path.insert(0, sys.argv[1])
+from depot import DepotSettings
+from tread_shared.db.engine import Database
+from tread_shared.events.broker import Broker
+from tread_shared.events.relay import OutboxRelay
+
+async def main():
+    settings = DepotSettings.model_validate_json(sys.argv[2])
+    broker = Broker(settings)
+    broker.start()
+    database = Database(settings.resolved_database_url)
+    await OutboxRelay(database, broker, service=settings.service_name, holder=sys.argv[3]).run()
+
+asyncio.run(main())
+"""
 
 
 async def all_published(depot: Depot) -> None:
@@ -142,3 +168,57 @@ async def test_the_relay_wakes_on_a_commit_rather_than_polling(pipeline: Pipelin
     await eventually(published, within=2, what="the event published without a poll")
     [message] = await pipeline.stored()
     assert message.headers["Nats-Msg-Id"] == event.id
+
+
+async def test_a_killed_lease_holder_is_replaced_without_waiting_for_its_lease(
+    pipeline: Pipeline, replica: Depot, database_backend: str
+) -> None:
+    depot = pipeline.depot
+    settings = pipeline.on_broker(depot.settings)
+    doomed = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        RELAY_PROCESS,
+        str(Path(__file__).parent),
+        settings.model_dump_json(),
+        "doomed-relay",
+    )
+    try:
+        counted = await depot.count_round_robin(SKUS, rounds=2)
+
+        async def doomed_holds_and_published() -> bool:
+            async with depot.db.reading() as session:
+                holder = await session.scalar(select(outbox_relay_lease.c.holder))
+            return holder == "doomed-relay" and await depot.pending() == 0
+
+        await eventually(doomed_holds_and_published, within=30, what="the doomed relay working")
+        standby = await pipeline.start_relay(replica)
+        await asyncio.sleep(0.5)  # the standby polls, finds the lease held
+        assert standby.published == 0
+
+        killed_at = time.monotonic()
+        os.kill(doomed.pid, signal.SIGKILL)
+        counted += await depot.count_round_robin(SKUS, rounds=1)
+
+        async def all_stored() -> bool:
+            return len(await pipeline.stored()) >= len(counted)
+
+        await eventually(all_stored, within=LEASE_SECONDS + 10, what="the events after the kill")
+        takeover = time.monotonic() - killed_at
+    finally:
+        if doomed.returncode is None:
+            doomed.kill()
+        await doomed.wait()
+
+    print(f"relay takeover after kill -9 of the lease holder: {takeover:.2f} s")
+    if database_backend == "postgresql":
+        # The holder's advisory lock died with its connection: a poll, not the 5 s lease.
+        assert takeover < 1.5
+    else:
+        # SQLite has one process per database and the time lease alone.
+        assert takeover < LEASE_SECONDS + 1.5
+    assert standby.published == len(SKUS)
+    stored = await pipeline.stored()
+    assert len(stored) == len(counted), "an event was stored twice, or lost"
+    assert_once_in_entity_order(as_stream_entries(stored), counted)
+    await all_published(depot)

@@ -11,6 +11,17 @@ and a relay that dies loses it after ``lease_seconds``, when another takes over.
 time lease in the database rather than a lock held in a transaction, so that no transaction
 stays open while we wait on the network, and it works alike on SQLite and PostgreSQL.
 
+A killed holder replaced at once (PostgreSQL). Waiting out the lease delays every event of a
+killed holder by up to ``lease_seconds``. So the holder also keeps a session-level advisory lock
+on its own connection, which PostgreSQL drops the moment that connection ends: when the holder's
+process dies, its socket closes and the lock is free. A standby tries the lock at each poll;
+taking it means no live session holds it, so the holder named in the lease row is gone and the
+standby takes the lease over without waiting for it to expire (one poll, 0.2 s). The time lease
+stays the rule for what the lock cannot see: a holder that hangs, or whose host vanished without
+closing its connection, keeps its lock and loses the lease when it expires; a holder that finds
+the lease taken by another gives its lock back. On SQLite (one process per database) the time
+lease alone decides.
+
 Why not ``FOR UPDATE SKIP LOCKED`` on PostgreSQL. SKIP LOCKED lets several relays claim
 *different* rows at once: each row is claimed once, but two events of one entity may then be
 published by two relays in either order, which breaks per-entity order, the guarantee consumers
@@ -48,7 +59,7 @@ from typing import Any
 
 from nats.js import JetStreamContext
 from nats.js.errors import NoStreamResponseError
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -62,6 +73,9 @@ log = logging.getLogger(__name__)
 
 LEASE_NAME = "outbox"
 LEASE_SECONDS = 5.0
+# The lease's advisory lock (PostgreSQL), in the two-key space: apart from the one-key locks of
+# the idempotency keys.
+LEASE_LOCK = (0x74726561, 1)  # "trea", the outbox relay
 PUBLISH_TIMEOUT_SECONDS = 2.0
 MAX_BACKOFF_SECONDS = 5.0
 
@@ -123,6 +137,7 @@ class OutboxRelay:
         self.publish_timeout = publish_timeout
         self.published = 0
         self._lease_valid_until = 0.0  # monotonic; 0: we do not hold the lease
+        self._holds_lock = False  # the lease's advisory lock, on self._connection (PostgreSQL)
         self._unmarked = PublishOutcome()  # acked, to mark with the next claim
         self._connection: AsyncConnection | None = None
 
@@ -334,21 +349,26 @@ class OutboxRelay:
         now = utcnow()
         expires = now + timedelta(seconds=self.lease_seconds)
         async with self._using(write=True) as connection:
-            result = await connection.execute(
+            holder_gone = await self._take_lock(connection)
+            claim = (
                 update(outbox_relay_lease)
                 .where(outbox_relay_lease.c.name == LEASE_NAME)
-                .where(
+                .values(holder=self.holder, expires_at=expires)
+            )
+            if not holder_gone:
+                claim = claim.where(
                     (outbox_relay_lease.c.holder == self.holder)
                     | (outbox_relay_lease.c.expires_at < now)
                 )
-                .values(holder=self.holder, expires_at=expires)
-            )
+            result = await connection.execute(claim)
             if result.rowcount == 1:
                 return True
             exists = await connection.scalar(
                 select(outbox_relay_lease.c.name).where(outbox_relay_lease.c.name == LEASE_NAME)
             )
             if exists is not None:
+                # Another relay took the lease while we hung: its lock no longer ours to keep.
+                await self._drop_lock(connection)
                 return False
         try:
             async with self._using(write=True) as connection:
@@ -360,6 +380,20 @@ class OutboxRelay:
         except IntegrityError:
             return False
         return True
+
+    async def _take_lock(self, connection: AsyncConnection) -> bool:
+        """PostgreSQL: take the lease's advisory lock unless we hold it already. True when we
+        just took it: no live session held it, so whoever the lease row names is gone."""
+        if self.db.is_sqlite or self._holds_lock:
+            return False
+        taken = await connection.scalar(select(func.pg_try_advisory_lock(*LEASE_LOCK)))
+        self._holds_lock = bool(taken)
+        return self._holds_lock
+
+    async def _drop_lock(self, connection: AsyncConnection) -> None:
+        if self._holds_lock:
+            await connection.execute(select(func.pg_advisory_unlock(*LEASE_LOCK)))
+            self._holds_lock = False
 
     @contextlib.asynccontextmanager
     async def _using(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
@@ -385,11 +419,21 @@ class OutboxRelay:
             raise
 
     async def close(self) -> None:
-        """Give the relay's own database connection back (it opens again when needed)."""
+        """Give the relay's own database connection back (it opens again when needed), and with
+        it the lease's advisory lock: the lease is checked again before the next batch."""
         connection, self._connection = self._connection, None
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                await connection.close()
+        if connection is None:
+            return
+        if self._holds_lock:
+            self._lease_valid_until = 0.0
+            try:
+                await self._drop_lock(connection)
+            except Exception:  # noqa: BLE001 - never back to the pool with the lock held
+                with contextlib.suppress(Exception):
+                    await connection.invalidate()
+        self._holds_lock = False
+        with contextlib.suppress(Exception):
+            await connection.close()
 
     async def _wait_for_commit(self) -> bool:
         """Until a transaction that wrote outbox rows commits in this process (True), or the
