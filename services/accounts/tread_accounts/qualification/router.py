@@ -47,7 +47,7 @@ async def qualify_account(
         check_if_match(request, current.id, current.version)
     elif request.headers.get("if-match") is not None:
         raise PreconditionFailed("The account has no qualification yet to match.")
-    qualification = await service.qualify(session, outbox, caller, account, current, body, settings)
+    qualification = await service.qualify(session, outbox, caller, account, body, settings)
     response.status_code = 200 if current is not None else 201
     set_etag(response, qualification.id, qualification.version)
     return service.qualification_out(qualification)

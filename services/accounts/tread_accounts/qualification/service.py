@@ -43,7 +43,6 @@ async def qualify(
     outbox: Outbox,
     principal: Principal,
     account: Account,
-    current: Qualification | None,
     data: QualificationIn,
     settings: Settings,
 ) -> Qualification:
@@ -62,22 +61,17 @@ async def qualify(
             f"The quadrant rule has no threshold for {exc.currency}: {exc}.",
             slug="no-threshold-for-currency",
         ) from exc
-    qualification = current or Qualification(account_id=account.id)
-    qualification.annual_volume_units = expected.annual_volume_units
-    qualification.margin_potential_amount = expected.margin_potential.amount
-    qualification.margin_potential_currency = expected.margin_potential.currency
-    qualification.visits_per_year = planned.visits_per_year
-    qualification.hours_per_year = planned.hours_per_year
-    qualification.budget_amount = planned.budget.amount
-    qualification.budget_currency = planned.budget.currency
-    qualification.quadrant = assessment.quadrant
-    qualification.high_result = assessment.high_result
-    qualification.high_investment = assessment.high_investment
-    qualification.notes = data.notes
-    qualification.qualified_by = principal.sub
-    qualification.qualified_at = utcnow()
-    if current is None:
-        session.add(qualification)
+    qualification = await keep_as_current(
+        session,
+        account,
+        expected=expected,
+        planned=planned,
+        quadrant=assessment.quadrant,
+        high_result=assessment.high_result,
+        high_investment=assessment.high_investment,
+        notes=data.notes,
+        qualified_by=principal.sub,
+    )
     previous_quadrant = account.quadrant
     account.quadrant = assessment.quadrant
     await record_account_event(
