@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic_core import to_jsonable_python
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +15,7 @@ from tread_shared.db.engine import OUTBOX_DIRTY
 from tread_shared.db.platform_tables import outbox_events
 from tread_shared.events.envelope import CloudEvent, nats_subject_for
 from tread_shared.events.registry import EventPayload
+from tread_shared.ids import new_id
 
 
 class Outbox:
@@ -45,38 +47,55 @@ class Outbox:
         if not events:
             return
         await session.flush()
-        rows = [self._row(payload, subject)[1] for payload, subject in events]
+        rows = [self._envelope_row(payload, subject)[1] for payload, subject in events]
         await session.execute(insert(outbox_events), rows)
         session.info[OUTBOX_DIRTY] = True
 
     def _row(self, payload: EventPayload, subject: str) -> tuple[CloudEvent, dict[str, Any]]:
+        envelope, row = self._envelope_row(payload, subject)
+        return CloudEvent.model_validate(envelope), row
+
+    def _envelope_row(
+        self, payload: EventPayload, subject: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The CloudEvent's JSON and the outbox row, built as plain dicts: the payload is
+        serialised once (an envelope model dumped again re-serialised every payload, a fifth
+        of a 50,000-product import's time). Keys in CloudEvent's field order."""
         event_type = payload.event_type(self.service)
         request_id = request_id_var.get()
         correlation_id = correlation_id_var.get() or request_id
-        event = CloudEvent(
-            source=self.service,
-            type=event_type,
-            subject=subject,
-            data=payload.model_dump(mode="json"),
-            correlationid=correlation_id,
-            traceparent=traceparent_var.get(),
-        )
-        headers = {"Nats-Msg-Id": event.id, "Tread-Event-Type": event_type}
-        if event.traceparent:
-            headers["traceparent"] = event.traceparent
+        traceparent = traceparent_var.get()
+        event_id = new_id()
+        envelope: dict[str, Any] = {
+            "specversion": "1.0",
+            "id": str(event_id),
+            "source": self.service,
+            "type": event_type,
+            "subject": subject,
+            "time": to_jsonable_python(utcnow()),
+            "datacontenttype": "application/json",
+            "data": payload.model_dump(mode="json"),
+        }
+        if correlation_id is not None:
+            envelope["correlationid"] = correlation_id
+        if traceparent is not None:
+            envelope["traceparent"] = traceparent
+        headers = {"Nats-Msg-Id": envelope["id"], "Tread-Event-Type": event_type}
+        if traceparent:
+            headers["traceparent"] = traceparent
         if correlation_id:
             headers["Tread-Correlation-Id"] = correlation_id
         if request_id:
             headers["Tread-Request-Id"] = request_id
         row = {
-            "event_id": event.event_uuid,
+            "event_id": event_id,
             "type": event_type,
             "nats_subject": nats_subject_for(event_type, self.subject_root),
             "entity_id": subject,
-            "envelope": event.model_dump(mode="json", exclude_none=True),
+            "envelope": envelope,
             "headers": headers,
             "state": "pending",
             "times_sent": 0,
             "created_at": utcnow(),
         }
-        return event, row
+        return envelope, row
