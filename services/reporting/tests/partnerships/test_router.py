@@ -198,7 +198,7 @@ async def test_bad_list_parameters_are_problems(
     )
 
 
-async def test_audits_of_either_version_show_and_a_pre_partnership_one_breaks_nothing(
+async def test_audits_of_either_version_show_with_pre_partnership_ones(
     app: Any, client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
 ) -> None:
     from tread_shared.events.payloads.contracts import AuditCompletedV1
@@ -216,10 +216,17 @@ async def test_audits_of_either_version_show_and_a_pre_partnership_one_breaks_no
         }
     )
     await producers.publish(older, older.audit_id)
-    # A pre-partnership audit (no contract) of another account is applied, not dead-lettered.
+    # A pre-partnership audit (no contract yet) of a prospect: its audit history starts there.
     prospect = await producers.account()
-    pre_partnership = current.model_copy(
-        update={"audit_id": uuid.uuid4(), "account_id": prospect, "contract_id": None}
+    pre_partnership = type(current).model_validate(
+        {
+            **current.model_dump(),
+            "audit_id": uuid.uuid4(),
+            "account_id": prospect,
+            "contract_id": None,
+            "overall_score": "55",
+            "gaps": [{"criterion": "LP1", "score": 55, "required": 70}],
+        }
     )
     await producers.publish(pre_partnership, pre_partnership.audit_id)
 
@@ -228,6 +235,13 @@ async def test_audits_of_either_version_show_and_a_pre_partnership_one_breaks_no
     ).json()
     assert [p["overall_score"] for p in body["audit_history"]] == ["80.00", "60.00"]
     assert body["audit_trend"] == "up"
+    before = (
+        await client.get(f"/v1/reports/partnerships/{prospect}", headers=callers["dm"].headers)
+    ).json()
+    assert before["contract_status"] == "none"
+    assert before["latest_audit"]["contract_id"] is None
+    assert before["latest_audit"]["overall_score"] == "55.00"
+    assert [g["criterion"] for g in before["open_gaps"]] == ["LP1"]
     assert app.state.runtime.consumers[0].dead_lettered == 0
 
 

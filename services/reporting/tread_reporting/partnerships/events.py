@@ -182,11 +182,9 @@ def contract_renewal_due(payload: ContractRenewalDue, _at: Landing, writes: Writ
 
 
 # v1 for the stream's older events (a rebuild replays them); v2 also carries pre-partnership
-# audits, which have no contract and no place in the partnership's audit history yet.
+# audits (no contract), part of the account's audit history like the others.
 @projection.on(AuditCompletedV1, AuditCompleted)
 def audit(payload: AuditCompletedV1 | AuditCompleted, _at: Landing, writes: Writes) -> None:
-    if payload.contract_id is None:
-        return
     writes.insert_fact(
         AuditRecord,
         {

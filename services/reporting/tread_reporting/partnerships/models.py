@@ -59,7 +59,8 @@ class AuditRecord(Base):
     generation: Mapped[int] = mapped_column(Integer, primary_key=True)
     audit_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     account_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
-    contract_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    # None for a pre-partnership audit (of a program tier, before any contract).
+    contract_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     program_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     tier: Mapped[str] = mapped_column(String(50), nullable=False)
     performed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

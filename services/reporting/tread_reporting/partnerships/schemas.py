@@ -56,7 +56,7 @@ class GapOut(BaseModel):
 
 class AuditOut(BaseModel):
     audit_id: uuid.UUID
-    contract_id: uuid.UUID
+    contract_id: uuid.UUID | None = Field(description="null for a pre-partnership audit")
     performed_at: datetime
     auditor: str
     overall_score: Decimal
