@@ -159,3 +159,47 @@ async def test_a_terminated_contract_earns_no_rebate(
         await accounts.sell_in(account_id, month, 600, amount="60000.00")
     assert (await partnerships.run_daily_work(date(2026, 1, 20)))["rebates_earned"] == 0
     assert await _rebate(client, contract["id"], callers["am"]) is None
+
+
+async def test_a_lower_tier_needs_its_other_requirements_attested(
+    client: httpx.AsyncClient, callers: dict[str, Caller], accounts: Any, partnerships: Any
+) -> None:
+    def tier(code: str, pct: str, volume: int, staff: str) -> dict[str, Any]:
+        return {
+            "code": code,
+            "rebate_pct": pct,
+            "min_annual_volume": volume,
+            "other_requirements": [{"name": "Trained staff", "minimum": staff}],
+            "facilitation_budget": {"amount": "0", "currency": "CNY"},
+        }
+
+    program = await partnerships.program(
+        tiers=[tier("gold", "2.5", 1000, "4"), tier("silver", "1", 500, "2")]
+    )
+    attested, unattested = await accounts.open(), await accounts.open()
+    contracts = {}
+    for account_id in (attested, unattested):
+        contracts[account_id] = await partnerships.active_contract(
+            account_id, program, **{**YEAR_2025, "commitments": []}
+        )
+        for month in MONTHS:
+            await accounts.sell_in(account_id, month, 100, amount="10000.00")
+    # Three trained fitters: short of gold's four, enough for silver's two.
+    await partnerships.post(
+        f"/v1/contracts/{contracts[attested]['id']}/attestations",
+        {
+            "requirement": "Trained staff",
+            "value": "3",
+            "evidence": "Three certificates",
+            "attested_at": "2025-06-01T09:00:00Z",
+        },
+        callers["am"],
+    )
+
+    assert (await partnerships.run_daily_work(date(2026, 1, 11)))["rebates_earned"] == 2
+    silver = await _rebate(client, contracts[attested]["id"], callers["am"])
+    assert (silver["tier_reached"], silver["compliance"]) == ("silver", "at_risk")
+    assert silver["amounts"][0]["rebate"] == {"amount": "1200.00", "currency": "CNY"}
+    # Never attested, the requirement was not met for any tier.
+    none = await _rebate(client, contracts[unattested]["id"], callers["am"])
+    assert (none["tier_reached"], none["amounts"][0]["rebate"]["amount"]) == (None, "0.00")

@@ -20,6 +20,7 @@ from tread_contracts.contracts.models import Contract
 from tread_contracts.contracts.service import contract_in_scope
 from tread_contracts.contracts.terms import named_requirements
 from tread_contracts.directory.service import account_for_new_work
+from tread_contracts.programs.service import tiers_of
 from tread_shared.auth.principal import Principal
 from tread_shared.clock import as_utc, utcnow
 from tread_shared.errors import Conflict, Unprocessable
@@ -45,22 +46,38 @@ def attestation_out(attestation: Attestation, minimum: Decimal | None) -> Attest
     )
 
 
+def _attestable(contract: Contract) -> dict[str, list[Decimal]]:
+    """Every name the contract may be attested on, with the minimums asked of it: its own named
+    requirements, and those of its program's other tiers (a lower tier's requirement decides
+    whether that tier's rebate is reached)."""
+    names: dict[str, list[Decimal]] = {}
+    for name, minimum in named_requirements(contract).items():
+        names.setdefault(name, []).extend([minimum] if minimum is not None else [])
+    for tier in tiers_of(contract.program_terms):
+        for requirement in tier.other_requirements:
+            minimums = names.setdefault(requirement.name, [])
+            if requirement.minimum is not None:
+                minimums.append(requirement.minimum)
+    return names
+
+
 def _minimum_of(contract: Contract, data: AttestationIn) -> Decimal | None:
-    required = named_requirements(contract)
-    if data.requirement not in required:
-        names = ", ".join(repr(name) for name in required) or "none"
+    """The contract's own minimum for the requirement (None: only attested, or another tier's)."""
+    attestable = _attestable(contract)
+    if data.requirement not in attestable:
+        names = ", ".join(repr(name) for name in attestable) or "none"
         raise Unprocessable(
             f"Contract {contract.id} has no requirement {data.requirement!r} to attest; its "
             f"named requirements are: {names}.",
             slug="unknown-requirement",
         )
-    minimum = required[data.requirement]
-    if minimum is not None and data.value is None:
+    if attestable[data.requirement] and data.value is None:
         raise Unprocessable(
-            f"{data.requirement!r} asks for at least {minimum}: give the value found.",
+            f"{data.requirement!r} asks for at least {max(attestable[data.requirement])}: give "
+            "the value found.",
             slug="value-required",
         )
-    return minimum
+    return named_requirements(contract).get(data.requirement)
 
 
 async def record_attestation(
