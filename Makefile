@@ -20,7 +20,7 @@ INSTALL_INPUTS := $(addsuffix /pyproject.toml,$(PACKAGES)) requirements-dev.txt
 INSTALL_HASH := $(shell cat $(INSTALL_INPUTS) 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(INSTALL_HASH)
 
-.PHONY: help up test fuzz lint fmt migrate bench scale-test install
+.PHONY: help up test fuzz lint fmt migrate bench scale-test scale-test-short install
 
 help:
 	@echo "make up       install into .venv and run everything (tread up)"
@@ -30,6 +30,7 @@ help:
 	@echo "make migrate  bring every service's database to head (tread migrate)"
 	@echo "make bench    run the benchmarks in bench/"
 	@echo "make scale-test  kill -9 under load, scaled out on PostgreSQL (TREAD_POSTGRES_URL)"
+	@echo "make scale-test-short  one kill (by the commit), 10 s of writes: what CI runs"
 	@echo "make fuzz     the API fuzzer with every role and a larger budget (FUZZ_EXAMPLES=...)"
 
 $(BIN)/python:
@@ -88,3 +89,8 @@ SCALE_KILLS ?= stream-leader accounts reporting leader+relay
 scale-test: install
 	@for kill in $(SCALE_KILLS); do echo "== kill $$kill"; \
 		$(BIN)/python bench/scale_test.py --kill $$kill || exit 1; done
+
+# The same checks in about a minute: one kill, rotating with the commit count through the four,
+# 10 s of writes at 10/s. CI runs it after its PostgreSQL pass.
+scale-test-short: install
+	@$(BIN)/python bench/scale_test.py --kill rotate --seconds 10 --rate 10
