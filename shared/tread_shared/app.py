@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.middleware.gzip import GZipMiddleware
 
 from tread_shared.auth.tokens import TokenVerifier
+from tread_shared.background import stop_tasks
 from tread_shared.clock import utcnow
 from tread_shared.db.engine import Database
 from tread_shared.errors import PROBLEM_RESPONSES, document_problems, install_problem_handlers
@@ -119,7 +120,7 @@ def create_service_app(
         try:
             yield
         finally:
-            await _stop(tasks)
+            await stop_tasks(tasks)
             if runtime.relay is not None and runtime.relay.holds_lease:
                 # Best effort, and bounded: an unreachable database must not hold the exit.
                 with contextlib.suppress(Exception):
@@ -218,21 +219,6 @@ async def _keep_announcing(runtime: ServiceRuntime) -> None:
     while not await _announce_start(runtime):
         await asyncio.sleep(delay)
         delay = min(delay * 2, 5.0)
-
-
-async def _stop(tasks: list[asyncio.Task[None]]) -> None:
-    """Cancel ``tasks`` and wait for them to end.
-
-    Cancelled again until they do: on Python 3.11 ``asyncio.wait_for`` (used inside nats-py)
-    can swallow a cancellation that arrives as its timeout fires, and the task carries on."""
-    pending = {task for task in tasks if not task.done()}
-    while pending:
-        for task in pending:
-            task.cancel()
-        _done, pending = await asyncio.wait(pending, timeout=0.5)
-    for task in tasks:
-        if not task.cancelled() and task.exception() is not None:
-            log.error("%s had failed", task.get_name(), exc_info=task.exception())
 
 
 def get_outbox(request: Request) -> Outbox:

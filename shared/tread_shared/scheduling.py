@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from tread_shared.app import ServiceRuntime
+from tread_shared.background import stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +60,7 @@ def with_scheduled_jobs(app: FastAPI, jobs: Sequence[ScheduledJob]) -> FastAPI:
             try:
                 yield
             finally:
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+                await stop_tasks(tasks)
 
     app.router.lifespan_context = lifespan
     return app

@@ -25,6 +25,7 @@ from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from tread_shared.background import stop_tasks
 from tread_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -180,9 +181,7 @@ class Broker:
 
     async def close(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+            await stop_tasks([self._task])
         if self.nc is not None and not self.nc.is_closed:
             try:
                 # Draining flushes pending acks; it cannot while reconnecting, and must not
