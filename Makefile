@@ -83,14 +83,14 @@ bench: install
 	for bench in "$${benches[@]}"; do echo "== $$bench"; $(BIN)/python "$$bench" || exit 1; done
 
 # Three NATS nodes, two replicas of accounts and reporting, writes at 30/s, and in each run one
-# kill -9: the stream leader, an accounts replica, a reporting replica, the leader and the relay
-# lease holder. Fails if a write the client saw acknowledged is lost or doubled anywhere.
-SCALE_KILLS ?= stream-leader accounts reporting leader+relay
+# kill -9: the stream leader, an accounts replica, a reporting replica, the relay lease holder,
+# the leader and the holder. Fails if a write the client saw acknowledged is lost or doubled.
+SCALE_KILLS ?= stream-leader accounts reporting relay leader+relay
 scale-test: install
 	@for kill in $(SCALE_KILLS); do echo "== kill $$kill"; \
 		$(BIN)/python bench/scale_test.py --kill $$kill || exit 1; done
 
-# The same checks in about a minute: one kill, rotating with the commit count through the four,
+# The same checks in about a minute: one kill, rotating with the commit count through the five,
 # 10 s of writes at 10/s. CI runs it after its PostgreSQL pass.
 scale-test-short: install
 	@$(BIN)/python bench/scale_test.py --kill rotate --seconds 10 --rate 10

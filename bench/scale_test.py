@@ -3,13 +3,15 @@
 ``tread up`` with three NATS nodes (streams at R3) and two replicas each of accounts and
 reporting behind the gateway, on PostgreSQL. A client creates accounts at a steady rate, each
 with an Idempotency-Key, retrying a failed request with the same key (at most 20 s). A third of
-the way in, one ``kill -9``: the stream's leader node, an accounts replica, a reporting replica,
-or the leader node and the accounts replica holding the relay lease. Then it checks, for the
-writes the client saw acknowledged: each is once in the database, once in the stream, counted
-once by reporting; and prints client errors, retries and event delays (commit to stream).
+the way in, one ``kill -9``: the stream's leader node, an accounts replica (the first), a
+reporting replica, the accounts replica holding the relay lease, or the leader node and that
+replica. Then it checks, for the writes the client saw acknowledged: each is once in the
+database, once in the stream, counted once by reporting; and prints client errors, retries and
+event delays (from the commit to the stream, and to reporting applying the event).
 
     python bench/scale_test.py --kill stream-leader [--seconds 30] [--rate 30]
-    make scale-test   # every kill, one run each
+    make scale-test         # every kill, one run each
+    make scale-test-short   # one kill (by the commit), 10 s of writes: what CI runs
 
 Needs PostgreSQL (TREAD_POSTGRES_URL, default postgresql+asyncpg://postgres@127.0.0.1:5432).
 Exit status 1 when anything was lost or doubled.
@@ -39,7 +41,7 @@ import httpx
 import nats
 
 BIN = Path(sys.executable).parent
-KILLS = ("none", "stream-leader", "accounts", "reporting", "leader+relay")
+KILLS = ("none", "stream-leader", "accounts", "reporting", "relay", "leader+relay")
 GATEWAY, NATS_PORT, BASE_PORT = 28080, 24223, 28100
 CREATED = "tread.accounts.account.created.v1"
 
@@ -112,21 +114,28 @@ async def relay_holder(postgres: str, prefix: str) -> str:
 
 
 async def victims(kill: str, var_dir: Path, postgres: str, prefix: str) -> list[str]:
-    running = processes(var_dir)
     nats_url = ",".join(f"nats://127.0.0.1:{NATS_PORT + n}" for n in range(3))
     if kill == "stream-leader":
         return [await stream_leader(nats_url)]
     if kill in ("accounts", "reporting"):
         return [f"{kill}-1"]
+    if kill == "relay":
+        return [await relay_replica(var_dir, postgres, prefix)]
     if kill == "leader+relay":
-        holder = await relay_holder(postgres, prefix)
-        async with httpx.AsyncClient() as http:
-            for name in ("accounts-1", "accounts-2"):
-                health = (await http.get(running[name]["url"] + "/healthz")).json()
-                if holder == f"accounts-{health['instance']}":
-                    return [await stream_leader(nats_url), name]
-        raise SystemExit(f"no accounts replica holds the relay lease ({holder})")
+        return [await stream_leader(nats_url), await relay_replica(var_dir, postgres, prefix)]
     return []
+
+
+async def relay_replica(var_dir: Path, postgres: str, prefix: str) -> str:
+    """The accounts replica whose relay holds the outbox lease."""
+    holder = await relay_holder(postgres, prefix)
+    running = processes(var_dir)
+    async with httpx.AsyncClient() as http:
+        for name in ("accounts-1", "accounts-2"):
+            health = (await http.get(running[name]["url"] + "/healthz")).json()
+            if holder == f"accounts-{health['instance']}":
+                return name
+    raise SystemExit(f"no accounts replica holds the relay lease ({holder})")
 
 
 async def create(http: httpx.AsyncClient, client: Client, number: int, run: str) -> None:
