@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_actionplans.deviations.models import CorrectiveAction, Deviation
@@ -108,10 +108,7 @@ async def for_periods(
     wanted = set(periods)
     if not wanted:
         return {}
-    query = select(Deviation).where(
-        Deviation.indicator_id.in_({indicator for indicator, _ in wanted}),
-        Deviation.period.in_({period for _, period in wanted}),
-    )
+    query = select(Deviation).where(tuple_(Deviation.indicator_id, Deviation.period).in_(wanted))
     found: dict[tuple[uuid.UUID, str], Deviation] = {}
     for deviation in (await session.scalars(query)).all():
         assert deviation.indicator_id is not None and deviation.period is not None

@@ -51,11 +51,12 @@ async def apply_readings(
     session: AsyncSession, outbox: Outbox, readings: Sequence[tuple[Plan, Indicator, Reading]]
 ) -> None:
     """Record, correct or withdraw the measurements of the readings' source keys, in order,
-    set-based: the measurements and the periods' live values are read in one query each, every
-    touched period is recomputed and its deviation followed once, and the events are written
-    together. A withdrawal that arrives first leaves a withdrawn row behind, so the older event
-    that follows is recognised as older. Each ``measurement.recorded`` carries its period as
-    that change left it, as if the readings had been applied one by one."""
+    set-based: the measurements and the periods' live values are read in one query each, new
+    measurements inserted and touched periods upserted as rows in one statement each (no ORM
+    object per row), each period's deviation followed once, and the events written together.
+    A withdrawal that arrives first leaves a withdrawn row behind, so the older event that
+    follows is recognised as older. Each ``measurement.recorded`` carries its period as that
+    change left it, as if the readings had been applied one by one."""
     if not readings:
         return
     await session.flush()
@@ -66,13 +67,15 @@ async def apply_readings(
     live = await repository.live_measurements(session, touched)
     changed: dict[tuple[uuid.UUID, str], tuple[Plan, Indicator]] = {}
     announced: list[tuple[EventPayload, str]] = []
+    created: list[Measurement] = []  # inserted as rows at the end, as the batch left them
     for plan, indicator, reading in readings:
         if not overlaps(reading.period, plan.start_date, plan.end_date):
             reading = replace(reading, withdrawn=True)
         pair = (indicator.id, _key(reading))
         existing = measured.get(pair)
         if existing is None:
-            measured[pair] = measurement = new_measurement(session, indicator, reading)
+            measured[pair] = measurement = new_measurement(indicator, reading)
+            created.append(measurement)
             if reading.withdrawn:
                 continue  # only a marker that the source is gone, for older events
             change = "created"
@@ -94,15 +97,13 @@ async def apply_readings(
         set_period_figures(indicator, snapshot, _ordered(live, indicator.id, measurement.period))
         payload = measurement_recorded(plan, indicator, measurement, change, snapshot)
         announced.append((payload, str(measurement.id)))
-    rows = await repository.period_rows(session, list(changed))
+    await repository.insert_measurements(session, created)
     followed: list[tuple[Plan, Indicator, IndicatorPeriod]] = []
     for (indicator_id, period), (plan, indicator) in changed.items():
-        row = rows.get((indicator_id, period))
-        if row is None:
-            row = IndicatorPeriod(indicator_id=indicator_id, period=period)
-            session.add(row)
+        row = IndicatorPeriod(indicator_id=indicator_id, period=period)
         set_period_figures(indicator, row, _ordered(live, indicator_id, period))
         followed.append((plan, indicator, row))
+    await repository.save_periods(session, [row for _, _, row in followed])
     # Deviations first, as a single event's would be announced before its measurement.
     await follow_periods(session, outbox, followed)
     await outbox.add_many(session, announced)

@@ -5,13 +5,14 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from tread_actionplans.indicators.models import Indicator, IndicatorPeriod, Measurement
 from tread_actionplans.plans.models import Plan
 from tread_actionplans.plans.workflow import OPEN
+from tread_shared.db.upsert import insert_on_conflict
 
 
 def of_plan(plan_id: uuid.UUID) -> Select[Indicator]:
@@ -62,8 +63,7 @@ async def by_source_keys(
     if not keys:
         return {}
     query = select(Measurement).where(
-        Measurement.indicator_id.in_({indicator for indicator, _ in keys}),
-        Measurement.source_key.in_({key for _, key in keys}),
+        tuple_(Measurement.indicator_id, Measurement.source_key).in_(sorted(keys))
     )
     found: dict[tuple[uuid.UUID, str], Measurement] = {}
     for measurement in (await session.scalars(query)).all():
@@ -91,8 +91,7 @@ async def live_measurements(
         Measurement.measured_at,
         Measurement.value,
     ).where(
-        Measurement.indicator_id.in_({indicator for indicator, _ in periods}),
-        Measurement.period.in_({period for _, period in periods}),
+        tuple_(Measurement.indicator_id, Measurement.period).in_(sorted(periods)),
         Measurement.deleted_at.is_(None),
     )
     for indicator_id, period, measurement_id, measured_at, value in await session.execute(query):
@@ -102,18 +101,28 @@ async def live_measurements(
     return found
 
 
-async def period_rows(
-    session: AsyncSession, periods: Collection[tuple[uuid.UUID, str]]
-) -> dict[tuple[uuid.UUID, str], IndicatorPeriod]:
-    """The stored rows of these (indicator, period) pairs, by pair, in one query."""
-    if not periods:
-        return {}
-    query = select(IndicatorPeriod).where(
-        IndicatorPeriod.indicator_id.in_({indicator for indicator, _ in periods}),
-        IndicatorPeriod.period.in_({period for _, period in periods}),
+async def insert_measurements(session: AsyncSession, measurements: Sequence[Measurement]) -> None:
+    """Write new measurements as rows, in one statement (they are not added to the session)."""
+    if measurements:
+        columns = [column.key for column in Measurement.__table__.columns]
+        rows = [{name: getattr(m, name) for name in columns} for m in measurements]
+        await session.execute(insert(Measurement), rows)
+
+
+async def save_periods(session: AsyncSession, rows: Sequence[IndicatorPeriod]) -> None:
+    """Insert or replace these periods' figures, in one statement."""
+    if not rows:
+        return
+    statement = insert_on_conflict(session.get_bind().dialect.name, IndicatorPeriod.__table__)
+    figures = ("actual", "measurements", "status", "updated_at")
+    statement = statement.on_conflict_do_update(
+        index_elements=["indicator_id", "period"],
+        set_={name: statement.excluded[name] for name in figures},
     )
-    rows = (await session.scalars(query)).all()
-    return {(r.indicator_id, r.period): r for r in rows if (r.indicator_id, r.period) in periods}
+    values = [
+        {name: getattr(row, name) for name in ("indicator_id", "period", *figures)} for row in rows
+    ]
+    await session.execute(statement, values)
 
 
 async def fed_by(

@@ -223,11 +223,11 @@ def _check_period(plan: Plan, indicator: Indicator, period: str) -> None:
         )
 
 
-def new_measurement(session: AsyncSession, indicator: Indicator, reading: Reading) -> Measurement:
-    """The measurement of ``reading``, added to the session (with its id: an event names it
-    before the flush); a withdrawn reading makes only a marker that its source is gone."""
+def new_measurement(indicator: Indicator, reading: Reading) -> Measurement:
+    """The measurement of ``reading``, not yet in the session (with its id: an event names it
+    before it is written); a withdrawn reading makes only a marker that its source is gone."""
     now = utcnow()
-    measurement = Measurement(
+    return Measurement(
         id=new_id(),
         created_at=now,
         updated_at=now,
@@ -244,14 +244,13 @@ def new_measurement(session: AsyncSession, indicator: Indicator, reading: Readin
         measured_at=reading.measured_at,
         recorded_by=reading.recorded_by,
     )
-    session.add(measurement)
-    return measurement
 
 
 async def add_measurement(
     session: AsyncSession, outbox: Outbox, plan: Plan, indicator: Indicator, reading: Reading
 ) -> Measurement:
-    measurement = new_measurement(session, indicator, reading)
+    measurement = new_measurement(indicator, reading)
+    session.add(measurement)
     row = await refresh_period(session, outbox, plan, indicator, reading.period)
     await emit(
         session,
