@@ -342,7 +342,10 @@ def main() -> int:
     finally:
         os.killpg(up.pid, signal.SIGTERM)
         up.wait(timeout=60)
-        asyncio.run(drop_databases(args.postgres, args.prefix))
+        try:
+            asyncio.run(drop_databases(args.postgres, args.prefix))
+        except (OSError, asyncpg.PostgresError) as exc:
+            print(f"the run's databases ({args.prefix}*) were not dropped: {exc}")
         if passed:
             shutil.rmtree(var_dir, ignore_errors=True)
         else:
