@@ -4,12 +4,17 @@ read of it a 500 (year 10000)."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 
+from tread_contracts.contracts.models import Contract
+from tread_shared.clock import utcnow
 from tread_shared.testing.http import Caller, assert_problem
 from tread_shared.testing.service_checks import assert_inputs_bounded
 
@@ -101,3 +106,39 @@ async def test_an_impossible_query_or_path_value_is_a_422(
 
 def test_every_date_and_count_a_client_may_send_is_bounded(app: FastAPI) -> None:
     assert_inputs_bounded(app)
+
+
+async def test_a_contract_stored_ending_in_9999_before_the_bounds_reads_and_signs(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    callers: dict[str, Caller],
+    accounts: Any,
+    partnerships: Any,
+) -> None:
+    """Rows written before dates were bounded (a contract ending 9999-12-31) are read as ending
+    on the last accepted day: every read and step works, for everyone, instead of a 500."""
+    account_id = await accounts.open()
+    program = await partnerships.program()
+    draft = await partnerships.draft(account_id, program)
+    contracts = Contract.__table__
+    async with app.state.runtime.db.unit_of_work() as session:
+        await session.execute(
+            update(contracts)
+            .where(contracts.c.id == uuid.UUID(draft["id"]))
+            .values(end_date=date(9999, 12, 31))
+        )
+
+    active = await partnerships.activate(draft)
+    compliance = await client.get(
+        f"/v1/contracts/{draft['id']}/compliance", headers=callers["am"].headers
+    )
+    listed = await client.get(
+        f"/v1/contracts?account_id={account_id}", headers=callers["dm"].headers
+    )
+    await partnerships.run_daily_work(utcnow().date())
+
+    assert active["status"] == "active"
+    assert active["end_date"] == "2199-12-31"
+    assert compliance.status_code == 200, compliance.text
+    assert listed.status_code == 200, listed.text
+    assert [c["end_date"] for c in listed.json()["items"]] == ["2199-12-31"]

@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Dialect, Numeric, String
+from sqlalchemy import Date, DateTime, Dialect, Numeric, String
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from tread_shared.clock import as_utc
+from tread_shared.dates import EARLIEST, LATEST
+
+log = logging.getLogger("tread.db")
+
+_EARLIEST_TIME = datetime.combine(EARLIEST, time.min, tzinfo=UTC)
+_LATEST_TIME = datetime.combine(LATEST, time.max, tzinfo=UTC)
+
+
+_D = TypeVar("_D", date, datetime)
+
+
+def _saturated(value: _D, earliest: _D, latest: _D) -> _D:
+    """``value`` brought into the years the API accepts (1900 to 2199). A row written before
+    those bounds (a contract ending 9999-12-31) once made every computation a day past it
+    overflow for every reader; read this way, it stays readable and its arithmetic safe."""
+    if earliest <= value <= latest:
+        return value
+    bound = earliest if value < earliest else latest
+    log.warning("stored date %s outside 1900-2199 read as %s", value.isoformat(), bound)
+    return bound
+
+
+class BoundedDate(TypeDecorator[date]):
+    """A calendar date, read back within 1900-01-01 to 2199-12-31 (see :func:`_saturated`)."""
+
+    impl = Date
+    cache_ok = True
+
+    def process_result_value(self, value: date | None, dialect: Dialect) -> date | None:
+        return None if value is None else _saturated(value, EARLIEST, LATEST)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """A timezone-aware UTC timestamp; SQLite's naive values are read back as UTC."""
+    """A timezone-aware UTC timestamp; SQLite's naive values are read back as UTC, and within
+    the years 1900 to 2199 (see :func:`_saturated`)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -27,7 +59,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else as_utc(value)
+        if value is None:
+            return None
+        return _saturated(as_utc(value), _EARLIEST_TIME, _LATEST_TIME)
 
 
 def plain_decimal(value: Decimal) -> Decimal:

@@ -4,12 +4,12 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, Uuid, text
+from sqlalchemy import ForeignKey, Index, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tread_actionplans.base import Base
 from tread_shared.db.base import EntityMixin
-from tread_shared.db.types import ExactDecimal, UTCDateTime
+from tread_shared.db.types import BoundedDate, ExactDecimal, UTCDateTime
 
 
 class Deviation(EntityMixin, Base):
@@ -63,7 +63,7 @@ class CorrectiveAction(EntityMixin, Base):
     meeting_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     owner_id: Mapped[str] = mapped_column(String(200), nullable=False)
-    due_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    due_on: Mapped[date] = mapped_column(BoundedDate, nullable=False, index=True)
     budget: Mapped[Decimal | None] = mapped_column(ExactDecimal, nullable=True)
     currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
     expected_effect: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -4,12 +4,12 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, String, Text, Uuid
+from sqlalchemy import ForeignKey, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tread_actionplans.base import Base
 from tread_shared.db.base import EntityMixin
-from tread_shared.db.types import ExactDecimal, UTCDateTime
+from tread_shared.db.types import BoundedDate, ExactDecimal, UTCDateTime
 
 
 class Objective(EntityMixin, Base):
@@ -25,7 +25,7 @@ class Objective(EntityMixin, Base):
     )
     baseline: Mapped[Decimal | None] = mapped_column(ExactDecimal, nullable=True)
     target: Mapped[Decimal | None] = mapped_column(ExactDecimal, nullable=True)
-    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    due_on: Mapped[date | None] = mapped_column(BoundedDate, nullable=True)
     scale_min: Mapped[int | None] = mapped_column(nullable=True)
     scale_max: Mapped[int | None] = mapped_column(nullable=True)
     evidence: Mapped[str | None] = mapped_column(Text, nullable=True)

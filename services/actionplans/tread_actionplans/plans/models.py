@@ -4,12 +4,12 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, String, Text, Uuid
+from sqlalchemy import JSON, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tread_actionplans.base import Base
 from tread_shared.db.base import EntityMixin
-from tread_shared.db.types import UTCDateTime
+from tread_shared.db.types import BoundedDate, UTCDateTime
 
 
 class Plan(EntityMixin, Base):
@@ -28,9 +28,9 @@ class Plan(EntityMixin, Base):
     owner_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     stakeholders: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
     budget_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
-    start_date: Mapped[date] = mapped_column(Date, nullable=False)
-    end_date: Mapped[date] = mapped_column(Date, nullable=False)
-    reaudit_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    start_date: Mapped[date] = mapped_column(BoundedDate, nullable=False)
+    end_date: Mapped[date] = mapped_column(BoundedDate, nullable=False)
+    reaudit_on: Mapped[date | None] = mapped_column(BoundedDate, nullable=True)
     contract_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
     # One plan per audit, even when the audit event is delivered twice at the same moment.
     audit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, unique=True)

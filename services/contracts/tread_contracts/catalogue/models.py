@@ -4,11 +4,11 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, Integer, String, Uuid
+from sqlalchemy import Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tread_contracts.base import Base
-from tread_shared.db.types import ExactDecimal
+from tread_shared.db.types import BoundedDate, ExactDecimal
 
 # The territory of a default price (market-intel sends ``null``).
 DEFAULT_TERRITORY = "*"
@@ -32,6 +32,6 @@ class CataloguePrice(Base):
     territory: Mapped[str] = mapped_column(String(100), nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     amount: Mapped[Decimal] = mapped_column(ExactDecimal, nullable=False)
-    valid_from: Mapped[date] = mapped_column(Date, nullable=False)
-    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    valid_from: Mapped[date] = mapped_column(BoundedDate, nullable=False)
+    valid_to: Mapped[date | None] = mapped_column(BoundedDate, nullable=True)
     entry_version: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Date,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tread_contracts.base import Base
 from tread_contracts.programs.models import ProgramVersion
 from tread_shared.db.base import EntityMixin
-from tread_shared.db.types import UTCDateTime
+from tread_shared.db.types import BoundedDate, UTCDateTime
 from tread_shared.ids import new_id
 
 
@@ -48,8 +47,8 @@ class Contract(EntityMixin, Base):
     program_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("programs.id"), nullable=False)
     program_version: Mapped[int] = mapped_column(Integer, nullable=False)
     tier: Mapped[str] = mapped_column(String(40), nullable=False)
-    start_date: Mapped[date] = mapped_column(Date, nullable=False)
-    end_date: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    start_date: Mapped[date] = mapped_column(BoundedDate, nullable=False)
+    end_date: Mapped[date] = mapped_column(BoundedDate, nullable=False, index=True)
     status: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
     commitments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
     terms: Mapped[str | None] = mapped_column(Text, nullable=True)

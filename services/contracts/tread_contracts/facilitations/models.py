@@ -5,12 +5,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from tread_contracts.base import Base
 from tread_shared.db.base import EntityMixin
-from tread_shared.db.types import ExactDecimal, UTCDateTime
+from tread_shared.db.types import BoundedDate, ExactDecimal, UTCDateTime
 from tread_shared.ids import new_id
 
 
@@ -70,7 +70,7 @@ class FacilitationSpending(Base):
     )
     amount: Mapped[Decimal] = mapped_column(ExactDecimal, nullable=False)
     description: Mapped[str] = mapped_column(String(500), nullable=False)
-    spent_on: Mapped[date] = mapped_column(Date, nullable=False)
+    spent_on: Mapped[date] = mapped_column(BoundedDate, nullable=False)
     recorded_by: Mapped[str] = mapped_column(String(200), nullable=False)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
-    Date,
     ForeignKey,
     Integer,
     String,
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tread_contracts.base import Base
 from tread_shared.db.base import EntityMixin
-from tread_shared.db.types import ExactDecimal, UTCDateTime
+from tread_shared.db.types import BoundedDate, ExactDecimal, UTCDateTime
 from tread_shared.ids import new_id
 
 
@@ -31,7 +30,7 @@ class Offer(EntityMixin, Base):
     status: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     current_revision: Mapped[int] = mapped_column(Integer, nullable=False)
-    valid_until: Mapped[date] = mapped_column(Date, nullable=False)
+    valid_until: Mapped[date] = mapped_column(BoundedDate, nullable=False)
     created_by: Mapped[str] = mapped_column(String(200), nullable=False)
     approved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -58,7 +57,7 @@ class OfferRevision(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     offer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("offers.id"), nullable=False)
     number: Mapped[int] = mapped_column(Integer, nullable=False)
-    valid_until: Mapped[date] = mapped_column(Date, nullable=False)
+    valid_until: Mapped[date] = mapped_column(BoundedDate, nullable=False)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
     requires_approval: Mapped[bool] = mapped_column(Boolean, nullable=False)
     discount_limit_pct: Mapped[Decimal] = mapped_column(ExactDecimal, nullable=False)

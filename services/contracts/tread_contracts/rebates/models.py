@@ -5,11 +5,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Uuid
+from sqlalchemy import JSON, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tread_contracts.base import Base
-from tread_shared.db.types import ExactDecimal, UTCDateTime
+from tread_shared.db.types import BoundedDate, ExactDecimal, UTCDateTime
 
 
 class EarnedRebate(Base):
@@ -28,5 +28,5 @@ class EarnedRebate(Base):
     sell_in_units: Mapped[int] = mapped_column(Integer, nullable=False)
     # Per currency: {"currency", "sell_in_value", "rebate"} (amounts as decimal strings).
     amounts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
-    judged_on: Mapped[date] = mapped_column(Date, nullable=False)
+    judged_on: Mapped[date] = mapped_column(BoundedDate, nullable=False)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -5,12 +5,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tread_market_intel.base import Base
 from tread_shared.db.base import EntityMixin
-from tread_shared.db.types import ExactDecimal
+from tread_shared.db.types import BoundedDate, ExactDecimal
 
 # The territory of a price-book entry that applies wherever no territory has its own.
 DEFAULT_TERRITORY = "*"
@@ -42,6 +42,6 @@ class PriceEntry(EntityMixin, Base):
     territory: Mapped[str] = mapped_column(String(100), nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     amount: Mapped[Decimal] = mapped_column(ExactDecimal, nullable=False)
-    valid_from: Mapped[date] = mapped_column(Date, nullable=False)
-    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    valid_from: Mapped[date] = mapped_column(BoundedDate, nullable=False)
+    valid_to: Mapped[date | None] = mapped_column(BoundedDate, nullable=True)
     changed_by: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -7,12 +7,12 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, Index, Integer, String, Uuid
+from sqlalchemy import Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tread_reporting.base import Base
 from tread_reporting.columns import ScaledAmount
-from tread_shared.db.types import UTCDateTime
+from tread_shared.db.types import BoundedDate, UTCDateTime
 
 
 class PlanRecord(Base):
@@ -70,7 +70,7 @@ class PlanActionRecord(Base):
     territory: Mapped[str] = mapped_column(String(100), nullable=False)
     owner_id: Mapped[str] = mapped_column(String(200), nullable=False)
     status: Mapped[str] = mapped_column(String(10), nullable=False)
-    due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    due_on: Mapped[date] = mapped_column(BoundedDate, nullable=False)
 
 
 class PlanResourceRecord(Base):
@@ -111,7 +111,7 @@ class PlanHistoryRecord(Base):
     status: Mapped[str | None] = mapped_column(String(20), nullable=True)
     # A deviation's cause, a resource request's kind.
     detail: Mapped[str | None] = mapped_column(String(30), nullable=True)
-    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    due_on: Mapped[date | None] = mapped_column(BoundedDate, nullable=True)
     # "" for visits, hours and people-days; set for resource requests only.
     currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
     approved: Mapped[Decimal | None] = mapped_column(ScaledAmount, nullable=True)

@@ -5,12 +5,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, Index, Integer, String, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tread_reporting.base import Base
 from tread_reporting.columns import ScaledAmount
-from tread_shared.db.types import UTCDateTime
+from tread_shared.db.types import BoundedDate, UTCDateTime
 
 
 class ContractRecord(Base):
@@ -30,8 +30,8 @@ class ContractRecord(Base):
     program_name: Mapped[str] = mapped_column(String(300), nullable=False)
     program_version: Mapped[int] = mapped_column(Integer, nullable=False)
     tier: Mapped[str] = mapped_column(String(50), nullable=False)
-    start_date: Mapped[date] = mapped_column(Date, nullable=False)
-    end_date: Mapped[date] = mapped_column(Date, nullable=False)
+    start_date: Mapped[date] = mapped_column(BoundedDate, nullable=False)
+    end_date: Mapped[date] = mapped_column(BoundedDate, nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False)
     # Which of an account's contracts is its partnership: the greatest rank (see
     # ``partnerships.events.contract_rank``), so no event has to look at the others.
@@ -105,7 +105,7 @@ class ComplianceRecord(Base):
     account_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     overall: Mapped[str] = mapped_column(String(20), nullable=False)
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
-    as_of: Mapped[date] = mapped_column(Date, nullable=False)
+    as_of: Mapped[date] = mapped_column(BoundedDate, nullable=False)
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
@@ -121,10 +121,10 @@ class RebateRecord(Base):
     tier: Mapped[str] = mapped_column(String(50), nullable=False)
     tier_reached: Mapped[str | None] = mapped_column(String(50), nullable=True)
     rebate_pct: Mapped[Decimal] = mapped_column(ScaledAmount, nullable=False)
-    period_start: Mapped[date] = mapped_column(Date, nullable=False)
-    period_end: Mapped[date] = mapped_column(Date, nullable=False)
+    period_start: Mapped[date] = mapped_column(BoundedDate, nullable=False)
+    period_end: Mapped[date] = mapped_column(BoundedDate, nullable=False)
     compliance: Mapped[str] = mapped_column(String(20), nullable=False)
     sell_in_units: Mapped[int] = mapped_column(Integer, nullable=False)
     # ``RebateAmount``s as the event carries them: sell-in value and rebate per currency.
     amounts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
-    judged_on: Mapped[date] = mapped_column(Date, nullable=False)
+    judged_on: Mapped[date] = mapped_column(BoundedDate, nullable=False)
