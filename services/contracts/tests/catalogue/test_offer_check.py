@@ -22,6 +22,7 @@ from tread_shared.events.payloads.market_intel import (
 )
 from tread_shared.events.registry import EventPayload
 from tread_shared.money import Money
+from tread_shared.testing.event_stream import EventStream
 from tread_shared.testing.http import Caller, assert_problem
 
 
@@ -114,7 +115,11 @@ CODE = "TR-315/80R22.5-XMD"
 
 
 async def test_offer_lines_name_active_catalogue_products_at_their_list_price(
-    client: httpx.AsyncClient, callers: dict[str, Caller], accounts: Any, catalogue: CatalogueFeed
+    client: httpx.AsyncClient,
+    callers: dict[str, Caller],
+    accounts: Any,
+    catalogue: CatalogueFeed,
+    events: EventStream,
 ) -> None:
     am = callers["am"].headers
     account_id = await accounts.open(territory="north")
@@ -156,6 +161,14 @@ async def test_offer_lines_name_active_catalogue_products_at_their_list_price(
     assert kept["list_price"]["amount"] == "1900.00"
     assert kept["catalogue_list_price"] == {"amount": "2080.00", "currency": "CNY"}
     assert flagged.json()["status"] == "pending_approval"
+    for offer_id, flag in (
+        (offer.json()["id"], None),
+        (flagged.json()["id"], kept["catalogue_list_price"]),
+    ):
+        (submitted,) = await events.wait_for(
+            "tread.contracts.offer.submitted.v1", where=lambda e, i=offer_id: e["subject"] == i
+        )
+        assert submitted["data"]["lines"][0]["catalogue_list_price"] == flag
 
     # A territory without its own price takes the default.
     south = await accounts.open(territory="south", owner_id="am-1")

@@ -39,6 +39,11 @@ def offer_submitted(offer: Offer, revision: OfferRevision) -> OfferSubmitted:
             list_price=Money.of(line.list_price, offer.currency),
             discount_pct=line.discount_pct,
             net=Money.of(line.net_amount, offer.currency),
+            catalogue_list_price=(
+                Money.of(line.catalogue_list_price, offer.currency)
+                if line.catalogue_list_price is not None
+                else None
+            ),
         )
         for line in revision.lines
     ]

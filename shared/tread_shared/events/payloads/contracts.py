@@ -76,6 +76,10 @@ class OfferLineTerms(BaseModel):
     list_price: Money
     discount_pct: Decimal
     net: Money
+    # The price book's list price in force, when the author stated another one: the approver
+    # (and the inbox item) sees both. Absent when the line is at the catalogue's price or the
+    # catalogue is not checked.
+    catalogue_list_price: Money | None = None
 
 
 class OfferEvent(EventPayload):
