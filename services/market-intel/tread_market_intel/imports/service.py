@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +34,9 @@ from tread_shared.events.outbox import Outbox
 from tread_shared.events.registry import EventPayload
 from tread_shared.ids import new_id
 
+# The tables themselves: Core inserts, without the ORM's bulk-insert bookkeeping per row.
+PRODUCTS = cast(Table, Product.__table__)
+PRICE_ENTRIES = cast(Table, PriceEntry.__table__)
 # A price line: (product, territory, currency, first day).
 PriceKey = tuple[uuid.UUID, str, str, date]
 
@@ -122,7 +125,7 @@ async def _apply(
         if differ:
             changed.append((product, differ))
     if created:
-        await session.execute(insert(Product), list(created.values()))
+        await session.execute(insert(PRODUCTS), list(created.values()))
     await flush_changes(session)
     entries: dict[PriceKey, PriceEntry | dict[str, Any]] = dict(
         await products.price_entries_of(session, [p.id for p in known.values()])
@@ -166,7 +169,7 @@ async def _apply(
             )
         priced.append((code, key))
     if added:
-        await session.execute(insert(PriceEntry), added)
+        await session.execute(insert(PRICE_ENTRIES), added)
     await flush_changes(session)
     events: list[tuple[EventPayload, str]] = [
         (created_event(product, by), str(product["id"])) for product in created.values()
