@@ -163,7 +163,7 @@ class Subscriber:
 
 class ChangeWatcher:
     """The last position this process has seen, the changes up to it since ``covered_from``,
-    and a condition its streams wait on."""
+    and the open streams it hands each new change to."""
 
     def __init__(self, db: Database, poll_seconds: float) -> None:
         self.db = db
