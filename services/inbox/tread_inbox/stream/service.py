@@ -41,6 +41,7 @@ from tread_inbox.settings import Settings
 from tread_inbox.stream.repository import last_position
 from tread_shared.app import ServiceRuntime
 from tread_shared.auth.principal import Principal
+from tread_shared.background import stop_tasks
 from tread_shared.db.engine import Database
 
 log = logging.getLogger(__name__)
@@ -255,8 +256,9 @@ def with_change_watcher(app: FastAPI, settings: Settings) -> FastAPI:
             try:
                 yield
             finally:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+                # Cancelled until it has ended: a cancellation can be swallowed by a timeout
+                # inside the database driver, and a single cancel then held the shutdown.
+                await stop_tasks([task])
 
     app.router.lifespan_context = lifespan
     return app
