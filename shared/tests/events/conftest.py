@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tread_shared.db.engine import Database
 from tread_shared.db.platform_tables import inbox_events, outbox_events
 from tread_shared.events.broker import Broker, dead_letter_stream
-from tread_shared.events.consumer import ConsumerSpec, EventConsumer
+from tread_shared.events.consumer import ConsumerSpec, EventConsumer, Handler
 from tread_shared.events.envelope import CloudEvent
 from tread_shared.events.outbox import Outbox
 from tread_shared.events.relay import OutboxRelay
@@ -104,6 +104,9 @@ class Ledger:
         self.stuck: set[str] = set()
         self.unreachable_for = 0  # handler calls that find the database unreachable
         self.attempts: list[tuple[str, float]] = []  # (event id, monotonic time) per handler call
+        # Applied by a batch handler instead (the sizes of the batches it was given).
+        self.batched = False
+        self.batch_sizes: list[int] = []
 
     async def apply(self, session: AsyncSession, event: CloudEvent, stream_seq: int) -> None:
         self.attempts.append((event.id, time.monotonic()))
@@ -122,11 +125,20 @@ class Ledger:
     def attempts_at(self, event: CloudEvent) -> list[float]:
         return [at for event_id, at in self.attempts if event_id == event.id]
 
+    async def apply_batch(
+        self, session: AsyncSession, events: Sequence[tuple[CloudEvent, int]]
+    ) -> None:
+        self.batch_sizes.append(len(events))
+        for event, stream_seq in events:
+            await self.apply(session, event, stream_seq)
+
     def spec(self) -> ConsumerSpec:
+        handler: dict[str, Handler] = {StockCounted.event_type(): self.apply}
         return ConsumerSpec(
             durable="ledger",
             subjects=["depot.>"],
-            handlers={StockCounted.event_type(): self.apply},
+            handlers={} if self.batched else handler,
+            batch_handlers={StockCounted.event_type(): self.apply_batch} if self.batched else {},
         )
 
     async def entries(self) -> list[Row[Any]]:
@@ -202,7 +214,9 @@ async def stream_messages(js: JetStreamContext, stream: str) -> list[StoredMessa
     messages = []
     for seq in range(max(info.state.first_seq, 1), info.state.last_seq + 1):
         raw = await js.get_msg(stream, seq)
-        messages.append(StoredMessage(seq, raw.subject or "", dict(raw.headers or {}), raw.data))
+        messages.append(
+            StoredMessage(seq, raw.subject or "", dict(raw.headers or {}), raw.data or b"")
+        )
     return messages
 
 

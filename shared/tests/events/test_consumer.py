@@ -202,3 +202,32 @@ async def test_an_existing_consumer_gets_the_ack_wait_of_the_settings(pipeline: 
     assert_once(await ledger.wait_for_entries(2), counted)
     assert (await js.consumer_info(stream, durable)).config.ack_wait == 4.0
     assert first.applied == 1
+
+
+async def test_a_batch_handler_takes_the_batch_at_once_and_a_failure_in_it_costs_only_the_culprit(
+    pipeline: Pipeline,
+) -> None:
+    """Events of a type with a batch handler are given to it together; when it fails, the
+    events are applied one by one, so the others are applied once and only the failing one is
+    retried, then dead-lettered."""
+    depot, ledger, settings = pipeline.depot, pipeline.ledger, pipeline.ledger.settings
+    ledger.batched = True
+    counted = await depot.count_round_robin(["SUMMER-1", "SUMMER-2", "SUMMER-3"], rounds=4)
+    await pipeline.start_relay()
+
+    async def all_stored() -> bool:
+        return len(await pipeline.stored()) >= len(counted)
+
+    await eventually(all_stored, what="the events in the stream")
+    await pipeline.start_consumer()
+    assert_once_in_entity_order(await ledger.wait_for_entries(len(counted)), counted)
+    assert max(ledger.batch_sizes) > 1
+
+    ledger.failing = {"NO-BIN-1"}
+    more = await depot.count_round_robin(["SUMMER-1", "NO-BIN-1", "SUMMER-2"], rounds=1)
+    failing = more[1]
+    [letter] = await wait_for_dead_letters(pipeline, 1)
+    assert json.loads(letter.data)["id"] == failing.id
+    assert letter.headers["Tread-Deliveries"] == str(settings.consumer_max_deliver)
+    applied = await ledger.wait_for_entries(len(counted) + 2)
+    assert_once_in_entity_order(applied, [*counted, more[0], more[2]])
