@@ -17,7 +17,7 @@ from tread_accounts.accounts.schemas import (
     TransferRequest,
 )
 from tread_shared.app import EventOutbox
-from tread_shared.db.reading import ReadConnection, ReadSession
+from tread_shared.db.reading import Reads, ReadSession
 from tread_shared.db.session import DbSession
 from tread_shared.http.etag import check_if_match, set_etag
 from tread_shared.http.pagination import Page, PageParams, page_params
@@ -68,9 +68,9 @@ async def list_accounts(
 
 @router.get("/accounts/{account_id}")
 async def get_account(
-    account_id: uuid.UUID, connection: ReadConnection, caller: PortfolioCaller, response: Response
+    account_id: uuid.UUID, reads: Reads, caller: PortfolioCaller, response: Response
 ) -> AccountOut:
-    account = await service.account_to_render(connection, caller, account_id)
+    account = await service.account_to_render(reads, caller, account_id)
     return _answer(response, account)
 
 

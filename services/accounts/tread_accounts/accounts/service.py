@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_accounts.access import may_change, may_see, visible_accounts
 from tread_accounts.accounts import repository
@@ -29,7 +29,7 @@ from tread_shared.auth.principal import Principal, Role
 from tread_shared.clock import utcnow
 from tread_shared.db.concurrency import flush_changes
 from tread_shared.db.listing import Listed
-from tread_shared.db.reading import read_live
+from tread_shared.db.reading import Reader
 from tread_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from tread_shared.events.outbox import Outbox
 from tread_shared.events.payloads.accounts import (
@@ -107,12 +107,10 @@ async def readable_account(
     return await account_of(session, principal, account_id)
 
 
-async def account_to_render(
-    connection: AsyncConnection, principal: Principal, account_id: uuid.UUID
-) -> Account:
+async def account_to_render(reads: Reader, principal: Principal, account_id: uuid.UUID) -> Account:
     """``readable_account`` for a route that only renders it: the row, read without an ORM
-    session (``read_live``); it reads like the entity and is not to be changed."""
-    row = await read_live(connection, Account, account_id)
+    session (``Reader.live``); it reads like the entity and is not to be changed."""
+    row = await reads.live(Account, account_id)
     if row is None or not may_see(principal, cast(Account, row)):
         raise NotFound(f"No account {account_id}.")
     return cast(Account, row)
