@@ -220,3 +220,44 @@ async def test_an_argument_submitted_waits_for_central_until_validated_or_sent_b
     states = [(i["state"], i["done_by"]) for i in await inbox.items(callers["central"])]
     assert states == [("done", "central-1"), ("done", "central-2")]
     assert await inbox.get("/v1/inbox/counts", callers["central"]) == {"total": 0, "by_kind": {}}
+
+
+async def test_argument_events_redelivered_out_of_order_leave_nothing_waiting_wrongly(
+    sources: Any, inbox: Any, callers: dict[str, Caller]
+) -> None:
+    # The validation arrives before the submission it decides (the submission redelivered
+    # after it): done, and the late submission opens nothing.
+    argument = sources.argument()
+    submitted_at = utcnow()
+    validated = mi.ArgumentValidated(
+        argument=argument, validated_by="central-2", validated_at=utcnow()
+    )
+    await sources.send(validated, argument.argument_id)
+    late = mi.ArgumentSubmitted(
+        argument=argument, submitted_by="dm-north", submitted_at=submitted_at
+    )
+    await sources.send(late, argument.argument_id)
+    [item] = await inbox.items(callers["central"])
+    assert (item["kind"], item["state"], item["done_by"]) == (
+        "argument_validation",
+        "done",
+        "central-2",
+    )
+
+    # Sent back, submitted again, and then the old send-back comes again: the new submission
+    # still waits.
+    other = sources.argument()
+    first = utcnow()
+    await sources.send(
+        mi.ArgumentSubmitted(argument=other, submitted_by="dm-north", submitted_at=first),
+        other.argument_id,
+    )
+    sent_back = mi.ArgumentSentBack(argument=other, sent_back_by="central-1", sent_back_at=utcnow())
+    await sources.send(sent_back, other.argument_id)
+    await sources.send(
+        mi.ArgumentSubmitted(argument=other, submitted_by="dm-north", submitted_at=utcnow()),
+        other.argument_id,
+    )
+    await sources.send(sent_back, other.argument_id)
+    waiting = await inbox.items(callers["central"], state="unread")
+    assert [i["resource_url"] for i in waiting] == [f"/v1/arguments/{other.argument_id}"]

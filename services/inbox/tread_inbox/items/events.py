@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_inbox.directory.models import AccountDirectory
+from tread_inbox.items import repository
 from tread_inbox.items.service import ItemDraft, close_decisions, record_item
 from tread_shared.auth.principal import Role
 from tread_shared.events.consumer import Handler
@@ -355,33 +357,57 @@ async def digest_issued(items: Items, payload: mi.DigestIssued) -> None:
     )
 
 
-async def argument_submitted(items: Items, payload: mi.ArgumentSubmitted) -> None:
-    argument = payload.argument
+def _argument_validation(argument: mi.ArgumentState, key: str, since: datetime) -> ItemDraft:
     usage = (argument.usage_type or "").replace("_", " ")
     what = " for ".join(part for part in (argument.product_code, usage) if part)
     about = f" ({what})" if what else ""
-    await items.add(
-        ItemDraft(
-            # One per submission: an argument sent back and submitted again waits again, even
-            # unchanged; the same event published twice carries the same time.
-            key=f"argument-validation:{argument.argument_id}:{payload.submitted_at.isoformat()}",
-            kind="argument_validation",
-            title=f"The selling argument \u201c{argument.title}\u201d{about} waits for validation",
-            reason="Central validates the selling arguments",
-            resource_type="argument",
-            resource_id=argument.argument_id,
-            resource_url=f"/v1/arguments/{argument.argument_id}",
-            since=payload.submitted_at,
-            roles=frozenset({CENTRAL}),
-        )
+    return ItemDraft(
+        key=f"argument-validation:{argument.argument_id}:{key}",
+        kind="argument_validation",
+        title=f"The selling argument \u201c{argument.title}\u201d{about} waits for validation",
+        reason="Central validates the selling arguments",
+        resource_type="argument",
+        resource_id=argument.argument_id,
+        resource_url=f"/v1/arguments/{argument.argument_id}",
+        since=since,
+        roles=frozenset({CENTRAL}),
     )
 
 
-def argument_decided(by: Callable[[Any], str]) -> Apply:
+async def argument_submitted(items: Items, payload: mi.ArgumentSubmitted) -> None:
+    argument = payload.argument
+    earlier = await repository.all_of_resource(
+        items.session, "argument", str(argument.argument_id), ("argument_validation",)
+    )
+    if any(item.done_at is not None and item.done_at >= payload.submitted_at for item in earlier):
+        return  # decided already: this submission comes late (redelivered out of order)
+    # One per submission: an argument sent back and submitted again waits again, even
+    # unchanged; the same event published twice carries the same time.
+    draft = _argument_validation(argument, payload.submitted_at.isoformat(), payload.submitted_at)
+    await items.add(draft)
+
+
+def argument_decided(by: Callable[[Any], str], at: Callable[[Any], datetime]) -> Apply:
     async def apply(items: Items, payload: Any) -> None:
-        await items.close(
-            "argument", payload.argument.argument_id, "argument_validation", by(payload)
+        argument, decided_at = payload.argument, at(payload)
+        closed = await close_decisions(
+            items.session,
+            "argument",
+            argument.argument_id,
+            ("argument_validation",),
+            by=by(payload),
+            at=decided_at,
+            decided_at=decided_at,
         )
+        earlier = await repository.all_of_resource(
+            items.session, "argument", str(argument.argument_id), ("argument_validation",)
+        )
+        if closed or any(item.since <= decided_at for item in earlier):
+            return
+        # The submission has not arrived (redelivered after this): the decision is recorded
+        # as a done item, which the late submission will find.
+        draft = _argument_validation(argument, f"decided:{decided_at.isoformat()}", decided_at)
+        await record_item(items.session, draft, items.public_url, decided=(by(payload), decided_at))
 
     return apply
 
@@ -410,8 +436,8 @@ APPLY: dict[type[EventPayload], Apply] = {
     plans.DeviationOpened: deviation_opened,
     plans.CorrectiveActionOverdue: action_overdue,
     mi.ArgumentSubmitted: argument_submitted,
-    mi.ArgumentValidated: argument_decided(lambda p: p.validated_by),
-    mi.ArgumentSentBack: argument_decided(lambda p: p.sent_back_by),
+    mi.ArgumentValidated: argument_decided(lambda p: p.validated_by, lambda p: p.validated_at),
+    mi.ArgumentSentBack: argument_decided(lambda p: p.sent_back_by, lambda p: p.sent_back_at),
     mi.DigestIssued: digest_issued,
 }
 

@@ -51,19 +51,34 @@ async def by_key(session: AsyncSession, key: str) -> InboxItem | None:
     return item
 
 
+def _of_resource(resource_type: str, resource_id: str, kinds: Sequence[str]) -> Any:
+    return select(InboxItem).where(
+        InboxItem.resource_type == resource_type,
+        InboxItem.resource_id == resource_id,
+        InboxItem.kind.in_(kinds),
+        InboxItem.deleted_at.is_(None),
+    )
+
+
 async def open_of_resource(
+    session: AsyncSession,
+    resource_type: str,
+    resource_id: str,
+    kinds: Sequence[str],
+    since_until: datetime | None = None,
+) -> Sequence[InboxItem]:
+    """The resource's open items of ``kinds`` (only those since ``since_until`` or before)."""
+    query = _of_resource(resource_type, resource_id, kinds).where(InboxItem.done_at.is_(None))
+    if since_until is not None:
+        query = query.where(InboxItem.since <= since_until)
+    rows = await session.scalars(query)
+    return rows.all()
+
+
+async def all_of_resource(
     session: AsyncSession, resource_type: str, resource_id: str, kinds: Sequence[str]
 ) -> Sequence[InboxItem]:
-    rows = await session.scalars(
-        select(InboxItem).where(
-            InboxItem.resource_type == resource_type,
-            InboxItem.resource_id == resource_id,
-            InboxItem.kind.in_(kinds),
-            InboxItem.done_at.is_(None),
-            InboxItem.deleted_at.is_(None),
-        )
-    )
-    return rows.all()
+    return (await session.scalars(_of_resource(resource_type, resource_id, kinds))).all()
 
 
 async def of_account(session: AsyncSession, account_id: uuid.UUID) -> Sequence[InboxItem]:

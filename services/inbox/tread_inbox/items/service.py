@@ -43,8 +43,16 @@ class ItemDraft:
     roles: frozenset[str] = field(default_factory=frozenset)
 
 
-async def record_item(session: AsyncSession, draft: ItemDraft, public_url: str) -> InboxItem | None:
-    """The new item, with the mails it decides; ``None`` when it exists already."""
+async def record_item(
+    session: AsyncSession,
+    draft: ItemDraft,
+    public_url: str,
+    *,
+    decided: tuple[str, datetime] | None = None,
+) -> InboxItem | None:
+    """The new item, with the mails it decides; ``None`` when it exists already. ``decided``
+    (by, at): a decision whose request has not arrived (events redelivered out of order) is
+    recorded done, so that the request arriving late finds it taken and mails nobody."""
     if await repository.by_key(session, draft.key) is not None:
         return None
     now = utcnow()
@@ -68,9 +76,12 @@ async def record_item(session: AsyncSession, draft: ItemDraft, public_url: str) 
         position=await next_position(session),
         updated_at=now,
     )
+    if decided is not None:
+        item.done_by, item.done_at = decided
     session.add(item)
     await session.flush()
-    await decide_immediate_mails(session, item, public_url)
+    if decided is None:
+        await decide_immediate_mails(session, item, public_url)
     return item
 
 
@@ -82,9 +93,14 @@ async def close_decisions(
     *,
     by: str,
     at: datetime,
+    decided_at: datetime | None = None,
 ) -> int:
-    """Close the open decision items of a resource: the decision was taken (by ``by``)."""
-    items = await repository.open_of_resource(session, resource_type, str(resource_id), kinds)
+    """Close the open decision items of a resource: the decision was taken (by ``by``); with
+    ``decided_at``, only the items that were waiting by then (a late redelivery of an earlier
+    decision leaves a later submission open)."""
+    items = await repository.open_of_resource(
+        session, resource_type, str(resource_id), kinds, since_until=decided_at
+    )
     now = utcnow()
     for item in items:
         item.done_at = at
