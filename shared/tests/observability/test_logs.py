@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,6 +13,8 @@ from tread_notes import MIGRATIONS_DIR
 from tread_notes.app import create_app
 from tread_notes.settings import Settings as NotesSettings
 
+from tread_shared.context import correlation_id_var, request_id_var, traceparent_var
+from tread_shared.observability.logs import configure_logging, log_access
 from tread_shared.testing.http import Caller
 from tread_shared.testing.plugin import serve_in_process
 
@@ -78,3 +81,38 @@ async def test_a_bug_is_logged_as_one_json_line_with_its_trace_and_request_id(
     assert error["request_id"] == "req-log-2"
     assert "RuntimeError: could not connect to" in error["exc_info"]
     assert error["message"] == "unhandled error on GET /v1/probes/crash"
+
+
+def test_the_access_line_written_straight_is_the_line_logging_writes(
+    json_log_lines: Callable[[], list[dict[str, Any]]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("notes", "INFO", json=True)
+    access = logging.getLogger("tread.access")
+    tokens = (
+        request_id_var.set("req-log-3"),
+        correlation_id_var.set("corr-3"),
+        traceparent_var.set(TRACEPARENT),
+    )
+    try:
+        log_access("GET", '/v1/notes/é"x', 404, 1.25)  # straight to the stream
+        # Any filter of its own sends the line through logging's machinery instead.
+        access.addFilter(lambda record: True)
+        try:
+            log_access("GET", '/v1/notes/é"x', 404, 1.25)
+        finally:
+            access.filters.clear()
+    finally:
+        request_id_var.reset(tokens[0])
+        correlation_id_var.reset(tokens[1])
+        traceparent_var.reset(tokens[2])
+    raw = capsys.readouterr().err.splitlines()
+
+    straight, through_logging = (json.loads(line) for line in raw)
+    assert list(straight) == list(through_logging)
+    assert {**straight, "time": None} == {**through_logging, "time": None}
+    assert straight["message"] == 'GET /v1/notes/é"x 404'
+    assert straight["request_id"] == "req-log-3" and straight["correlation_id"] == "corr-3"
+    for line in (straight, through_logging):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", line["time"])
+    assert raw[0].encode().isascii()  # escaped as logging escapes it

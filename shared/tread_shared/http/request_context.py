@@ -11,9 +11,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tread_shared.context import correlation_id_var, request_id_var, traceparent_var
 from tread_shared.errors import send_problem, unexpected_error
+from tread_shared.observability.logs import log_access
 from tread_shared.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
-log = logging.getLogger("tread.access")
 errors_log = logging.getLogger("tread.errors")
 
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
@@ -89,13 +89,7 @@ class RequestContextMiddleware:
             method = scope["method"]
             HTTP_REQUESTS.labels(self.service, method, route_path, str(status["code"])).inc()
             HTTP_LATENCY.labels(self.service, method, route_path).observe(elapsed)
-            log.info(
-                "%s %s %d",
-                method,
-                scope["path"],
-                status["code"],
-                extra={"status": status["code"], "duration_ms": round(elapsed * 1000, 2)},
-            )
+            log_access(method, scope["path"], status["code"], round(elapsed * 1000, 2))
             request_id_var.reset(tokens[0])
             correlation_id_var.reset(tokens[1])
             traceparent_var.reset(tokens[2])
