@@ -54,8 +54,11 @@ install: $(STAMP)
 up: install
 	$(BIN)/tread up
 
+# Two worker processes, each test file on one of them (see shared/pyproject.toml).
+PYTEST_PARALLEL ?= -n 2 --dist loadfile
+
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 # The suite fuzzes each service as one role with 2 cases an operation; this runs every role on
 # every service, the coverage phase too, with FUZZ_EXAMPLES cases an operation.

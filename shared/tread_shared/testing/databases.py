@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import shutil
 import uuid
 from collections.abc import Coroutine
@@ -88,8 +89,12 @@ class PostgresDatabases:
     def create(self, service: str, migrations_dir: Path) -> str:
         template = self.templates.get(service)
         if template is None:
+            # One template per test process: pytest-xdist's workers each make their own (one
+            # dropping and re-creating a template another clones from would break its clones).
+            worker = os.environ.get("PYTEST_XDIST_WORKER", "")
             template = (
                 f"tread_tmpl_{service.replace('-', '_')}_{_migrations_fingerprint(migrations_dir)}"
+                f"{'_' + worker if worker else ''}"
             )
             run_blocking(self._admin(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
             run_blocking(self._admin(f'CREATE DATABASE "{template}"'))
