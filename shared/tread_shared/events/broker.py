@@ -102,6 +102,10 @@ class Broker:
                     # not after nats-py's default of several minutes.
                     ping_interval=5,
                     max_outstanding_pings=3,
+                    # nats-py's drain swallows a cancellation and waits for its subscriptions up
+                    # to drain_timeout (30 s by default): a shutdown's wait_for(drain(), 5)
+                    # then took 30 s now and then (seen in test teardowns).
+                    drain_timeout=4,
                     error_cb=self._on_error,
                     disconnected_cb=self._on_disconnected,
                     reconnected_cb=self._on_reconnected,
