@@ -10,8 +10,9 @@ is shared evenly."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 # The queues the current task (and the tasks it starts) already holds a place in: a unit of
@@ -42,10 +43,19 @@ class ConnectionQueue:
 
     @asynccontextmanager
     async def place(self) -> AsyncIterator[None]:
+        leave = await self.enter()
+        try:
+            yield
+        finally:
+            leave()
+
+    async def enter(self) -> Callable[[], None]:
+        """Take a place (waiting in turn, :class:`DatabaseBusy` after ``wait_seconds``); the
+        function returned gives it back. ``place`` as a call and its undo, for a holder whose
+        end is not a block (``ReadSession``, given back when its request ends)."""
         held = _holding.get()
         if id(self) in held:
-            yield
-            return
+            return _nothing
         try:
             if self._places.locked():
                 async with asyncio.timeout(self.wait_seconds):
@@ -57,8 +67,15 @@ class ConnectionQueue:
                 f"no database connection came free within {self.wait_seconds:g}s"
             ) from exc
         token = _holding.set(held | {id(self)})
-        try:
-            yield
-        finally:
-            _holding.reset(token)
+
+        def leave() -> None:
+            # Given back from another context, that context's copy ends with it.
+            with contextlib.suppress(ValueError):
+                _holding.reset(token)
             self._places.release()
+
+        return leave
+
+
+def _nothing() -> None:
+    return None

@@ -6,6 +6,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,6 +29,19 @@ def child_traceparent(incoming: str | None) -> str:
     trace_id = match.group(1) if match else secrets.token_hex(16)
     flags = match.group(3) if match else "01"
     return f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
+
+
+REQUEST_END = "tread.request_end"
+
+
+def at_request_end(scope: Scope, close: Callable[[], Awaitable[None]]) -> None:
+    """Have ``close`` awaited once the request's answer is sent (or failed), in its context:
+    what a dependency with ``yield`` does, without the exit stack and cancel scope FastAPI
+    builds for one on every request. Needs :class:`RequestContextMiddleware`."""
+    closes: list[Callable[[], Awaitable[None]]] | None = scope.get(REQUEST_END)
+    if closes is None:
+        raise RuntimeError("at_request_end needs RequestContextMiddleware in the app")
+    closes.append(close)
 
 
 class RequestContextMiddleware:
@@ -54,6 +68,8 @@ class RequestContextMiddleware:
         )
         status = {"code": 500, "started": False}
         started = time.perf_counter()
+        closes: list[Callable[[], Awaitable[None]]] = []
+        scope[REQUEST_END] = closes
 
         async def send_with_ids(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -83,6 +99,11 @@ class RequestContextMiddleware:
                 errors_log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             await send_problem(send_with_ids, problem, scope["path"])
         finally:
+            for close in reversed(closes):
+                try:
+                    await close()
+                except Exception:  # noqa: BLE001 - the answer is sent; the rest must run
+                    errors_log.exception("closing after %s %s", scope["method"], scope["path"])
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             route_path = getattr(route, "path", None) or "unmatched"
