@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import uuid
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from pydantic import BaseModel
 from sqlalchemy import Row, Select, bindparam, inspect, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -113,3 +114,31 @@ async def read_live(
     result = await connection.execute(_live_by_id(model), {"id": entity_id})
     row: Row[Any] | None = result.one_or_none()
     return row
+
+
+S = TypeVar("S", bound=BaseModel)
+
+
+@cache
+def _column_keys(entity_class: Any) -> frozenset[str]:
+    mapper: Any = inspect(entity_class)
+    return frozenset(attribute.key for attribute in mapper.column_attrs)
+
+
+@cache
+def _fields_are_columns(schema: Any, entity_class: Any) -> bool:
+    return set(schema.model_fields) <= _column_keys(entity_class)
+
+
+def render(schema: type[S], entity: Any) -> S:
+    """``schema.model_validate(entity, from_attributes=True)`` for an ORM entity, at a third of
+    the cost: when every field of ``schema`` is a column of the entity and every column is
+    loaded, the values are validated from the entity's own dict (what its instrumented
+    attributes would return, without a Python call per field; 11 -> 4 us for an account,
+    the bulk of a 50-row page's rendering). Any other entity or schema is read attribute by
+    attribute as before; the values are validated the same either way."""
+    values = entity.__dict__
+    entity_class: Any = type(entity)
+    if _fields_are_columns(schema, entity_class) and _column_keys(entity_class) <= values.keys():
+        return schema.model_validate(values)
+    return schema.model_validate(entity, from_attributes=True)

@@ -17,7 +17,7 @@ from tread_accounts.accounts.schemas import (
     TransferRequest,
 )
 from tread_shared.app import EventOutbox
-from tread_shared.db.reading import Reads, ReadSession
+from tread_shared.db.reading import Reads, ReadSession, render
 from tread_shared.db.session import DbSession
 from tread_shared.http.etag import check_if_match, set_etag
 from tread_shared.http.pagination import Page, PageParams, page_params
@@ -60,7 +60,7 @@ async def list_accounts(
     items: list[AccountOut | Tombstone] = [
         Tombstone(id=account.id, updated_at=account.updated_at)
         if service.shows_as_tombstone(caller, account)
-        else AccountOut.model_validate(account, from_attributes=True)
+        else render(AccountOut, account)
         for account in listed.rows
     ]
     return Page(items=items, next_cursor=listed.next_cursor)
