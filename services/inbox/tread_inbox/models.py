@@ -2,7 +2,7 @@
 
 from tread_inbox.base import Base
 from tread_inbox.directory.models import AccountDirectory
-from tread_inbox.items.models import InboxItem, ItemDeparture, ItemReceipt
+from tread_inbox.items.models import DecisionProgress, InboxItem, ItemDeparture, ItemReceipt
 from tread_inbox.mail.models import DigestRun, OutgoingMail
 from tread_inbox.preferences.models import MailSubscriber
 from tread_inbox.stream.models import ChangeCounter
@@ -11,6 +11,7 @@ __all__ = [
     "AccountDirectory",
     "Base",
     "ChangeCounter",
+    "DecisionProgress",
     "DigestRun",
     "InboxItem",
     "ItemDeparture",

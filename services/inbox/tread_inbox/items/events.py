@@ -1,6 +1,8 @@
 """One handler per event that makes or closes items. Each names its item by a key made of
 what caused it, so a replay (or the same event redelivered past the consumer's inbox) makes
-nothing twice; decisions close on the event of the decision, whoever took it."""
+nothing twice. The events of a resource waiting for decisions are steps of that resource, all
+applied by one order rule (``decisions.py``): decisions close on the event of the decision,
+whoever took it, and an event arriving after later ones changes nothing it should not."""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_inbox.directory.models import AccountDirectory
-from tread_inbox.items import repository
-from tread_inbox.items.service import ItemDraft, close_decisions, record_item
+from tread_inbox.items.decisions import Step, apply_step
+from tread_inbox.items.service import ItemDraft, record_item
 from tread_shared.auth.principal import Role
 from tread_shared.events.consumer import Handler
 from tread_shared.events.envelope import CloudEvent
@@ -52,10 +54,8 @@ class Items:
     async def add(self, draft: ItemDraft) -> None:
         await record_item(self.session, draft, self.public_url)
 
-    async def close(self, resource_type: str, resource_id: Any, kind: str, by: str) -> None:
-        await close_decisions(
-            self.session, resource_type, resource_id, (kind,), by=by, at=self.event.time
-        )
+    async def step(self, step: Step) -> None:
+        await apply_step(self.session, step, self.public_url)
 
 
 Apply = Callable[[Items, Any], Awaitable[None]]
@@ -67,29 +67,37 @@ Apply = Callable[[Items, Any], Awaitable[None]]
 async def case_assigned(items: Items, payload: acc.CaseAssigned | acc.CaseOpened) -> None:
     case = payload.case
     by = getattr(payload, "assigned_by", case.opened_by)
-    await items.close("case", case.case_id, "case_assigned", by)
-    if case.assignee_id is None or case.status in CASE_CLOSED:
-        return
+    draft = None
+    if case.assignee_id is not None and case.status not in CASE_CLOSED:
+        draft = await _case_assignment(items, case)
+    # A new assignment replaces the one that was waiting.
+    step = Step("case", case.case_id, "case_assigned", case.version, case.updated_at, by, draft)
+    await items.step(step)
+
+
+async def _case_assignment(items: Items, case: acc.CaseSnapshot) -> ItemDraft:
     name = await items.account_name(case.account_id)
-    await items.add(
-        ItemDraft(
-            key=f"case-assigned:{case.case_id}:{case.version}",
-            kind="case_assigned",
-            title=f"A {case.priority} {case.category} case of {name} is assigned to you",
-            reason="You are the case's assignee",
-            resource_type="case",
-            resource_id=case.case_id,
-            resource_url=f"/v1/cases/{case.case_id}",
-            since=items.event.time,
-            account_id=case.account_id,
-            recipient_id=case.assignee_id,
-        )
+    return ItemDraft(
+        key=f"case-assigned:{case.case_id}:{case.version}",
+        kind="case_assigned",
+        title=f"A {case.priority} {case.category} case of {name} is assigned to you",
+        reason="You are the case's assignee",
+        resource_type="case",
+        resource_id=case.case_id,
+        resource_url=f"/v1/cases/{case.case_id}",
+        since=items.event.time,
+        account_id=case.account_id,
+        recipient_id=case.assignee_id,
     )
 
 
 async def case_status_changed(items: Items, payload: acc.CaseStatusChanged) -> None:
-    if payload.case.status in CASE_CLOSED:
-        await items.close("case", payload.case.case_id, "case_assigned", payload.changed_by)
+    case = payload.case
+    if case.status in CASE_CLOSED:
+        by = payload.changed_by
+        await items.step(
+            Step("case", case.case_id, "case_assigned", case.version, case.updated_at, by)
+        )
 
 
 async def case_escalated(items: Items, payload: acc.CaseEscalated) -> None:
@@ -138,61 +146,80 @@ async def credit_status_changed(items: Items, payload: acc.CreditStatusChanged) 
 
 async def offer_submitted(items: Items, payload: con.OfferSubmitted) -> None:
     # A new revision replaces the one that was waiting.
-    await items.close("offer", payload.offer_id, "offer_approval", payload.submitted_by)
-    if not payload.requires_approval:
-        return
+    draft = await _offer_approval(items, payload) if payload.requires_approval else None
+    await items.step(_offer_step(payload, payload.submitted_by, payload.submitted_at, draft))
+
+
+def _offer_step(
+    payload: con.OfferEvent, by: str, at: datetime, opens: ItemDraft | None = None
+) -> Step:
+    return Step("offer", payload.offer_id, "offer_approval", payload.offer_version, at, by, opens)
+
+
+async def _offer_approval(items: Items, payload: con.OfferSubmitted) -> ItemDraft:
     name = await items.account_name(payload.account_id)
-    await items.add(
-        ItemDraft(
-            key=f"offer-approval:{payload.offer_id}:{payload.revision}",
-            kind="offer_approval",
-            title=f"Offer to {name} at {payload.max_discount_pct}% discount, over the"
-            f" {payload.discount_limit_pct}% limit, waits for your approval",
-            reason="You are district manager of the account's territory",
-            resource_type="offer",
-            resource_id=payload.offer_id,
-            resource_url=f"/v1/offers/{payload.offer_id}",
-            since=payload.submitted_at,
-            account_id=payload.account_id,
-            roles=frozenset({DM}),
-        )
+    return ItemDraft(
+        key=f"offer-approval:{payload.offer_id}:{payload.revision}",
+        kind="offer_approval",
+        title=f"Offer to {name} at {payload.max_discount_pct}% discount, over the"
+        f" {payload.discount_limit_pct}% limit, waits for your approval",
+        reason="You are district manager of the account's territory",
+        resource_type="offer",
+        resource_id=payload.offer_id,
+        resource_url=f"/v1/offers/{payload.offer_id}",
+        since=payload.submitted_at,
+        account_id=payload.account_id,
+        roles=frozenset({DM}),
     )
 
 
-def offer_decided(by: Callable[[Any], str]) -> Apply:
+def offer_decided(by: Callable[[Any], str], at: Callable[[Any], datetime]) -> Apply:
     async def apply(items: Items, payload: Any) -> None:
-        await items.close("offer", payload.offer_id, "offer_approval", by(payload))
+        await items.step(_offer_step(payload, by(payload), at(payload)))
 
     return apply
 
 
 async def facilitation_requested(items: Items, payload: con.FacilitationRequested) -> None:
-    if not payload.requires_approval:
-        return
-    name = await items.account_name(payload.account_id)
-    what = payload.guideline_type.replace("_", " ")
-    await items.add(
-        ItemDraft(
-            key=f"facilitation-approval:{payload.facilitation_id}",
-            kind="facilitation_approval",
-            title=f"A {what} facilitation of {payload.amount.amount} {payload.amount.currency}"
-            f" for {name}, over the guideline's threshold, waits for your approval",
-            reason="You are the account's key account manager",
-            resource_type="facilitation",
-            resource_id=payload.facilitation_id,
-            resource_url=f"/v1/facilitations/{payload.facilitation_id}",
-            since=payload.requested_at,
-            account_id=payload.account_id,
-            roles=frozenset({KAM}),
-        )
+    draft = await _facilitation_approval(items, payload) if payload.requires_approval else None
+    await items.step(_facilitation_step(payload, payload.requested_by, payload.requested_at, draft))
+
+
+def _facilitation_step(
+    payload: con.FacilitationEvent, by: str, at: datetime, opens: ItemDraft | None = None
+) -> Step:
+    return Step(
+        "facilitation",
+        payload.facilitation_id,
+        "facilitation_approval",
+        payload.facilitation_version,
+        at,
+        by,
+        opens,
     )
 
 
-def facilitation_decided(by: Callable[[Any], str]) -> Apply:
+async def _facilitation_approval(items: Items, payload: con.FacilitationRequested) -> ItemDraft:
+    name = await items.account_name(payload.account_id)
+    what = payload.guideline_type.replace("_", " ")
+    return ItemDraft(
+        key=f"facilitation-approval:{payload.facilitation_id}",
+        kind="facilitation_approval",
+        title=f"A {what} facilitation of {payload.amount.amount} {payload.amount.currency}"
+        f" for {name}, over the guideline's threshold, waits for your approval",
+        reason="You are the account's key account manager",
+        resource_type="facilitation",
+        resource_id=payload.facilitation_id,
+        resource_url=f"/v1/facilitations/{payload.facilitation_id}",
+        since=payload.requested_at,
+        account_id=payload.account_id,
+        roles=frozenset({KAM}),
+    )
+
+
+def facilitation_decided(by: Callable[[Any], str], at: Callable[[Any], datetime]) -> Apply:
     async def apply(items: Items, payload: Any) -> None:
-        await items.close(
-            "facilitation", payload.facilitation_id, "facilitation_approval", by(payload)
-        )
+        await items.step(_facilitation_step(payload, by(payload), at(payload)))
 
     return apply
 
@@ -245,26 +272,33 @@ async def compliance_changed(items: Items, payload: con.ComplianceChanged) -> No
 
 async def plan_submitted(items: Items, payload: plans.PlanSubmitted) -> None:
     plan = payload.plan
-    await items.add(
-        ItemDraft(
-            key=f"plan-approval:{plan.plan_id}:{plan.plan_version}",
-            kind="plan_approval",
-            title=f"The plan \u201c{plan.title}\u201d waits for your approval",
-            reason="You approve the plans of your territory or key accounts",
-            resource_type="plan",
-            resource_id=plan.plan_id,
-            resource_url=f"/v1/plans/{plan.plan_id}",
-            since=items.event.time,
-            account_id=plan.account_id,
-            territory=plan.territory,
-            roles=frozenset({DM, KAM}),
-        )
+    draft = ItemDraft(
+        key=f"plan-approval:{plan.plan_id}:{plan.plan_version}",
+        kind="plan_approval",
+        title=f"The plan \u201c{plan.title}\u201d waits for your approval",
+        reason="You approve the plans of your territory or key accounts",
+        resource_type="plan",
+        resource_id=plan.plan_id,
+        resource_url=f"/v1/plans/{plan.plan_id}",
+        since=items.event.time,
+        account_id=plan.account_id,
+        territory=plan.territory,
+        roles=frozenset({DM, KAM}),
+    )
+    await items.step(_plan_step(items, plan, payload.submitted_by, draft))
+
+
+def _plan_step(
+    items: Items, plan: plans.PlanState, by: str, opens: ItemDraft | None = None
+) -> Step:
+    return Step(
+        "plan", plan.plan_id, "plan_approval", plan.plan_version, items.event.time, by, opens
     )
 
 
 def plan_decided(by: Callable[[Any], str]) -> Apply:
     async def apply(items: Items, payload: Any) -> None:
-        await items.close("plan", payload.plan.plan_id, "plan_approval", by(payload))
+        await items.step(_plan_step(items, payload.plan, by(payload)))
 
     return apply
 
@@ -272,27 +306,31 @@ def plan_decided(by: Callable[[Any], str]) -> Apply:
 async def resource_requested(items: Items, payload: plans.ResourceRequestMade) -> None:
     request = payload.request
     unit = f" {request.currency}" if request.currency else ""
-    await items.add(
-        ItemDraft(
-            key=f"resource-request:{request.request_id}",
-            kind="resource_request",
-            title=f"A request for {request.amount}{unit} of {request.kind} waits for your decision",
-            reason="You are district manager of the plan's territory",
-            resource_type="resource_request",
-            resource_id=request.request_id,
-            resource_url=f"/v1/resource-requests/{request.request_id}",
-            since=items.event.time,
-            account_id=request.account_id,
-            territory=request.territory,
-            roles=frozenset({DM}),
-        )
+    draft = ItemDraft(
+        key=f"resource-request:{request.request_id}",
+        kind="resource_request",
+        title=f"A request for {request.amount}{unit} of {request.kind} waits for your decision",
+        reason="You are district manager of the plan's territory",
+        resource_type="resource_request",
+        resource_id=request.request_id,
+        resource_url=f"/v1/resource-requests/{request.request_id}",
+        since=items.event.time,
+        account_id=request.account_id,
+        territory=request.territory,
+        roles=frozenset({DM}),
     )
+    await items.step(_resource_step(items, request, request.requested_by, draft))
+
+
+def _resource_step(
+    items: Items, request: plans.ResourceRequestState, by: str, opens: ItemDraft | None = None
+) -> Step:
+    kind, version, at = "resource_request", request.request_version, items.event.time
+    return Step("resource_request", request.request_id, kind, version, at, by, opens)
 
 
 async def resource_decided(items: Items, payload: plans.ResourceRequestDecided) -> None:
-    await items.close(
-        "resource_request", payload.request.request_id, "resource_request", payload.decided_by
-    )
+    await items.step(_resource_step(items, payload.request, payload.decided_by))
 
 
 async def deviation_opened(items: Items, payload: plans.DeviationOpened) -> None:
@@ -376,38 +414,23 @@ def _argument_validation(argument: mi.ArgumentState, key: str, since: datetime) 
 
 async def argument_submitted(items: Items, payload: mi.ArgumentSubmitted) -> None:
     argument = payload.argument
-    earlier = await repository.all_of_resource(
-        items.session, "argument", str(argument.argument_id), ("argument_validation",)
-    )
-    if any(item.done_at is not None and item.done_at >= payload.submitted_at for item in earlier):
-        return  # decided already: this submission comes late (redelivered out of order)
     # One per submission: an argument sent back and submitted again waits again, even
     # unchanged; the same event published twice carries the same time.
     draft = _argument_validation(argument, payload.submitted_at.isoformat(), payload.submitted_at)
-    await items.add(draft)
+    await items.step(_argument_step(argument, payload.submitted_by, payload.submitted_at, draft))
+
+
+def _argument_step(
+    argument: mi.ArgumentState, by: str, at: datetime, opens: ItemDraft | None = None
+) -> Step:
+    # The text version stays through a submission and its decision: the time orders them.
+    version = argument.argument_version
+    return Step("argument", argument.argument_id, "argument_validation", version, at, by, opens)
 
 
 def argument_decided(by: Callable[[Any], str], at: Callable[[Any], datetime]) -> Apply:
     async def apply(items: Items, payload: Any) -> None:
-        argument, decided_at = payload.argument, at(payload)
-        closed = await close_decisions(
-            items.session,
-            "argument",
-            argument.argument_id,
-            ("argument_validation",),
-            by=by(payload),
-            at=decided_at,
-            decided_at=decided_at,
-        )
-        earlier = await repository.all_of_resource(
-            items.session, "argument", str(argument.argument_id), ("argument_validation",)
-        )
-        if closed or any(item.since <= decided_at for item in earlier):
-            return
-        # The submission has not arrived (redelivered after this): the decision is recorded
-        # as a done item, which the late submission will find.
-        draft = _argument_validation(argument, f"decided:{decided_at.isoformat()}", decided_at)
-        await record_item(items.session, draft, items.public_url, decided=(by(payload), decided_at))
+        await items.step(_argument_step(payload.argument, by(payload), at(payload)))
 
     return apply
 
@@ -419,13 +442,15 @@ APPLY: dict[type[EventPayload], Apply] = {
     acc.CaseEscalated: case_escalated,
     acc.CreditStatusChanged: credit_status_changed,
     con.OfferSubmitted: offer_submitted,
-    con.OfferApproved: offer_decided(lambda p: p.approved_by),
-    con.OfferRejected: offer_decided(lambda p: p.rejected_by),
-    con.OfferAccepted: offer_decided(lambda p: p.recorded_by),
-    con.OfferExpired: offer_decided(lambda p: p.expired_by),
+    con.OfferApproved: offer_decided(lambda p: p.approved_by, lambda p: p.approved_at),
+    con.OfferRejected: offer_decided(lambda p: p.rejected_by, lambda p: p.rejected_at),
+    con.OfferAccepted: offer_decided(lambda p: p.recorded_by, lambda p: p.accepted_at),
+    con.OfferExpired: offer_decided(lambda p: p.expired_by, lambda p: p.expired_at),
     con.FacilitationRequested: facilitation_requested,
-    con.FacilitationGranted: facilitation_decided(lambda p: p.granted_by),
-    con.FacilitationRejected: facilitation_decided(lambda p: p.rejected_by),
+    con.FacilitationGranted: facilitation_decided(lambda p: p.granted_by, lambda p: p.granted_at),
+    con.FacilitationRejected: facilitation_decided(
+        lambda p: p.rejected_by, lambda p: p.rejected_at
+    ),
     con.ContractRenewalDue: renewal_due,
     con.ComplianceChanged: compliance_changed,
     plans.PlanSubmitted: plan_submitted,

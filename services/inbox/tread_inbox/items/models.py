@@ -84,3 +84,17 @@ class ItemDeparture(Base):
     key_account_manager_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     position: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
     departed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+
+
+class DecisionProgress(Base):
+    """The latest step of a resource that waits for decisions (an offer, a plan, a case…) that
+    the inbox applied: what an event of the resource is compared with (``items/decisions.py``),
+    and who took that step and when, for a request that arrives after it."""
+
+    __tablename__ = "decision_progress"
+
+    resource_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    resource_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    stepped_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    stepped_by: Mapped[str] = mapped_column(String(200), nullable=False)

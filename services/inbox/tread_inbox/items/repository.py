@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_inbox.directory.models import AccountDirectory
 from tread_inbox.items.audience import audience_clause
-from tread_inbox.items.models import InboxItem, ItemDeparture, ItemReceipt
+from tread_inbox.items.models import DecisionProgress, InboxItem, ItemDeparture, ItemReceipt
 from tread_shared.auth.principal import Principal
 
 
@@ -61,24 +61,28 @@ def _of_resource(resource_type: str, resource_id: str, kinds: Sequence[str]) -> 
 
 
 async def open_of_resource(
-    session: AsyncSession,
-    resource_type: str,
-    resource_id: str,
-    kinds: Sequence[str],
-    since_until: datetime | None = None,
-) -> Sequence[InboxItem]:
-    """The resource's open items of ``kinds`` (only those since ``since_until`` or before)."""
-    query = _of_resource(resource_type, resource_id, kinds).where(InboxItem.done_at.is_(None))
-    if since_until is not None:
-        query = query.where(InboxItem.since <= since_until)
-    rows = await session.scalars(query)
-    return rows.all()
-
-
-async def all_of_resource(
     session: AsyncSession, resource_type: str, resource_id: str, kinds: Sequence[str]
 ) -> Sequence[InboxItem]:
-    return (await session.scalars(_of_resource(resource_type, resource_id, kinds))).all()
+    """The resource's open items of ``kinds``."""
+    query = _of_resource(resource_type, resource_id, kinds).where(InboxItem.done_at.is_(None))
+    return (await session.scalars(query)).all()
+
+
+async def decision_progress(
+    session: AsyncSession, resource_type: str, resource_id: str
+) -> DecisionProgress | None:
+    """The resource's latest step, locked until the transaction ends (PostgreSQL): two events
+    of one resource applied at once by two replicas take their turns."""
+    query = (
+        select(DecisionProgress)
+        .where(
+            DecisionProgress.resource_type == resource_type,
+            DecisionProgress.resource_id == resource_id,
+        )
+        .with_for_update()
+    )
+    found: DecisionProgress | None = await session.scalar(query)
+    return found
 
 
 async def of_account(session: AsyncSession, account_id: uuid.UUID) -> Sequence[InboxItem]:

@@ -93,14 +93,10 @@ async def close_decisions(
     *,
     by: str,
     at: datetime,
-    decided_at: datetime | None = None,
 ) -> int:
-    """Close the open decision items of a resource: the decision was taken (by ``by``); with
-    ``decided_at``, only the items that were waiting by then (a late redelivery of an earlier
-    decision leaves a later submission open)."""
-    items = await repository.open_of_resource(
-        session, resource_type, str(resource_id), kinds, since_until=decided_at
-    )
+    """Close the open decision items of a resource: the decision was taken (by ``by``), or a
+    new request replaces them. Whether an event may close them is ``items/decisions.py``'s."""
+    items = await repository.open_of_resource(session, resource_type, str(resource_id), kinds)
     now = utcnow()
     for item in items:
         item.done_at = at
