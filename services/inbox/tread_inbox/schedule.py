@@ -1,8 +1,10 @@
-"""The service's scheduled work: sending the recorded mails and deciding the daily digests.
-Safe with several replicas (mails are claimed row by row, a day's digests are decided once)."""
+"""The service's scheduled work: sending the recorded mails and deciding the daily digests;
+forgetting the departures past the sync horizon. Safe with several replicas (mails are claimed
+row by row, a day's digests are decided once, deleting the same rows twice is harmless)."""
 
 from __future__ import annotations
 
+from tread_inbox.items.retention import forget_departures
 from tread_inbox.mail.sender import send_due_mails
 from tread_inbox.mail.service import decide_digests
 from tread_inbox.settings import Settings
@@ -20,6 +22,12 @@ async def run_mail_work(runtime: ServiceRuntime) -> dict[str, int]:
     return {"digests": digests, **await send_due_mails(runtime.db, settings, now)}
 
 
+async def run_retention(runtime: ServiceRuntime) -> dict[str, int]:
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    return {"departures": await forget_departures(runtime.db, settings, utcnow())}
+
+
 def scheduled_jobs(settings: Settings) -> list[ScheduledJob]:
     if not settings.schedule_enabled:
         return []
@@ -29,5 +37,11 @@ def scheduled_jobs(settings: Settings) -> list[ScheduledJob]:
             interval_seconds=settings.schedule_interval_seconds,
             run=run_mail_work,
             first_delay_seconds=settings.schedule_first_delay_seconds,
-        )
+        ),
+        ScheduledJob(
+            name="inbox-retention",
+            interval_seconds=settings.retention_interval_seconds,
+            run=run_retention,
+            first_delay_seconds=settings.schedule_first_delay_seconds,
+        ),
     ]

@@ -49,9 +49,14 @@ class Settings(ServiceSettings):
     schedule_enabled: bool = True
     schedule_interval_seconds: float = Field(default=5.0, gt=0)
     schedule_first_delay_seconds: float = 5.0
+    # Offline sync: an item that left a user with its account is a departure, that user's
+    # tombstone; departures are kept this long, and an ``updated_since`` earlier than that is
+    # answered 410 (the client lists its inbox again without it). Forgotten every
+    # ``retention_interval_seconds``.
+    sync_horizon_days: float = Field(default=30.0, gt=0, le=3650)
 
 
-def current_settings(request: Request) -> Settings:
+async def current_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

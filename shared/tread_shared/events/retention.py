@@ -37,8 +37,9 @@ class Purged:
     idempotency_keys: int
 
 
-async def _delete_in_chunks(db: Database, key: list[Column[Any]], condition: Any) -> int:
-    """Delete the rows matching ``condition``, ``CHUNK`` at a time, chosen by primary ``key``."""
+async def delete_in_chunks(db: Database, key: list[Column[Any]], condition: Any) -> int:
+    """Delete the rows matching ``condition``, ``CHUNK`` at a time (one transaction each),
+    chosen by primary ``key``; how many went. A service forgets its own old rows with it too."""
     table = key[0].table
     target = key[0] if len(key) == 1 else tuple_(*key)
     statement = delete(table).where(target.in_(select(*key).where(condition).limit(CHUNK)))
@@ -57,18 +58,18 @@ async def purge_platform_rows(
 ) -> Purged:
     """Delete what is no longer needed (see the module's docstring); how many rows went."""
     now = now or utcnow()
-    outbox = await _delete_in_chunks(
+    outbox = await delete_in_chunks(
         db,
         [outbox_events.c.seq],
         (outbox_events.c.state == "published")
         & (outbox_events.c.published_at < now - timedelta(hours=settings.outbox_retention_hours)),
     )
-    inbox = await _delete_in_chunks(
+    inbox = await delete_in_chunks(
         db,
         [inbox_events.c.consumer, inbox_events.c.event_id],
         inbox_events.c.applied_at < now - timedelta(hours=settings.inbox_retention_hours),
     )
-    keys = await _delete_in_chunks(
+    keys = await delete_in_chunks(
         db,
         [idempotency_keys.c.principal, idempotency_keys.c.key],
         idempotency_keys.c.created_at < now - timedelta(hours=settings.idempotency_ttl_hours),

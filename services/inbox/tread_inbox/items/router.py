@@ -7,7 +7,9 @@ from fastapi import APIRouter, Depends, Query
 
 from tread_inbox.items import service
 from tread_inbox.items.kinds import ItemKind, ItemState
+from tread_inbox.items.retention import check_within_horizon
 from tread_inbox.items.schemas import ItemOut, UnreadCounts
+from tread_inbox.settings import InboxSettings
 from tread_shared.auth.dependencies import require_roles
 from tread_shared.auth.principal import Principal, Role
 from tread_shared.db.reading import ReadSession
@@ -38,11 +40,14 @@ async def list_inbox(
     session: ReadSession,
     caller: Reader,
     page: Paging,
+    settings: InboxSettings,
     kind: Annotated[ItemKind | None, Query()] = None,
     state: Annotated[ItemState | None, Query()] = None,
     updated_since: UpdatedSince = None,
 ) -> Page[ItemOut | Tombstone]:
-    """The caller's items, newest first; with ``updated_since``, what changed since then."""
+    """The caller's items, newest first; with ``updated_since``, what changed since then (410
+    before the sync horizon)."""
+    check_within_horizon(updated_since, settings)
     return await service.list_items(
         session,
         caller,
