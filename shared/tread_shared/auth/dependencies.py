@@ -26,13 +26,19 @@ async def authenticate(request: Request) -> Principal:
 
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
 
+AUTHENTICATES = "tread_authenticates"
+"""Set on a dependency that calls :func:`authenticate` itself (for the OpenAPI document)."""
 
-def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency admitting callers with any of ``roles`` (403 otherwise)."""
 
-    async def check(principal: CurrentPrincipal) -> Principal:
+def require_roles(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency admitting callers with any of ``roles`` (403 otherwise); it authenticates
+    them itself (one dependency, not two: FastAPI solves each level on every request)."""
+
+    async def check(request: Request) -> Principal:
+        principal = await authenticate(request)
         if not principal.has_role(*roles):
             raise Forbidden(f"This needs one of the roles: {', '.join(sorted(roles))}.")
         return principal
 
+    setattr(check, AUTHENTICATES, True)
     return check

@@ -25,7 +25,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import TypeAdapter
 
-from tread_shared.auth.dependencies import authenticate
+from tread_shared.auth.dependencies import AUTHENTICATES, authenticate
 
 BEARER = "bearerAuth"
 SCHEMA_REF = "#/components/schemas/{model}"
@@ -239,7 +239,7 @@ def _complete_operation(
 ) -> None:
     source = _source(route.endpoint)
     module = _module_source(route.endpoint)
-    authenticated = _depends_on(route.dependant, authenticate)
+    authenticated = _authenticates(route.dependant)
     has_body = "requestBody" in operation
     has_path_parameters = "{" in path
     has_parameters = bool(operation.get("parameters")) or has_body
@@ -364,8 +364,11 @@ def _single_resource(response: dict[str, Any], components: dict[str, Any]) -> bo
     return bool(reference) and "items" not in model.get("properties", {})
 
 
-def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
-    return any(d.call is call or _depends_on(d, call) for d in dependant.dependencies)
+def _authenticates(dependant: Dependant) -> bool:
+    return any(
+        d.call is authenticate or getattr(d.call, AUTHENTICATES, False) or _authenticates(d)
+        for d in dependant.dependencies
+    )
 
 
 def _summary(route: APIRoute) -> str:
