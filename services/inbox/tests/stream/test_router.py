@@ -9,12 +9,15 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any, cast
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
+from tread_inbox.stream.service import ChangeWatcher, changes
+from tread_shared.auth.principal import Principal
 from tread_shared.clock import utcnow
 from tread_shared.events.payloads import accounts as acc
 from tread_shared.events.payloads import contracts as con
@@ -152,6 +155,26 @@ async def test_a_reconnection_from_before_the_buffer_reads_the_database(
         await asyncio.sleep(0.3)
     assert [e["resource_url"] for e in again.events] == [f"/v1/offers/{o}" for o in offers]
     assert [e["event_id"] for e in events] == ["1", "2", "3"]
+
+
+async def test_more_changes_in_one_poll_than_the_buffer_holds_all_reach_an_open_stream(
+    small_buffer: None, app: FastAPI, sources: Any
+) -> None:
+    # A watcher of this test's own, polled by the test: three changes land between two polls.
+    watcher = ChangeWatcher(app.state.runtime.db, poll_seconds=60)
+    await watcher.catch_up()
+    dm = Principal(
+        "dm-north", roles=frozenset({"district_manager"}), territories=frozenset({"north"})
+    )
+    stream = cast(AsyncGenerator[bytes], changes(watcher, dm, None, heartbeat_seconds=30))
+    assert (await anext(stream)).startswith(b"retry:")
+    account_id = await sources.open()
+    offers = [await sources.offer_submitted(account_id) for _ in range(3)]
+    await watcher.catch_up()
+    frames = [await asyncio.wait_for(anext(stream), 5) for _ in range(3)]
+    await stream.aclose()
+    sent = [json.loads(frame.split(b"data: ")[1])["resource_url"] for frame in frames]
+    assert sent == [f"/v1/offers/{offer}" for offer in offers]
 
 
 async def blocked(pushed: Any, account_id: Any) -> None:

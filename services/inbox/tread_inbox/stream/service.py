@@ -6,7 +6,8 @@ Python): one database read per change for the whole process, a check and a queue
 stream, and only the streams a change is for wake up. A stream that resumes (``Last-Event-ID``)
 first sends what it missed from the buffer, or from the database when it is further behind
 than the buffer, then what its queue brings; one that does not read fills its queue and starts
-again from where it is, as on a resume.
+again from where it is, as on a resume, and so does every open stream when more changes came in
+one poll than the buffer holds.
 
 The SSE id of an event is the item's position, so a client that reconnects with
 ``Last-Event-ID`` gets every change after the last one it saw, once: positions commit in order
@@ -161,6 +162,14 @@ class Subscriber:
         except asyncio.QueueFull:
             self.overflowed = True
 
+    def fall_behind(self) -> None:
+        """Changes passed that were never offered (more came in one poll than the buffer
+        holds): the stream reads them as on a resume, woken by a frame it never sends."""
+        if not self.overflowed:
+            self.overflowed = True
+            with contextlib.suppress(asyncio.QueueFull):
+                self.queue.put_nowait((0, b""))
+
 
 class ChangeWatcher:
     """The last position this process has seen, the changes up to it since ``covered_from``,
@@ -198,6 +207,10 @@ class ChangeWatcher:
         if after > self.position:
             self.recent.clear()
             self.covered_from = after
+            # The changes in between are neither buffered nor handed out: every open stream
+            # reads them from the database (before, they were lost to the streams open then).
+            for subscriber in self.subscribers:
+                subscriber.fall_behind()
         self.recent.extend(changes)
         if len(self.recent) == self.recent.maxlen and self.recent:
             self.covered_from = max(self.covered_from, self.recent[0].position - 1)
