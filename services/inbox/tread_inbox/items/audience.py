@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, false, func, or_
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy.orm import aliased
 
 from tread_inbox.directory.models import AccountDirectory
 from tread_inbox.items.models import InboxItem
@@ -48,7 +49,6 @@ def audience_clause(principal: Principal, entry: Any = AccountDirectory) -> Colu
     account's owner, key account manager and territory are read from (``ItemDeparture`` for
     the audience an item had before its account moved)."""
     item = InboxItem
-    account_known = or_(item.account_id.is_(None), entry.account_id.is_not(None))
     by_role: list[ColumnElement[bool]] = []
     if principal.has_role(Role.ACCOUNT_MANAGER):
         by_role.append(and_(item.for_account_manager, entry.owner_id == principal.sub))
@@ -71,7 +71,73 @@ def audience_clause(principal: Principal, entry: Any = AccountDirectory) -> Colu
     )
     named = and_(item.recipient_id == principal.sub, or_(item.account_id.is_(None), in_scope))
     roles = and_(item.recipient_id.is_(None), or_(*by_role)) if by_role else false()
-    return and_(account_known, or_(named, roles))
+    return and_(account_known(entry), or_(named, roles))
+
+
+def audience_paths(principal: Principal) -> list[ColumnElement[bool]]:
+    """The audience of ``audience_clause`` (with ``AccountDirectory`` outer-joined, and its
+    ``account_known`` beside) cut into paths that are exact and each led by an index: the
+    named items, then each role's, with its accounts found in the directory first. A query
+    run one path at a time reads the caller's few items, not the million of everyone's, and
+    no path is an ``OR`` of the others, which the planner cannot estimate."""
+    item, entry = InboxItem, AccountDirectory
+    directory = aliased(AccountDirectory)  # not the outer query's entry: no correlation
+
+    def accounts(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        return item.account_id.in_(select(directory.account_id).where(condition))
+
+    in_scope = account_scope_clause(
+        principal,
+        owner_id=entry.owner_id,
+        territory=entry.territory,
+        key_account_manager_id=entry.key_account_manager_id,
+    )
+    paths = [and_(item.recipient_id == principal.sub, or_(item.account_id.is_(None), in_scope))]
+    unnamed = item.recipient_id.is_(None)
+    if principal.has_role(Role.ACCOUNT_MANAGER):
+        paths.append(
+            and_(
+                accounts(directory.owner_id == principal.sub),
+                unnamed,
+                item.for_account_manager,
+                entry.owner_id == principal.sub,
+            )
+        )
+    if principal.has_role(Role.KEY_ACCOUNT_MANAGER):
+        paths.append(
+            and_(
+                accounts(directory.key_account_manager_id == principal.sub),
+                unnamed,
+                item.for_key_account_manager,
+                entry.key_account_manager_id == principal.sub,
+            )
+        )
+    if principal.has_role(Role.DISTRICT_MANAGER) and principal.territories:
+        territories = sorted(principal.territories)
+        paths.append(
+            and_(
+                accounts(directory.territory.in_(territories)),
+                unnamed,
+                item.for_district_manager,
+                entry.territory.in_(territories),
+            )
+        )
+        paths.append(
+            and_(
+                item.territory.in_(territories),
+                item.account_id.is_(None),
+                unnamed,
+                item.for_district_manager,
+            )
+        )
+    if principal.has_role(Role.CENTRAL):
+        paths.append(and_(item.for_central == true(), unnamed))  # "IS true" uses no index
+    return paths
+
+
+def account_known(entry: Any = AccountDirectory) -> ColumnElement[bool]:
+    """An item about an account reaches nobody while the account is unknown here."""
+    return or_(InboxItem.account_id.is_(None), entry.account_id.is_not(None))
 
 
 def reaches(item: Addressed, principal: Principal, entry: DirectoryEntry | None) -> bool:

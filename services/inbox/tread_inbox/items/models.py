@@ -22,6 +22,10 @@ class InboxItem(Base):
     __table_args__ = (
         Index("ix_inbox_item_resource", "resource_type", "resource_id"),
         Index("ix_inbox_item_updated", "updated_at", "id"),
+        # The page's paths (repository._paths) that no other index answers: central's items,
+        # a territory's items without an account, each newest first.
+        Index("ix_inbox_item_central", "for_central", "id"),
+        Index("ix_inbox_item_territory", "territory", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

@@ -5,11 +5,23 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, case, func, or_, select, true, update
+from sqlalchemy import (
+    Row,
+    Select,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_inbox.directory.models import AccountDirectory
-from tread_inbox.items.audience import audience_clause
+from tread_inbox.items.audience import account_known, audience_clause, audience_paths
 from tread_inbox.items.models import DecisionProgress, InboxItem, ItemDeparture, ItemReceipt
 from tread_shared.auth.principal import Principal
 
@@ -24,6 +36,24 @@ def _visible(principal: Principal) -> Select[InboxItem, ItemReceipt | None]:
             and_(ItemReceipt.item_id == InboxItem.id, ItemReceipt.user_id == principal.sub),
         )
         .where(audience_clause(principal))
+    )
+
+
+def _with_receipt(principal: Principal) -> Select[InboxItem, ItemReceipt | None]:
+    return select(InboxItem, ItemReceipt).outerjoin(
+        ItemReceipt,
+        and_(ItemReceipt.item_id == InboxItem.id, ItemReceipt.user_id == principal.sub),
+    )
+
+
+def _by_path(
+    principal: Principal, path: Any, *filters: Any
+) -> Select[InboxItem, ItemReceipt | None]:
+    """The items of one of ``audience_paths``, with the caller's receipt, and ``filters``."""
+    return (
+        _with_receipt(principal)
+        .outerjoin(AccountDirectory, AccountDirectory.account_id == InboxItem.account_id)
+        .where(account_known(), path, *filters)
     )
 
 
@@ -101,14 +131,27 @@ async def page(
     before_id: uuid.UUID | None,
     limit: int,
 ) -> Sequence[Row[InboxItem, ItemReceipt | None]]:
-    """Newest first (ids are time-ordered), live items only."""
-    query = _visible(principal).where(_live())
+    """Newest first (ids are time-ordered), live items only. The first ``limit + 1`` of each
+    path, then the first ``limit + 1`` of those: one ``ORDER BY id DESC LIMIT`` over all the
+    items scans the table backwards until it has found the caller's (all of it for a user
+    with a hundred items in a million)."""
+    filters = [_live()]
     if kind is not None:
-        query = query.where(InboxItem.kind == kind)
+        filters.append(InboxItem.kind == kind)
     if state is not None:
-        query = query.where(_state_clause(state))
+        filters.append(_state_clause(state))
     if before_id is not None:
-        query = query.where(InboxItem.id < before_id)
+        filters.append(InboxItem.id < before_id)
+    newest = [
+        _by_path(principal, path, *filters)
+        .with_only_columns(InboxItem.id)
+        .order_by(InboxItem.id.desc())
+        .limit(limit + 1)
+        .subquery()
+        for path in audience_paths(principal)
+    ]
+    candidates = union_all(*(select(found.c.id) for found in newest))
+    query = _with_receipt(principal).where(InboxItem.id.in_(candidates))
     rows = await session.execute(query.order_by(InboxItem.id.desc()).limit(limit + 1))
     return rows.all()
 
@@ -234,17 +277,16 @@ async def visible_item(
 
 
 async def unread_counts(session: AsyncSession, principal: Principal) -> dict[str, int]:
-    query = (
-        select(InboxItem.kind, func.count())
-        .select_from(InboxItem)
-        .outerjoin(AccountDirectory, AccountDirectory.account_id == InboxItem.account_id)
-        .outerjoin(
-            ItemReceipt,
-            and_(ItemReceipt.item_id == InboxItem.id, ItemReceipt.user_id == principal.sub),
+    """Each of ``audience_paths`` apart, an item on two paths counted once."""
+    unread = union(
+        *(
+            _by_path(principal, path, _live(), _state_clause("unread")).with_only_columns(
+                InboxItem.id, InboxItem.kind
+            )
+            for path in audience_paths(principal)
         )
-        .where(audience_clause(principal), _live(), _state_clause("unread"))
-        .group_by(InboxItem.kind)
-    )
+    ).subquery()
+    query = select(unread.c.kind, func.count()).group_by(unread.c.kind)
     return {kind: count for kind, count in (await session.execute(query)).all()}
 
 
