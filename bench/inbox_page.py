@@ -118,6 +118,7 @@ MIX: list[tuple[str, float, frozenset[str], str | None]] = [
     ("digest_issued", 0.08, frozenset(), "anyone"),
     ("argument_validation", 0.02, frozenset({"central"}), None),
 ]
+TERRITORIAL = {"plan_approval", "deviation_opened"}
 DECISIONS = {"offer_approval", "plan_approval", "case_assigned", "argument_validation"}
 
 
@@ -209,7 +210,8 @@ async def seed(database_url: str, crowd: People, accounts: int, items: int) -> N
                     "resource_id": str(position),
                     "resource_url": f"/v1/cases/{position}",
                     "account_id": account["account_id"] if account else None,
-                    "territory": account["territory"] if account else None,
+                    # Only plans and deviations name a territory (items/events.py).
+                    "territory": account["territory"] if account and kind in TERRITORIAL else None,
                     "recipient_id": recipient,
                     "for_account_manager": "am" in roles,
                     "for_key_account_manager": "kam" in roles,
