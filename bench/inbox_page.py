@@ -62,6 +62,7 @@ from actionplans import (
     percentiles,
     vacuum_analyze,
 )
+from inbox import cpu_seconds
 
 CHUNK = 5_000
 TERRITORIES = 200
@@ -285,10 +286,10 @@ def tokens(private: str, crowd: People) -> list[str]:
 
 
 async def load(
-    base_url: str, users: list[str], rate: float, seconds: float
-) -> tuple[dict[str, list[float]], dict[str, int], dict[str, int]]:
+    base_url: str, users: list[str], rate: float, seconds: float, pid: int
+) -> tuple[dict[str, list[float]], dict[str, int], dict[str, int], float]:
     """Open loop: a request every 1/rate s, whatever the answers' pace. Per request type: the
-    durations, the answers not 200, the items returned."""
+    durations, the answers not 200, the items returned; and the CPU process ``pid`` used."""
     chooser = random.Random(11)
     samples: dict[str, list[float]] = {"first page": [], "second page": [], "counts": []}
     failures = dict.fromkeys(samples, 0)
@@ -324,6 +325,7 @@ async def load(
         returned.update(dict.fromkeys(returned, 0))
 
         tasks = []
+        cpu_before = cpu_seconds(pid)
         began = time.perf_counter()
         for n in range(int(rate * seconds)):
             delay = began + n / rate - time.perf_counter()
@@ -339,7 +341,8 @@ async def load(
                 call = get("first page", chooser.randrange(len(users)), "/v1/inbox", {})
             tasks.append(asyncio.create_task(call))
         await asyncio.gather(*tasks)
-    return samples, failures, returned
+        cpu = cpu_seconds(pid) - cpu_before
+    return samples, failures, returned, cpu
 
 
 def main() -> None:
@@ -397,16 +400,20 @@ def main() -> None:
             workdir / "inbox.log",
         )
         process.start(timeout=180)
+        assert process.process is not None
+        pid = process.process.pid
         load_before = os.getloadavg()
         try:
-            samples, failures, returned = asyncio.run(
-                load(process.base_url, tokens(private, crowd), args.rate, args.seconds)
+            samples, failures, returned, cpu = asyncio.run(
+                load(process.base_url, tokens(private, crowd), args.rate, args.seconds, pid)
             )
         finally:
             process.stop()
+        requests = sum(len(values) for values in samples.values())
         print(
             f"GET /v1/inbox at {args.rate:g}/s for {args.seconds:g} s (load average"
-            f" {load_before[0]:.1f} -> {os.getloadavg()[0]:.1f}):",
+            f" {load_before[0]:.1f} -> {os.getloadavg()[0]:.1f}; inbox process CPU"
+            f" {cpu:.1f} s, {cpu / requests * 1000:.1f} ms a request):",
             flush=True,
         )
         for what, values in samples.items():
