@@ -269,24 +269,22 @@ async def seeded_items(database_url: str) -> int:
         await db.dispose()
 
 
-def tokens(private: str, crowd: People) -> list[str]:
+def tokens(private: str, crowd: People) -> list[tuple[str, str]]:
+    """Each user's token and role."""
     minted = [
-        mint_token(private, sub=sub, roles=["account_manager"]) for sub in crowd.account_managers
+        (mint_token(private, sub=sub, roles=[role], territories=places), role)
+        for sub, role, places in [
+            *((sub, "account_manager", ()) for sub in crowd.account_managers),
+            *((sub, "key_account_manager", ()) for sub in crowd.key_account_managers),
+            *((sub, "district_manager", (place,)) for sub, place in crowd.district_managers),
+            *((sub, "central", ()) for sub in crowd.central),
+        ]
     ]
-    minted += [
-        mint_token(private, sub=sub, roles=["key_account_manager"])
-        for sub in crowd.key_account_managers
-    ]
-    minted += [
-        mint_token(private, sub=sub, roles=["district_manager"], territories=[place])
-        for sub, place in crowd.district_managers
-    ]
-    minted += [mint_token(private, sub=sub, roles=["central"]) for sub in crowd.central]
     return minted
 
 
 async def load(
-    base_url: str, users: list[str], rate: float, seconds: float, pid: int
+    base_url: str, users: list[tuple[str, str]], rate: float, seconds: float, pid: int
 ) -> tuple[dict[str, list[float]], dict[str, int], dict[str, int], float]:
     """Open loop: a request every 1/rate s, whatever the answers' pace. Per request type: the
     durations, the answers not 200, the items returned; and the CPU process ``pid`` used."""
@@ -295,15 +293,17 @@ async def load(
     failures = dict.fromkeys(samples, 0)
     returned = dict.fromkeys(samples, 0)
     cursors: dict[int, str] = {}
+    by_role: dict[str, list[float]] = {role: [] for _, role in users}
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
     async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
 
         async def get(what: str, user: int, path: str, params: dict[str, str]) -> None:
             started = time.perf_counter()
             response = await client.get(
-                path, params=params, headers={"Authorization": f"Bearer {users[user]}"}
+                path, params=params, headers={"Authorization": f"Bearer {users[user][0]}"}
             )
             samples[what].append(time.perf_counter() - started)
+            by_role[users[user][1]].append(samples[what][-1])
             if response.status_code != 200:
                 failures[what] += 1
                 return
@@ -319,7 +319,7 @@ async def load(
         # pages use.
         for user in chooser.sample(range(len(users)), 300):
             await get("first page", user, "/v1/inbox", {})
-        for values in samples.values():
+        for values in [*samples.values(), *by_role.values()]:
             values.clear()
         failures.update(dict.fromkeys(failures, 0))
         returned.update(dict.fromkeys(returned, 0))
@@ -342,6 +342,10 @@ async def load(
             tasks.append(asyncio.create_task(call))
         await asyncio.gather(*tasks)
         cpu = cpu_seconds(pid) - cpu_before
+    for role, values in by_role.items():
+        if values:
+            p50, p99 = percentiles(values)
+            print(f"  {role}: {len(values)} requests, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     return samples, failures, returned, cpu
 
 
