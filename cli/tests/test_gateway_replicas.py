@@ -20,6 +20,14 @@ from tread_cli.supervisor import Supervisor
 from tread_shared.testing.nats_server import free_port
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    # Every service's upstreams point at these two servers: the gateway's health checks reach
+    # each one six at a time, every second. The default backlog of 5 let a busy machine drop
+    # some connections (Caddy: "dial tcp …: i/o timeout"), which took a ready replica out too.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class Replica:
     """Plays one replica of every service: answers with its name; ``ready`` drives /readyz;
     ``dies_mid_request`` makes it drop POSTs without an answer, as a killed process would."""
@@ -57,7 +65,7 @@ class Replica:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
