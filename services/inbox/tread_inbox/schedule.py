@@ -1,10 +1,11 @@
 """The service's scheduled work: sending the recorded mails and deciding the daily digests;
-forgetting the departures past the sync horizon. Safe with several replicas (mails are claimed
-row by row, a day's digests are decided once, deleting the same rows twice is harmless)."""
+forgetting the departures past the sync horizon and the settled decision progress. Safe with
+several replicas (mails are claimed row by row, a day's digests are decided once, deleting the
+same rows twice is harmless)."""
 
 from __future__ import annotations
 
-from tread_inbox.items.retention import forget_departures
+from tread_inbox.items.retention import forget_decision_progress, forget_departures
 from tread_inbox.mail.sender import send_due_mails
 from tread_inbox.mail.service import decide_digests
 from tread_inbox.settings import Settings
@@ -25,7 +26,11 @@ async def run_mail_work(runtime: ServiceRuntime) -> dict[str, int]:
 async def run_retention(runtime: ServiceRuntime) -> dict[str, int]:
     settings = runtime.settings
     assert isinstance(settings, Settings)
-    return {"departures": await forget_departures(runtime.db, settings, utcnow())}
+    now = utcnow()
+    return {
+        "departures": await forget_departures(runtime.db, settings, now),
+        "decision_progress": await forget_decision_progress(runtime.db, settings, now),
+    }
 
 
 def scheduled_jobs(settings: Settings) -> list[ScheduledJob]:

@@ -10,12 +10,14 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
+from datetime import timedelta
 from typing import Any, cast
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from tread_inbox.items.retention import forget_departures
 from tread_inbox.stream.service import ChangeWatcher, changes
 from tread_shared.auth.principal import Principal
 from tread_shared.clock import utcnow
@@ -268,3 +270,34 @@ async def test_a_stream_whose_queue_overflows_catches_up_with_nothing_lost(
     assert sorted(e["id"] for e in removed) == sorted(e["id"] for e in items)
     positions = [int(e["event_id"]) for e in am.events]
     assert positions == sorted(set(positions))
+
+
+async def test_a_resume_from_before_a_forgotten_departure_is_told_to_list_again(
+    app: FastAPI, settings: Any, served: str, pushed: Any, callers: dict[str, Caller]
+) -> None:
+    account_id = await pushed.open()
+    async with listening(served, callers["am"]) as am:
+        await blocked(pushed, account_id)
+        [item] = await am.wait_for(1)
+        await pushed.reassign(account_id, "am-2")
+        _, removed = await am.wait_for(2)
+    # Past the sync horizon the departure is forgotten: a phone that saw only the item would
+    # never hear of it, so it is told what an updated_since as old is told.
+    later = utcnow() + timedelta(days=settings.sync_horizon_days, seconds=1)
+    assert await forget_departures(app.state.runtime.db, settings, later) == 1
+    headers = {**callers["am"].headers, "Last-Event-ID": item["event_id"]}
+    async with httpx.AsyncClient(base_url=served, timeout=10) as client:
+        answer = await client.get("/v1/inbox/stream", headers=headers)
+    assert answer.status_code == 410
+    assert answer.headers["content-type"] == "application/problem+json"
+    problem = answer.json()
+    assert problem["type"] == "urn:tread:problem:sync-horizon-passed"
+    assert "without Last-Event-ID" in problem["detail"]
+
+    # From the removal on, nothing was forgotten: the stream resumes; without an id, it opens.
+    async with listening(served, callers["am"], last_event_id=removed["event_id"]) as again:
+        await blocked(pushed, await pushed.open())
+        [arrived] = await again.wait_for(1)
+    assert arrived["event"] == "item"
+    async with listening(served, callers["am"]) as fresh:
+        assert fresh.events == []

@@ -14,7 +14,9 @@ step it applied (``decision_progress``) and compares each event with it:
   step and when, without mail: it was decided or replaced before the inbox heard of it.
 
 So a redelivered older event never closes or reopens a newer item, and a decision arriving
-before its request leaves nothing waiting."""
+before its request leaves nothing waiting. A resource's progress is forgotten once nothing of it
+waits and it was applied longer ago than the consumer remembers events (``items/retention.py``):
+an older event can no longer arrive then, and a newer one is newer than nothing."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tread_inbox.items import repository
 from tread_inbox.items.models import DecisionProgress
 from tread_inbox.items.service import ItemDraft, close_decisions, record_item
+from tread_shared.clock import utcnow
 
 
 @dataclass(frozen=True)
@@ -60,5 +63,6 @@ async def apply_step(session: AsyncSession, step: Step, public_url: str) -> None
         )
         session.add(latest)
     latest.version, latest.stepped_at, latest.stepped_by = step.version, step.at, step.by
+    latest.applied_at = utcnow()
     if step.opens is not None:
         await record_item(session, step.opens, public_url)

@@ -93,7 +93,8 @@ class ItemDeparture(Base):
 class DecisionProgress(Base):
     """The latest step of a resource that waits for decisions (an offer, a plan, a case…) that
     the inbox applied: what an event of the resource is compared with (``items/decisions.py``),
-    and who took that step and when, for a request that arrives after it."""
+    and who took that step and when, for a request that arrives after it. Forgotten once
+    nothing of the resource waits and no older event can still arrive (``items/retention.py``)."""
 
     __tablename__ = "decision_progress"
 
@@ -102,3 +103,7 @@ class DecisionProgress(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     stepped_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     stepped_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    # When the inbox applied the step (``stepped_at`` is the event's own time).
+    applied_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=utcnow, index=True
+    )

@@ -7,9 +7,11 @@ from tread_inbox.base import Base
 
 
 class ChangeCounter(Base):
-    """One row: the last position taken. Taking the next one locks the row until the
-    transaction ends, so positions become visible in the order they were taken and a stream
-    that resumes after position N can never miss a change committed later with a smaller one."""
+    """Named positions of the change sequence. ``items``: the last position taken. Taking the
+    next one locks the row until the transaction ends, so positions become visible in the order
+    they were taken and a stream that resumes after position N can never miss a change committed
+    later with a smaller one. ``departures_forgotten``: the highest position of a departure
+    forgotten past the sync horizon (a stream resuming from before it is told to list again)."""
 
     __tablename__ = "change_counter"
 

@@ -6,6 +6,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tread_inbox.stream.models import ChangeCounter
 
 ITEMS = "items"
+# The highest position of the departures forgotten past the sync horizon: a stream resuming
+# from before it may have missed one (``items/retention.py``).
+DEPARTURES_FORGOTTEN = "departures_forgotten"
 
 
 async def next_position(session: AsyncSession) -> int:
@@ -29,3 +32,24 @@ async def last_position(session: AsyncSession) -> int:
         select(ChangeCounter.position).where(ChangeCounter.name == ITEMS)
     )
     return int(position or 0)
+
+
+async def departures_forgotten(session: AsyncSession) -> int:
+    """The highest position of a departure forgotten so far (0: none)."""
+    position = await session.scalar(
+        select(ChangeCounter.position).where(ChangeCounter.name == DEPARTURES_FORGOTTEN)
+    )
+    return int(position or 0)
+
+
+async def forget_departures_upto(session: AsyncSession, position: int) -> None:
+    """Departures up to ``position`` are about to be forgotten: recorded first, so that a
+    stream resuming from before them is told so rather than silently missing one."""
+    moved = await session.execute(
+        update(ChangeCounter)
+        .where(ChangeCounter.name == DEPARTURES_FORGOTTEN, ChangeCounter.position < position)
+        .values(position=position)
+    )
+    if not getattr(moved, "rowcount", 0) and not await departures_forgotten(session):
+        # The migration makes the row; a database emptied since (tests) has none.
+        session.add(ChangeCounter(name=DEPARTURES_FORGOTTEN, position=position))

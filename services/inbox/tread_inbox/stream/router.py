@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
 
+from tread_inbox.items.retention import check_resumable
 from tread_inbox.items.router import Reader
 from tread_inbox.settings import InboxSettings
 from tread_inbox.stream.service import ChangeWatcher, changes
@@ -31,7 +32,9 @@ async def stream_inbox(
         Header(
             alias="Last-Event-ID",
             max_length=20,
-            description="The id of the last event received: resume after it, nothing lost.",
+            description="The id of the last event received: resume after it, nothing lost."
+            " 410 sync-horizon-passed when a change after it was forgotten (the sync horizon):"
+            " list the inbox again, then open the stream without it.",
         ),
     ] = None,
 ) -> StreamingResponse:
@@ -46,6 +49,7 @@ async def stream_inbox(
             )
         after = int(last_event_id)
     watcher: ChangeWatcher = request.app.state.change_watcher
+    await check_resumable(watcher.db, after, settings)
     body = changes(watcher, caller, after, settings.stream_heartbeat_seconds)
     return StreamingResponse(
         body,
