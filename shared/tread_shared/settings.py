@@ -78,7 +78,7 @@ class ServiceSettings(BaseSettings):
     # How long NATS waits for a consumer's acknowledgement before delivering the event to
     # another replica: what a consumer that dies costs in delay. Kept short, since a batch still
     # being applied is kept alive by progress acknowledgements (docs/runbook.md).
-    consumer_ack_wait_seconds: float = 5.0
+    consumer_ack_wait_seconds: float = 1.0
     # Wait before each retry of a failing event (the last one repeats).
     consumer_backoff_seconds: list[float] = Field(default_factory=lambda: [0.2, 1.0, 5.0, 15.0])
     # The broker's idle heartbeat on a pull; two missed ones and the pull is set up again.
