@@ -19,7 +19,11 @@ JetStream consume rate.
         [--keep NAME]
 
 ``--keep NAME`` (with ``--postgres``) uses the database NAME, seeding it only if it holds no
-plans yet, and leaves it in place for the next run: seeding 10,000 plans takes minutes.
+plans yet, and leaves it in place for the next run: seeding 10,000 plans takes minutes. What
+an earlier run's sell-in left (measurements, deviations, outbox and inbox rows) is deleted
+before the sell-in phase: the events of every run are the same (same accounts, months and
+units, stream sequences from 1), so against a previous run's measurements they would all be
+recognised as already applied and change nothing.
 """
 
 from __future__ import annotations
@@ -42,19 +46,21 @@ from typing import Any
 import asyncpg
 import httpx
 import nats
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import make_url
 
 from tread_actionplans import MIGRATIONS_DIR
 from tread_actionplans.app import create_app
+from tread_actionplans.deviations.models import CorrectiveAction, Deviation
 from tread_actionplans.directory.models import AccountDirectory
-from tread_actionplans.indicators.models import Indicator, IndicatorPeriod
+from tread_actionplans.indicators.models import Indicator, IndicatorPeriod, Measurement
 from tread_actionplans.plans.models import Plan
 from tread_actionplans.settings import Settings
 from tread_reporting.rebuild.stream import StreamReader
 from tread_shared.auth.dev_keys import generate_key_pair, mint_token
 from tread_shared.db.engine import Database
 from tread_shared.db.migrations import upgrade
+from tread_shared.db.platform_tables import inbox_events, outbox_events
 from tread_shared.events.broker import ensure_streams
 from tread_shared.events.envelope import CloudEvent, nats_subject_for
 from tread_shared.events.payloads.accounts import SellInLine, SellInRecorded
@@ -207,6 +213,25 @@ async def seed(database_url: str, plans: int, indicators: int) -> list[tuple[uui
     finally:
         await db.dispose()
     return seeded
+
+
+async def forget_sell_in(database_url: str) -> None:
+    """Delete what an earlier run's events made (see the module's docstring), and the outbox
+    rows left pending by the status-page process (its start, on a subject no stream here
+    takes: the relay would retry it throughout the run)."""
+    db = Database(database_url)
+    try:
+        async with db.unit_of_work() as session:
+            for table in (
+                CorrectiveAction.__table__,
+                Deviation.__table__,
+                Measurement.__table__,
+                outbox_events,
+                inbox_events,
+            ):
+                await session.execute(delete(table))
+    finally:
+        await db.dispose()
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -457,6 +482,7 @@ def main() -> None:
             jwt_public_key=public,
             log_level="WARNING",
         )
+        asyncio.run(forget_sell_in(database_url))
         last_seq = asyncio.run(publish_sell_in(settings, [a for _, a in seeded], args.events))
         raw = asyncio.run(raw_consume_rate(settings, args.events))
         print(f"raw JetStream consume: {raw:,.0f} events/s", flush=True)
