@@ -17,6 +17,10 @@ from tread_shared.events.envelope import CloudEvent, nats_subject_for
 from tread_shared.events.registry import EventPayload
 from tread_shared.ids import new_id
 
+# Built once, the row as parameters: ``insert(…).values(**row)`` built a new statement per
+# event, its values coerced into bound parameters (a twentieth of a keyed POST's CPU).
+_INSERT_ROW = insert(outbox_events)
+
 
 class Outbox:
     """Writes a service's events into its outbox table, inside the caller's transaction."""
@@ -35,7 +39,7 @@ class Outbox:
         """
         await session.flush()
         event, row = self._row(payload, subject)
-        await session.execute(insert(outbox_events).values(**row))
+        await session.execute(_INSERT_ROW, row)
         session.info[OUTBOX_DIRTY] = True
         return event
 
