@@ -3,15 +3,20 @@ configuration with the streams replicated on it, and ``tread status`` showing th
 leader and followers."""
 
 import asyncio
+import contextlib
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import nats
 import pytest
+from nats.js import JetStreamContext
 
+from tread_accounts import MIGRATIONS_DIR
+from tread_accounts.settings import Settings as AccountsSettings
 from tread_cli.main import build_parser
 from tread_cli.nats_cluster import (
     NATS_CONF,
@@ -24,7 +29,12 @@ from tread_cli.processes import wheel_binary
 from tread_cli.services import SERVICES
 from tread_cli.status import broker_status, format_status
 from tread_cli.up import Up, UpOptions
+from tread_shared.clock import utcnow
+from tread_shared.db.engine import Database
 from tread_shared.events.broker import Broker, ensure_streams
+from tread_shared.events.outbox import Outbox
+from tread_shared.events.payloads.platform import InstanceStarted
+from tread_shared.events.relay import OutboxRelay
 from tread_shared.settings import ServiceSettings
 from tread_shared.testing.nats_server import free_port
 
@@ -205,3 +215,67 @@ def test_after_the_stream_leader_is_killed_publishing_resumes_at_the_new_leader(
     # The goal is events late by less than 10 s across an election; measured 4.8-8.4 s on a
     # loaded 2-CPU machine, so the bound leaves room.
     assert published < 15.0, f"publishing resumed {published:.1f}s after the leader died"
+
+
+def test_the_relay_publishes_again_as_soon_as_a_new_stream_leader_is_elected(
+    cluster: list[NatsNode],
+    cluster_processes: dict[str, subprocess.Popen[bytes]],
+    make_settings: Callable[..., Any],
+) -> None:
+    """An event committed while the stream has no leader is stored right after the election:
+    the relay does not sit out a request timeout asking a leaderless stream whether it exists."""
+    settings: AccountsSettings = make_settings(
+        AccountsSettings, MIGRATIONS_DIR, nats_url=cluster_url(cluster), nats_stream_replicas=3
+    )
+    outbox = Outbox(settings.service_name, settings.nats_subject_root)
+
+    async def commit_event(db: Database, instance: str) -> None:
+        payload = InstanceStarted(
+            service_name=settings.service_name,
+            instance_id=instance,
+            software_version="test",
+            started_at=utcnow(),
+        )
+        async with db.unit_of_work() as session:
+            await outbox.add(session, payload, subject=instance)
+
+    async def stored(js: JetStreamContext) -> int:
+        with contextlib.suppress(Exception):  # no leader: no answer
+            async with asyncio.timeout(0.5):
+                return (await js.stream_info(settings.nats_stream)).state.messages
+        return -1
+
+    async def kill_the_leader_during_writes() -> tuple[float, float]:
+        db = Database(settings.resolved_database_url)
+        broker = Broker(settings)
+        broker.start()
+        relay = OutboxRelay(db, broker, service=settings.service_name, poll_seconds=0.05)
+        running = asyncio.create_task(relay.run())
+        try:
+            js = await asyncio.wait_for(broker.wait_ready(), timeout=20)
+            assert await broker.wait_for_stream_leader(within=20) is not None
+            await commit_event(db, "before")
+            while await stored(js) != 1:  # noqa: ASYNC110 - the broker's answer, polled
+                await asyncio.sleep(0.05)
+            leader = (await js.stream_info(settings.nats_stream)).cluster.leader  # type: ignore[union-attr]
+            killed_at = time.monotonic()
+            cluster_processes[leader].kill()  # kill -9 of the node holding the stream's lead
+            await commit_event(db, "during")
+            elected = await broker.wait_for_stream_leader(within=30)
+            assert elected is not None, "no new leader elected"
+            elected_at = time.monotonic()
+            while await stored(js) != 2:
+                assert time.monotonic() - killed_at < 30, "the event never reached the stream"
+                await asyncio.sleep(0.05)
+            return elected_at - killed_at, time.monotonic() - elected_at
+        finally:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+            await relay.close()
+            await broker.close()
+            await db.dispose()
+
+    election, after = asyncio.run(kill_the_leader_during_writes())
+    print(f"new stream leader {election:.2f}s after kill -9, event stored {after:.2f}s later")
+    assert after < 1.5, f"the relay published {after:.1f}s after the new leader was elected"

@@ -31,6 +31,8 @@ from tread_shared.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 DUPLICATE_WINDOW_SECONDS = 600.0
+# A stream's leader answers its info at once; a stream without one does not answer at all.
+STREAM_INFO_TIMEOUT_SECONDS = 0.5
 
 
 def dead_letter_subject(settings: ServiceSettings, consumer: str) -> str:
@@ -162,7 +164,7 @@ class Broker:
         if self.js is None or not self.connected:
             return False
         try:
-            async with asyncio.timeout(0.5):
+            async with asyncio.timeout(STREAM_INFO_TIMEOUT_SECONDS):
                 info = await self.js.stream_info(self.settings.nats_stream)
         except Exception:  # noqa: BLE001 - no answer, or an error: no leader to publish to
             return False
@@ -171,6 +173,19 @@ class Broker:
     async def ensure_streams(self) -> None:
         """Create the streams again, e.g. after a broker came back without its storage."""
         await ensure_streams(await self.wait_ready(), self.settings)
+
+    async def ensure_streams_if_missing(self) -> None:
+        """Create the streams again if the broker says the event stream does not exist (it came
+        back without its storage). A stream between two leaders answers nothing: that is left
+        to the election, without waiting nats-py's 5 s for an answer that cannot come."""
+        js = await self.wait_ready()
+        try:
+            async with asyncio.timeout(STREAM_INFO_TIMEOUT_SECONDS):
+                await js.stream_info(self.settings.nats_stream)
+        except NotFoundError:
+            await ensure_streams(js, self.settings)
+        except TimeoutError:
+            return
 
     async def _on_error(self, exc: Exception) -> None:
         log.warning("NATS error: %s", exc)

@@ -448,9 +448,10 @@ class OutboxRelay:
         """Wait before the next attempt; returns the backoff after that one."""
         cause = exc.__cause__ if isinstance(exc, PublishFailed) else exc
         if isinstance(cause, NoStreamResponseError) and self.broker.connected:
-            # No stream answered: JetStream is starting, or the broker lost its storage.
+            # No stream answered: JetStream is starting, the broker lost its storage, or (in a
+            # cluster) the stream's leader died and no other is elected yet.
             with contextlib.suppress(Exception):
-                await self.broker.ensure_streams()
+                await self.broker.ensure_streams_if_missing()
         if isinstance(exc, PublishFailed) and self.broker.connected:
             # Connected, yet the publish failed: in a cluster, the stream's leader node may have
             # died. Publish again as soon as a new leader is elected (a few seconds), not after
