@@ -16,6 +16,7 @@ from tread_actionplans.deviations.events import action_state, deviation_state
 from tread_actionplans.deviations.models import CorrectiveAction, Deviation
 from tread_actionplans.deviations.schemas import CauseIn, CorrectiveActionIn, ReforecastIn
 from tread_actionplans.deviations.workflow import ACTION_MOVES, DEVIATION_MOVES
+from tread_actionplans.indicators.facts import IndicatorRules, PeriodRow, PlanScope
 from tread_actionplans.indicators.models import Indicator, IndicatorPeriod
 from tread_actionplans.lifecycle import next_status
 from tread_actionplans.periods import granularity_of, overlaps
@@ -37,12 +38,13 @@ from tread_shared.events.payloads.actionplans import (
     DeviationOpened,
 )
 from tread_shared.events.registry import EventPayload
+from tread_shared.ids import new_id
 
 SYSTEM = "actionplans"
 
 
 def _opening(
-    session: AsyncSession, plan: Plan, deviation: Deviation | None, **fields: object
+    session: AsyncSession, plan: PlanScope, deviation: Deviation | None, **fields: object
 ) -> Deviation:
     """A new deviation, or ``deviation`` reopened; not yet announced."""
     if deviation is None:
@@ -90,7 +92,11 @@ async def _close(
 
 
 async def follow_period(
-    session: AsyncSession, outbox: Outbox, plan: Plan, indicator: Indicator, row: IndicatorPeriod
+    session: AsyncSession,
+    outbox: Outbox,
+    plan: PlanScope,
+    indicator: IndicatorRules,
+    row: PeriodRow,
 ) -> None:
     """Open, reopen, escalate or close the period's deviation after its status changed."""
     await follow_periods(session, outbox, [(plan, indicator, row)])
@@ -99,37 +105,36 @@ async def follow_period(
 async def follow_periods(
     session: AsyncSession,
     outbox: Outbox,
-    periods: Sequence[tuple[Plan, Indicator, IndicatorPeriod]],
+    periods: Sequence[tuple[PlanScope, IndicatorRules, PeriodRow]],
 ) -> None:
     """``follow_period`` for many periods at once (a batch of events): their deviations read
-    in one query, written in one flush, announced in one statement."""
+    in one query, new ones inserted in one statement (not added to the session: a batch opens
+    hundreds), changed ones flushed, all announced in one statement."""
     followed = [item for item in periods if item[0].status in FOLLOWED]
     if not followed:
         return
     deviations = await repository.for_periods(
         session, [(indicator.id, row.period) for _, indicator, row in followed]
     )
-    announced: list[tuple[Deviation, Plan, str]] = []
+    fresh: list[Deviation] = []
+    announced: list[tuple[Deviation, PlanScope, str]] = []
     for plan, indicator, row in followed:
         deviation = deviations.get((indicator.id, row.period))
         if row.status in ("amber", "red"):
-            if deviation is None or deviation.status == "closed":
-                deviation = _opening(
-                    session,
-                    plan,
-                    deviation,
-                    origin="indicator",
-                    indicator_id=indicator.id,
-                    period=row.period,
-                    severity=row.status,
-                )
+            if deviation is None:
+                deviation = _new_deviation(plan, indicator.id, row.period, row.status)
+                fresh.append(deviation)
                 deviations[(indicator.id, row.period)] = deviation
+                announced.append((deviation, plan, "opened"))
+            elif deviation.status == "closed":
+                _opening(session, plan, deviation, severity=row.status)
                 announced.append((deviation, plan, "opened"))
             elif deviation.severity != row.status:
                 deviation.severity = row.status
         elif deviation is not None and deviation.status == "open":
             _closing(deviation)
             announced.append((deviation, plan, "closed"))
+    await repository.insert_deviations(session, fresh)
     if not announced:
         return
     await session.flush()
@@ -142,6 +147,31 @@ async def follow_periods(
         elif change == "closed" and deviation.status == "closed":
             events.append((DeviationClosed(deviation=state, closed_by=SYSTEM), str(deviation.id)))
     await outbox.add_many(session, events)
+
+
+def _new_deviation(
+    plan: PlanScope, indicator_id: uuid.UUID, period: str, severity: str
+) -> Deviation:
+    """A deviation of an indicator's period, opened now: a row to insert, outside the session."""
+    now = utcnow()
+    return Deviation(
+        id=new_id(),
+        created_at=now,
+        updated_at=now,
+        version=1,
+        deleted_at=None,
+        plan_id=plan.id,
+        origin="indicator",
+        indicator_id=indicator_id,
+        period=period,
+        contract_id=None,
+        severity=severity,
+        status="open",
+        cause=None,
+        analysis=None,
+        opened_at=now,
+        closed_at=None,
+    )
 
 
 async def follow_plan(

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from tread_actionplans.indicators.facts import IndicatorRules
 from tread_actionplans.indicators.models import Indicator
 
 
-def shortfall(indicator: Indicator, actual: Decimal, target: Decimal) -> Decimal:
+def shortfall(indicator: IndicatorRules, actual: Decimal, target: Decimal) -> Decimal:
     """How far short, in the thresholds' terms (percent of the target, or the unit)."""
     short = target - actual if indicator.direction == "higher_is_better" else actual - target
     if indicator.threshold_mode == "absolute" or short <= 0:
@@ -19,7 +20,7 @@ def shortfall(indicator: Indicator, actual: Decimal, target: Decimal) -> Decimal
     return short / abs(target) * 100
 
 
-def period_status(indicator: Indicator, actual: Decimal, target: Decimal | None) -> str | None:
+def period_status(indicator: IndicatorRules, actual: Decimal, target: Decimal | None) -> str | None:
     if target is None:
         return None
     short = shortfall(indicator, actual, target)
@@ -32,7 +33,7 @@ def period_status(indicator: Indicator, actual: Decimal, target: Decimal | None)
     return "green"
 
 
-def target_of(indicator: Indicator, period: str) -> Decimal | None:
+def target_of(indicator: IndicatorRules, period: str) -> Decimal | None:
     target = indicator.targets.get(period)
     return None if target is None else Decimal(str(target))
 

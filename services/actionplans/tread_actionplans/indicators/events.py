@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from tread_actionplans.indicators.evaluation import target_of
-from tread_actionplans.indicators.models import Indicator, IndicatorPeriod, Measurement
-from tread_actionplans.plans.models import Plan
+from tread_actionplans.indicators.facts import FedMeasurement, IndicatorRules, PeriodRow, PlanScope
+from tread_actionplans.indicators.models import Measurement
 from tread_shared.events.payloads.actionplans import MeasurementRecorded, PeriodReading
 
 
-def period_reading(indicator: Indicator, row: IndicatorPeriod) -> PeriodReading:
+def period_reading(indicator: IndicatorRules, row: PeriodRow) -> PeriodReading:
     target = target_of(indicator, row.period)
     return PeriodReading(
         period=row.period,
@@ -18,11 +18,11 @@ def period_reading(indicator: Indicator, row: IndicatorPeriod) -> PeriodReading:
 
 
 def measurement_recorded(
-    plan: Plan,
-    indicator: Indicator,
-    measurement: Measurement,
+    plan: PlanScope,
+    indicator: IndicatorRules,
+    measurement: Measurement | FedMeasurement,
     change: str,
-    row: IndicatorPeriod,
+    row: PeriodRow,
 ) -> MeasurementRecorded:
     return MeasurementRecorded(
         measurement_id=measurement.id,

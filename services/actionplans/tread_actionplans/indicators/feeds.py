@@ -17,10 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tread_actionplans.deviations.service import follow_periods
 from tread_actionplans.indicators import repository
 from tread_actionplans.indicators.events import measurement_recorded
-from tread_actionplans.indicators.models import Indicator, IndicatorPeriod, Measurement
-from tread_actionplans.indicators.service import Reading, new_measurement, set_period_figures
+from tread_actionplans.indicators.facts import FedIndicator, FedMeasurement, FedPlan, PeriodFigures
+from tread_actionplans.indicators.service import Reading, set_period_figures
 from tread_actionplans.periods import of_month, overlaps, period_of
-from tread_actionplans.plans.models import Plan
 from tread_shared.clock import utcnow
 from tread_shared.events.consumer import BatchHandler, Handler
 from tread_shared.events.envelope import CloudEvent
@@ -34,6 +33,7 @@ from tread_shared.events.payloads.accounts import (
 )
 from tread_shared.events.payloads.contracts import AuditCompleted, FacilitationSpent
 from tread_shared.events.registry import EventPayload
+from tread_shared.ids import new_id
 
 SYSTEM = "actionplans"
 HOURS = Decimal(60)
@@ -45,36 +45,36 @@ ACTIVITY_EVENTS: dict[str, type[ActivityEvent]] = {
 
 # Per (indicator, period): the live measurements, {id: (measured_at, value)}.
 LiveValues = dict[tuple[uuid.UUID, str], dict[uuid.UUID, tuple[datetime, Decimal]]]
+Fed = tuple[FedPlan, FedIndicator, Reading]
 
 
-async def apply_readings(
-    session: AsyncSession, outbox: Outbox, readings: Sequence[tuple[Plan, Indicator, Reading]]
-) -> None:
+async def apply_readings(session: AsyncSession, outbox: Outbox, readings: Sequence[Fed]) -> None:
     """Record, correct or withdraw the measurements of the readings' source keys, in order,
     set-based: the measurements and the periods' live values are read in one query each, new
-    measurements inserted and touched periods upserted as rows in one statement each (no ORM
-    object per row), each period's deviation followed once, and the events written together.
-    A withdrawal that arrives first leaves a withdrawn row behind, so the older event that
-    follows is recognised as older. Each ``measurement.recorded`` carries its period as that
-    change left it, as if the readings had been applied one by one."""
+    measurements inserted and touched periods upserted as rows in one statement each (plain
+    records, no ORM object per row), each period's deviation followed once, and the events
+    written together. A withdrawal that arrives first leaves a withdrawn row behind, so the
+    older event that follows is recognised as older. Each ``measurement.recorded`` carries its
+    period as that change left it, as if the readings had been applied one by one."""
     if not readings:
         return
     await session.flush()
     keys = {(indicator.id, _key(reading)) for _, indicator, reading in readings}
     measured = await repository.by_source_keys(session, keys)
+    read = set(measured)
     touched = {(indicator.id, reading.period) for _, indicator, reading in readings}
     touched |= {(m.indicator_id, m.period) for m in measured.values()}
     live = await repository.live_measurements(session, touched)
-    changed: dict[tuple[uuid.UUID, str], tuple[Plan, Indicator]] = {}
+    changed: dict[tuple[uuid.UUID, str], tuple[FedPlan, FedIndicator]] = {}
     announced: list[tuple[EventPayload, str]] = []
-    created: list[Measurement] = []  # inserted as rows at the end, as the batch left them
+    created: list[FedMeasurement] = []  # inserted as rows at the end, as the batch left them
     for plan, indicator, reading in readings:
         if not overlaps(reading.period, plan.start_date, plan.end_date):
             reading = replace(reading, withdrawn=True)
         pair = (indicator.id, _key(reading))
         existing = measured.get(pair)
         if existing is None:
-            measured[pair] = measurement = new_measurement(indicator, reading)
+            measured[pair] = measurement = _new_measurement(indicator, reading)
             created.append(measurement)
             if reading.withdrawn:
                 continue  # only a marker that the source is gone, for older events
@@ -87,22 +87,20 @@ async def apply_readings(
             live[(indicator.id, measurement.period)].pop(measurement.id, None)
             changed[(indicator.id, measurement.period)] = (plan, indicator)
             _correct(measurement, reading)
+        values = live[(indicator.id, measurement.period)]
         if measurement.deleted_at is None:
-            live[(indicator.id, measurement.period)][measurement.id] = (
-                measurement.measured_at,
-                measurement.value,
-            )
+            values[measurement.id] = (measurement.measured_at, measurement.value)
         changed[(indicator.id, measurement.period)] = (plan, indicator)
-        snapshot = IndicatorPeriod(indicator_id=indicator.id, period=measurement.period)
-        set_period_figures(indicator, snapshot, _ordered(live, indicator.id, measurement.period))
+        snapshot = _figures(indicator, measurement.period, values)
         payload = measurement_recorded(plan, indicator, measurement, change, snapshot)
         announced.append((payload, str(measurement.id)))
-    await repository.insert_measurements(session, created)
-    followed: list[tuple[Plan, Indicator, IndicatorPeriod]] = []
-    for (indicator_id, period), (plan, indicator) in changed.items():
-        row = IndicatorPeriod(indicator_id=indicator_id, period=period)
-        set_period_figures(indicator, row, _ordered(live, indicator_id, period))
-        followed.append((plan, indicator, row))
+    await repository.insert_measurements(session, created, SYSTEM)
+    corrected = [m for pair, m in measured.items() if pair in read and m.touched]
+    await repository.update_measurements(session, corrected)
+    followed: list[tuple[FedPlan, FedIndicator, PeriodFigures]] = [
+        (plan, indicator, _figures(indicator, period, live[(indicator_id, period)]))
+        for (indicator_id, period), (plan, indicator) in changed.items()
+    ]
     await repository.save_periods(session, [row for _, _, row in followed])
     # Deviations first, as a single event's would be announced before its measurement.
     await follow_periods(session, outbox, followed)
@@ -114,12 +112,38 @@ def _key(reading: Reading) -> str:
     return reading.source_key
 
 
-def _ordered(live: LiveValues, indicator_id: uuid.UUID, period: str) -> list[Decimal]:
-    values = sorted(live[(indicator_id, period)].items(), key=lambda item: (item[1][0], item[0]))
-    return [value for _, (_, value) in values]
+def _figures(
+    indicator: FedIndicator, period: str, live: dict[uuid.UUID, tuple[datetime, Decimal]]
+) -> PeriodFigures:
+    """The period's figures from its live measurements, oldest first."""
+    if len(live) > 1:
+        values = [value for _, (_, value) in sorted(live.items(), key=lambda i: (i[1][0], i[0]))]
+    else:
+        values = [value for _, value in live.values()]
+    row = PeriodFigures(indicator.id, period, Decimal(0), 0, None, utcnow())
+    set_period_figures(indicator, row, values)
+    return row
 
 
-def _correction(existing: Measurement, reading: Reading) -> str | None:
+def _new_measurement(indicator: FedIndicator, reading: Reading) -> FedMeasurement:
+    """The measurement of ``reading`` (with its id: its event names it before it is written);
+    a withdrawn reading makes only a marker that its source is gone."""
+    return FedMeasurement(
+        id=new_id(),
+        indicator_id=indicator.id,
+        period=reading.period,
+        value=reading.value,
+        source=reading.source,
+        source_key=_key(reading),
+        source_event_id=reading.source_event_id,
+        source_version=reading.source_version or 0,
+        measured_at=reading.measured_at,
+        deleted_at=utcnow() if reading.withdrawn else None,
+        version=1,
+    )
+
+
+def _correction(existing: FedMeasurement, reading: Reading) -> str | None:
     """What ``reading`` does to the measurement of its source key: ``updated``, ``deleted``,
     or nothing (``None``: older than what is held, or the same)."""
     version = reading.source_version or 0
@@ -128,13 +152,14 @@ def _correction(existing: Measurement, reading: Reading) -> str | None:
     gone = existing.deleted_at is not None
     if gone and reading.withdrawn:
         existing.source_version = version
+        existing.touched = True
         return None
     if not gone and not reading.withdrawn and _same(existing, reading):
         return None
     return "deleted" if reading.withdrawn else "updated"
 
 
-def _correct(measurement: Measurement, reading: Reading) -> None:
+def _correct(measurement: FedMeasurement, reading: Reading) -> None:
     if reading.withdrawn:
         measurement.deleted_at = utcnow()
     else:
@@ -143,14 +168,15 @@ def _correct(measurement: Measurement, reading: Reading) -> None:
         measurement.measured_at = reading.measured_at
         measurement.source_event_id = reading.source_event_id
     measurement.source_version = reading.source_version or 0
+    measurement.touched = True
 
 
-def _same(measurement: Measurement, reading: Reading) -> bool:
+def _same(measurement: FedMeasurement, reading: Reading) -> bool:
     return measurement.period == reading.period and measurement.value == reading.value
 
 
 def _reading(
-    indicator: Indicator,
+    indicator: FedIndicator,
     *,
     when: datetime,
     value: Decimal,
@@ -178,7 +204,7 @@ def _handler(
     outbox: Outbox,
     sources: Iterable[str],
     account_of: Callable[[CloudEvent], uuid.UUID],
-    readings: Callable[[Indicator, CloudEvent, int], list[Reading]],
+    readings: Callable[[FedIndicator, CloudEvent, int], list[Reading]],
 ) -> BatchHandler:
     wanted = tuple(sources)
 
@@ -195,7 +221,7 @@ def _handler(
     return apply
 
 
-def _sell_in(indicator: Indicator, event: CloudEvent, seq: int) -> list[Reading]:
+def _sell_in(indicator: FedIndicator, event: CloudEvent, seq: int) -> list[Reading]:
     payload = SellInRecorded.model_validate(event.data)
     found: list[Reading] = []
     for line in payload.lines:
@@ -217,7 +243,7 @@ def _sell_in(indicator: Indicator, event: CloudEvent, seq: int) -> list[Reading]
     return found
 
 
-def _activity(indicator: Indicator, event: CloudEvent, _seq: int) -> list[Reading]:
+def _activity(indicator: FedIndicator, event: CloudEvent, _seq: int) -> list[Reading]:
     model = ACTIVITY_EVENTS[event.type]
     activity = model.model_validate(event.data).activity
     key = f"activity:{activity.activity_id}"
@@ -242,7 +268,7 @@ def _activity(indicator: Indicator, event: CloudEvent, _seq: int) -> list[Readin
     return [reading]
 
 
-def _audit(indicator: Indicator, event: CloudEvent, seq: int) -> list[Reading]:
+def _audit(indicator: FedIndicator, event: CloudEvent, seq: int) -> list[Reading]:
     payload = AuditCompleted.model_validate(event.data)
     if indicator.source_filter is None:
         value: Decimal | None = payload.overall_score
@@ -265,7 +291,7 @@ def _audit(indicator: Indicator, event: CloudEvent, seq: int) -> list[Reading]:
     return [reading]
 
 
-def _spending(indicator: Indicator, event: CloudEvent, _seq: int) -> list[Reading]:
+def _spending(indicator: FedIndicator, event: CloudEvent, _seq: int) -> list[Reading]:
     payload = FacilitationSpent.model_validate(event.data)
     if payload.spent.currency != indicator.unit:
         return []

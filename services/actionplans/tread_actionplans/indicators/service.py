@@ -16,6 +16,7 @@ from tread_actionplans.deviations.service import follow_period
 from tread_actionplans.indicators import repository
 from tread_actionplans.indicators.evaluation import period_status, target_of
 from tread_actionplans.indicators.events import measurement_recorded
+from tread_actionplans.indicators.facts import IndicatorRules, PeriodFigures
 from tread_actionplans.indicators.models import Indicator, IndicatorPeriod, Measurement
 from tread_actionplans.indicators.schemas import (
     IndicatorAmendIn,
@@ -181,7 +182,9 @@ async def refresh_period(
     return row
 
 
-def set_period_figures(indicator: Indicator, row: IndicatorPeriod, values: list[Decimal]) -> None:
+def set_period_figures(
+    indicator: IndicatorRules, row: IndicatorPeriod | PeriodFigures, values: list[Decimal]
+) -> None:
     """The period's actual, count and status from its live values, oldest first: their sum,
     or the latest for scores."""
     if indicator.aggregation == "latest":
