@@ -19,8 +19,10 @@ taking it means no live session holds it, so the holder named in the lease row i
 standby takes the lease over without waiting for it to expire (one poll, 0.2 s). The time lease
 stays the rule for what the lock cannot see: a holder that hangs, or whose host vanished without
 closing its connection, keeps its lock and loses the lease when it expires; a holder that finds
-the lease taken by another gives its lock back. On SQLite (one process per database) the time
-lease alone decides.
+the lease taken by another gives its lock back. On SQLite (every process on the database's host)
+the lock is an exclusive ``flock`` on a file beside the database, which the kernel releases
+when the holder's process dies: a service restarted after ``kill -9``, or a sibling worker,
+takes the lease over at once too (where ``fcntl`` is missing, Windows, the time lease alone).
 
 Why not ``FOR UPDATE SKIP LOCKED`` on PostgreSQL. SKIP LOCKED lets several relays claim
 *different* rows at once: each row is claimed once, but two events of one entity may then be
@@ -50,6 +52,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -68,6 +71,11 @@ from tread_shared.db.engine import READ_ONLY, Database
 from tread_shared.db.platform_tables import outbox_events, outbox_relay_lease
 from tread_shared.events.broker import Broker
 from tread_shared.observability.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING
+
+try:
+    import fcntl
+except ImportError:  # Windows: the time lease alone on SQLite
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +145,9 @@ class OutboxRelay:
         self.publish_timeout = publish_timeout
         self.published = 0
         self._lease_valid_until = 0.0  # monotonic; 0: we do not hold the lease
-        self._holds_lock = False  # the lease's advisory lock, on self._connection (PostgreSQL)
+        # The lease's lock: advisory, on self._connection (PostgreSQL); a file's (SQLite).
+        self._holds_lock = False
+        self._lock_file: int | None = None  # its descriptor (SQLite)
         self._unmarked = PublishOutcome()  # acked, to mark with the next claim
         self._connection: AsyncConnection | None = None
 
@@ -382,15 +392,39 @@ class OutboxRelay:
         return True
 
     async def _take_lock(self, connection: AsyncConnection) -> bool:
-        """PostgreSQL: take the lease's advisory lock unless we hold it already. True when we
-        just took it: no live session held it, so whoever the lease row names is gone."""
-        if self.db.is_sqlite or self._holds_lock:
+        """Take the lease's lock unless we hold it already. True when we just took it: no live
+        session (PostgreSQL) or process (SQLite) held it, so whoever the lease row names is
+        gone."""
+        if self._holds_lock:
             return False
+        if self.db.is_sqlite:
+            self._holds_lock = self._take_file_lock()
+            return self._holds_lock
         taken = await connection.scalar(select(func.pg_try_advisory_lock(*LEASE_LOCK)))
         self._holds_lock = bool(taken)
         return self._holds_lock
 
+    def _take_file_lock(self) -> bool:
+        database = self.db.engine.url.database
+        if fcntl is None or not database or database == ":memory:":
+            return False
+        descriptor = os.open(f"{database}-relay-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held by a live process
+            os.close(descriptor)
+            return False
+        self._lock_file = descriptor
+        return True
+
+    def _drop_file_lock(self) -> None:
+        if self._lock_file is not None:
+            os.close(self._lock_file)  # and with it the flock
+            self._lock_file = None
+            self._holds_lock = False
+
     async def _drop_lock(self, connection: AsyncConnection) -> None:
+        self._drop_file_lock()
         if self._holds_lock:
             await connection.execute(select(func.pg_advisory_unlock(*LEASE_LOCK)))
             self._holds_lock = False
@@ -420,7 +454,10 @@ class OutboxRelay:
 
     async def close(self) -> None:
         """Give the relay's own database connection back (it opens again when needed), and with
-        it the lease's advisory lock: the lease is checked again before the next batch."""
+        it the lease's lock: the lease is checked again before the next batch."""
+        if self._lock_file is not None:
+            self._lease_valid_until = 0.0
+            self._drop_file_lock()
         connection, self._connection = self._connection, None
         if connection is None:
             return
