@@ -104,6 +104,32 @@ async def stream_leader(nats_url: str) -> str:
         await nc.close()
 
 
+async def time_election(killed: str) -> None:
+    """Print how long the stream went without a leader after its leader node was killed: the
+    part of the event delay that is NATS's election, not the relay's. Only a leader answers
+    the stream's info, so the first answer names the new one (the killed node itself, when
+    the supervisor restarted it in time and it won)."""
+    killed_at = time.monotonic()
+    number = int(killed.removeprefix("nats-"))
+    survivors = [f"nats://127.0.0.1:{NATS_PORT + n}" for n in range(3) if n + 1 != number]
+    nc = await nats.connect(survivors)
+    try:
+        js = nc.jetstream()
+        while time.monotonic() - killed_at < 60:
+            try:
+                info = await asyncio.wait_for(js.stream_info("TREAD"), 0.5)
+            except Exception:  # noqa: BLE001 - no leader to answer yet
+                info = None
+            leader = info.cluster.leader if info is not None and info.cluster else None
+            if leader:
+                waited = time.monotonic() - killed_at
+                print(f"new stream leader {leader} {waited:.2f} s after the kill", flush=True)
+                return
+            await asyncio.sleep(0.05)
+    finally:
+        await nc.close()
+
+
 async def relay_holder(postgres: str, prefix: str) -> str:
     connection = await asyncpg.connect(postgres.replace("+asyncpg", "") + f"/{prefix}accounts")
     try:
@@ -175,6 +201,8 @@ async def drive(args: argparse.Namespace, var_dir: Path, token: str, run: str) -
                     pid = processes(var_dir)[name]["pid"]
                     print(f"kill -9 {name} (pid {pid})", flush=True)
                     os.kill(pid, signal.SIGKILL)
+                    if name.startswith("nats-"):
+                        tasks.append(asyncio.create_task(time_election(name)))
             tasks.append(asyncio.create_task(create(http, client, number, run)))
             await asyncio.sleep(max(0.0, began + (number + 1) / args.rate - time.monotonic()))
         await asyncio.gather(*tasks)
@@ -314,6 +342,9 @@ def main() -> int:
         help="what to kill; rotate: one of them, chosen by the commit (see rotated_kill)",
     )
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--keep-logs", action="store_true", help="keep the processes' logs of a run that passed"
+    )
     parser.add_argument("--rate", type=float, default=30.0, help="writes per second")
     parser.add_argument(
         "--postgres",
@@ -346,7 +377,7 @@ def main() -> int:
             asyncio.run(drop_databases(args.postgres, args.prefix))
         except (OSError, asyncpg.PostgresError) as exc:
             print(f"the run's databases ({args.prefix}*) were not dropped: {exc}")
-        if passed:
+        if passed and not args.keep_logs:
             shutil.rmtree(var_dir, ignore_errors=True)
         else:
             print(f"logs kept in {var_dir}")
