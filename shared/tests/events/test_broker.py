@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import time
 
@@ -13,7 +14,7 @@ import pytest
 from tread_shared.events.envelope import CloudEvent
 from tread_shared.testing.nats_server import NatsServer
 
-from .conftest import Pipeline, as_stream_entries, assert_once_in_entity_order
+from .conftest import Pipeline, as_stream_entries, assert_once_in_entity_order, eventually
 
 SKUS = ["TRUCK-315-70R22", "TRUCK-385-65R22", "VAN-215-65R16"]
 
@@ -64,6 +65,30 @@ async def test_a_service_started_while_the_broker_is_down_publishes_once_it_is_u
     await private.start_consumer()
 
     assert_once_in_entity_order(await private.ledger.wait_for_entries(len(counted)), counted)
+
+
+async def test_a_broker_back_without_its_storage_gets_the_streams_again_and_the_events(
+    private: Pipeline, nats_server: NatsServer
+) -> None:
+    depot = private.depot
+    await private.start_relay()
+    await depot.count_round_robin(SKUS, rounds=1)
+
+    async def published() -> bool:
+        return await depot.pending() == 0
+
+    await eventually(published, what="the first events published")
+    nats_server.stop()
+    shutil.rmtree(nats_server.store_dir)
+    nats_server.start()
+    later = await depot.count_round_robin(SKUS, rounds=1)
+
+    async def stored_again() -> bool:
+        return len(await private.stored()) == len(later)
+
+    # Recreated by the relay when its publish finds no stream (the store held the first ones).
+    await eventually(stored_again, what="the stream recreated and the later events in it")
+    assert [m.event["id"] for m in await private.stored()] == [e.id for e in later]
 
 
 def crash(server: NatsServer) -> None:
