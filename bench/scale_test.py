@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -209,7 +210,7 @@ async def drive(args: argparse.Namespace, var_dir: Path, token: str, run: str) -
     return client
 
 
-async def check(args: argparse.Namespace, client: Client, token: str) -> bool:
+async def check(args: argparse.Namespace, var_dir: Path, client: Client, token: str) -> bool:
     ids = set(client.acknowledged.values())
     connection = await asyncpg.connect(
         args.postgres.replace("+asyncpg", "") + f"/{args.prefix}accounts"
@@ -250,6 +251,7 @@ async def check(args: argparse.Namespace, client: Client, token: str) -> bool:
                     break
             await asyncio.sleep(0.5)
     applied = await reporting_delays(args, event_times)
+    redelivered = await reporting_redeliveries(var_dir)
     lost = {
         "database": len(ids - set(in_database)),
         "stream": len(ids - set(stream_ids)),
@@ -271,7 +273,28 @@ async def check(args: argparse.Namespace, client: Client, token: str) -> bool:
     )
     print(f"event delay (commit to stream) {spread(delays)}")
     print(f"event delay (commit to applied by reporting) {spread(applied)}")
+    print(f"reporting's deliveries of events applied already: {redelivered}")
     return not any(lost.values()) and not any(doubled.values()) and client.gave_up == 0
+
+
+async def reporting_redeliveries(var_dir: Path) -> str:
+    """Deliveries reporting's live replicas skipped as applied already (an ack wait that ran
+    out: the killed replica's events, or a batch not kept alive in time), summed from their
+    metrics; a killed replica's own count died with it."""
+    total, answered = 0.0, 0
+    async with httpx.AsyncClient(timeout=5) as http:
+        for name, process in processes(var_dir).items():
+            if not name.startswith("reporting-"):
+                continue
+            with contextlib.suppress(httpx.HTTPError):
+                text = (await http.get(process["url"] + "/metrics")).text
+                answered += 1
+                for line in text.splitlines():
+                    if line.startswith("tread_events_duplicate_total{") and (
+                        'consumer="reporting"' in line
+                    ):
+                        total += float(line.rsplit(" ", 1)[1])
+    return f"{total:.0f} (from {answered} replicas)"
 
 
 async def reporting_delays(
@@ -368,7 +391,7 @@ def main() -> int:
         token = dev_token(var_dir, "dm-scale", "district_manager", "--territory", "north")
         client = asyncio.run(drive(args, var_dir, token, run))
         operator = dev_token(var_dir, "ops-scale", "admin")  # reporting's counts
-        passed = asyncio.run(check(args, client, operator))
+        passed = asyncio.run(check(args, var_dir, client, operator))
         return 0 if passed else 1
     finally:
         os.killpg(up.pid, signal.SIGTERM)
