@@ -7,6 +7,8 @@ import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,6 +34,9 @@ def child_traceparent(incoming: str | None) -> str:
 
 
 REQUEST_END = "tread.request_end"
+# Where FastAPI's request handler finds the exit stack that closes uploaded files.
+_FILES_STACK = "fastapi_middleware_astack"
+_WANTED_HEADERS = {b"x-request-id", b"x-correlation-id", b"traceparent"}
 
 
 def at_request_end(scope: Scope, close: Callable[[], Awaitable[None]]) -> None:
@@ -52,12 +57,31 @@ class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, *, service: str) -> None:
         self.app = app
         self.service = service
+        # The metric series of each (method, route, status), looked up once: prometheus_client
+        # checks and hashes the label values on every ``labels`` call.
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def _observe(self, method: str, route_path: str, status: int, elapsed: float) -> None:
+        key = (method, route_path, status)
+        series = self._series.get(key)
+        if series is None:
+            series = (
+                HTTP_REQUESTS.labels(self.service, method, route_path, str(status)),
+                HTTP_LATENCY.labels(self.service, method, route_path),
+            )
+            self._series[key] = series
+        series[0].inc()
+        series[1].observe(elapsed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers = {
+            name.lower().decode("latin-1"): value.decode("latin-1")
+            for name, value in scope["headers"]
+            if name.lower() in _WANTED_HEADERS
+        }
         incoming_id = headers.get("x-request-id", "")
         request_id = incoming_id if _REQUEST_ID.match(incoming_id) else secrets.token_hex(12)
         traceparent = child_traceparent(headers.get("traceparent"))
@@ -84,7 +108,9 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_ids)
+            async with AsyncExitStack() as files:
+                scope[_FILES_STACK] = files
+                await self.app(scope, receive, send_with_ids)
         except Exception as exc:
             if status["started"]:
                 raise
@@ -108,8 +134,7 @@ class RequestContextMiddleware:
             route = scope.get("route")
             route_path = getattr(route, "path", None) or "unmatched"
             method = scope["method"]
-            HTTP_REQUESTS.labels(self.service, method, route_path, str(status["code"])).inc()
-            HTTP_LATENCY.labels(self.service, method, route_path).observe(elapsed)
+            self._observe(method, route_path, status["code"], elapsed)
             log_access(method, scope["path"], status["code"], round(elapsed * 1000, 2))
             request_id_var.reset(tokens[0])
             correlation_id_var.reset(tokens[1])
