@@ -15,13 +15,18 @@ from tread_shared.db.types import ExactDecimal, UTCDateTime
 
 class Indicator(EntityMixin, Base):
     __tablename__ = "indicators"
-    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("plan_id", "code"),
+        # An event finds the indicators it feeds by account and source: read from the index,
+        # not from each of the account's indicators (ten rows per account in the benchmark).
+        Index("ix_indicators_account_source", "account_id", "source"),
+    )
 
     plan_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("plans.id"), nullable=False, index=True
     )
     # Copied from the plan, so that an event finds the indicators it feeds in one lookup.
-    account_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
+    account_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     code: Mapped[str] = mapped_column(String(40), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     unit: Mapped[str] = mapped_column(String(40), nullable=False)
