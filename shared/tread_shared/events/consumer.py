@@ -217,6 +217,7 @@ class EventConsumer:
         # Delivered, not yet acknowledged, by id (a Msg is not hashable): the message, and when
         # it was delivered or last kept alive.
         self._held: dict[int, tuple[Msg, float]] = {}
+        self._consumed: dict[str, Any] = {}  # EVENTS_CONSUMED's child by event type
 
     @property
     def durable(self) -> str:
@@ -492,7 +493,11 @@ class EventConsumer:
         self.last_stream_seq = max(self.last_stream_seq, delivery.stream_seq)
         if applied:
             self.applied += 1
-            EVENTS_CONSUMED.labels(self.service, self.durable, delivery.event.type).inc()
+            consumed = self._consumed.get(delivery.event.type)
+            if consumed is None:  # looking a labelled child up costs more than counting
+                consumed = EVENTS_CONSUMED.labels(self.service, self.durable, delivery.event.type)
+                self._consumed[delivery.event.type] = consumed
+            consumed.inc()
         else:
             self.duplicates += 1
             EVENTS_DUPLICATE.labels(self.service, self.durable).inc()
@@ -557,10 +562,10 @@ def _is_unreachable(exc: BaseException) -> bool:
 
 
 def _parse(data: bytes) -> CloudEvent:
+    # Straight from the bytes: a third of the time of json.loads and validating the dict.
     try:
-        raw: Any = json.loads(data)
-        return CloudEvent.model_validate(raw)
-    except (ValueError, ValidationError) as exc:
+        return CloudEvent.model_validate_json(data)
+    except ValidationError as exc:  # not JSON at all is a ValidationError too
         raise PoisonEvent(f"not a CloudEvent: {exc}") from exc
 
 
