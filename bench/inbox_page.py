@@ -22,6 +22,9 @@
 
 ``--keep NAME`` (with ``--postgres``) uses the database NAME, seeding it only if it holds no
 items yet, and leaves it in place for the next run: seeding a million items takes minutes.
+``--service-path DIR`` runs the inbox process of another version (its ``tread_inbox`` found
+first in DIR) on the same data, for before/after rounds in the same minutes; that version must
+read the schema the migrations here leave.
 """
 
 from __future__ import annotations
@@ -36,17 +39,20 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import httpx
 from sqlalchemy import func, insert, select, update
 
 from tread_inbox import MIGRATIONS_DIR
 from tread_inbox.directory.models import AccountDirectory
-from tread_inbox.items.models import InboxItem, ItemReceipt
+from tread_inbox.items.models import InboxItem, ItemReceipt, OpenItemCount
+from tread_inbox.items.service import open_audience
 from tread_inbox.stream.models import ChangeCounter
 from tread_inbox.stream.repository import ITEMS
 from tread_shared.auth.dev_keys import generate_key_pair, mint_token
@@ -167,6 +173,7 @@ async def seed(database_url: str, crowd: People, accounts: int, items: int) -> N
     addressing = {kind: (roles, named) for kind, _, roles, named in MIX}
     # Items in time order over the last year, as events brought them.
     moments = sorted(now - timedelta(seconds=chooser.random() * year) for _ in range(items))
+    open_counts: Counter[tuple[Any, ...]] = Counter()
     pending: dict[Any, list[dict[str, Any]]] = {
         InboxItem.__table__: [],
         ItemReceipt.__table__: [],
@@ -218,6 +225,12 @@ async def seed(database_url: str, crowd: People, accounts: int, items: int) -> N
                     "for_key_account_manager": "kam" in roles,
                     "for_district_manager": "dm" in roles,
                     "for_central": "central" in roles,
+                    # The account's audience, kept with the item (service._keep_audience).
+                    "account_owner_id": account["owner_id"] if account else None,
+                    "account_key_account_manager_id": (
+                        account["key_account_manager_id"] if account else None
+                    ),
+                    "account_territory": account["territory"] if account else None,
                     "since": since,
                     "done_at": since if done else None,
                     "done_by": "someone" if done else None,
@@ -226,6 +239,11 @@ async def seed(database_url: str, crowd: People, accounts: int, items: int) -> N
                     "updated_at": since,
                 }
             )
+            audience = open_audience(
+                cast(InboxItem, SimpleNamespace(**pending[InboxItem.__table__][-1]))
+            )
+            if audience is not None:
+                open_counts[(*audience, kind)] += 1
             # A third of the items were opened by someone they reach; a third of those done.
             if chooser.random() < 1 / 3:
                 if recipient is not None:
@@ -252,6 +270,21 @@ async def seed(database_url: str, crowd: People, accounts: int, items: int) -> N
             if position % 100_000 == 0:
                 print(f"  seeded {position:,} items", flush=True)
         await flush(force=True)
+        # The open items per role audience and kind, as the service counts them.
+        counted = [
+            {
+                "owner_id": owner,
+                "key_account_manager_id": kam,
+                "territory": place,
+                "for_central": central,
+                "kind": kind,
+                "open": n,
+            }
+            for (owner, kam, place, central, kind), n in open_counts.items()
+        ]
+        async with db.unit_of_work() as session:
+            for start in range(0, len(counted), CHUNK):
+                await session.execute(insert(OpenItemCount), counted[start : start + CHUNK])
         async with db.unit_of_work() as session:
             await session.execute(
                 update(ChangeCounter).where(ChangeCounter.name == ITEMS).values(position=items)
@@ -358,6 +391,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--postgres", help="an admin URL; a scratch database is created")
     parser.add_argument("--keep", help="with --postgres: this database, seeded once and kept")
+    parser.add_argument(
+        "--service-path",
+        help="a directory put first on the inbox process's PYTHONPATH (another version of"
+        " tread_inbox, e.g. `git archive <commit> services/inbox`'s services/inbox), to compare"
+        " two versions on the same data in one sitting",
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="tread-bench-inbox-page-"))
@@ -400,6 +439,7 @@ def main() -> None:
                 "INBOX_SCHEDULE_ENABLED": "false",
                 "INBOX_JWT_PUBLIC_KEY": public,
                 "INBOX_LOG_LEVEL": "WARNING",
+                **({"PYTHONPATH": args.service_path} if args.service_path else {}),
             },
             workdir / "inbox.log",
         )

@@ -2,7 +2,13 @@
 
 from tread_inbox.base import Base
 from tread_inbox.directory.models import AccountDirectory
-from tread_inbox.items.models import DecisionProgress, InboxItem, ItemDeparture, ItemReceipt
+from tread_inbox.items.models import (
+    DecisionProgress,
+    InboxItem,
+    ItemDeparture,
+    ItemReceipt,
+    OpenItemCount,
+)
 from tread_inbox.mail.models import DigestRun, OutgoingMail
 from tread_inbox.preferences.models import MailSubscriber
 from tread_inbox.stream.models import ChangeCounter
@@ -17,5 +23,6 @@ __all__ = [
     "ItemDeparture",
     "ItemReceipt",
     "MailSubscriber",
+    "OpenItemCount",
     "OutgoingMail",
 ]

@@ -220,3 +220,54 @@ async def test_integrations_and_strangers_have_no_inbox(
 ) -> None:
     assert_problem(await client.get("/v1/inbox", headers=callers["integration"].headers), 403)
     assert_problem(await client.get("/v1/inbox"), 401)
+
+
+async def test_the_badge_counts_what_the_list_shows_unread_as_accounts_move_and_go(
+    sources: Any, inbox: Any, callers: dict[str, Caller], caller: Any
+) -> None:
+    # One person in three roles: an item reaching them by two or three paths counts once.
+    boss = caller(
+        "account_manager",
+        "key_account_manager",
+        "district_manager",
+        sub="boss",
+        territories=["north"],
+    )
+    everyone = [boss, *(callers[who] for who in ("am", "other_am", "dm", "other_dm", "kam"))]
+
+    async def badges_match_lists() -> None:
+        for who in everyone:
+            unread = await inbox.items(who, state="unread", limit=100)
+            by_kind: dict[str, int] = {}
+            for item in unread:
+                by_kind[item["kind"]] = by_kind.get(item["kind"], 0) + 1
+            counts = await inbox.get("/v1/inbox/counts", who)
+            assert counts == {"total": len(unread), "by_kind": by_kind}, who.sub
+
+    own = await sources.open(owner_id="boss", key_account_manager_id="boss")
+    theirs = await sources.open()
+    south = await sources.open(owner_id="am-2", territory="south")
+    offers = {}
+    for account_id in (own, theirs, south):
+        await sources.send(sources.credit(account_id, blocked=True, previous=False), account_id)
+        case = sources.case(account_id, escalated_at=None)
+        await sources.send(acc.CaseEscalated(case=case), case.case_id)
+        offers[account_id] = await sources.offer_submitted(account_id)
+    await badges_match_lists()
+    # Their own account's three, each once; the north's escalated case and offer as district
+    # manager (the other account's credit block is for its owner and key account manager).
+    assert (await inbox.get("/v1/inbox/counts", boss))["total"] == 5
+
+    # Read by one, decided for all, moved to another owner and territory, deleted.
+    [first, *_] = await inbox.items(boss)
+    await inbox.post(f"/v1/inbox/{first['id']}/read", boss)
+    await sources.offer_approved(own, offers[own], by="boss")
+    await badges_match_lists()
+    await sources.reassign(theirs, "boss")
+    await sources.update(south, territory="north")
+    await badges_match_lists()
+    assert (await inbox.get("/v1/inbox/counts", callers["other_dm"]))["total"] == 0
+    entry = sources.entries[own].model_copy(update={"version": 9})
+    await sources.send(acc.AccountDeleted(account=entry), own)
+    await badges_match_lists()
+    assert (await inbox.get("/v1/inbox/counts", boss))["total"] > 0

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, and_, false, func, or_, true
 
 from tread_inbox.directory.models import AccountDirectory
 from tread_inbox.items.models import InboxItem
@@ -74,70 +73,53 @@ def audience_clause(principal: Principal, entry: Any = AccountDirectory) -> Colu
     return and_(account_known(entry), or_(named, roles))
 
 
-# The directory read by a path's account lookup: not the outer query's entry (no correlation).
-# Made once: a new alias per call re-adapted every column it touched, ~14 % of the inbox
-# process's CPU under bench/inbox_page.py.
-_PATH_DIRECTORY = aliased(AccountDirectory, name="path_directory")
-
-
-def audience_paths(principal: Principal) -> list[ColumnElement[bool]]:
-    """The audience of ``audience_clause`` (with ``AccountDirectory`` outer-joined, and its
-    ``account_known`` beside) cut into paths that are exact and each led by an index: the
-    named items, then each role's, with its accounts found in the directory first. A query
-    run one path at a time reads the caller's few items, not the million of everyone's, and
-    no path is an ``OR`` of the others, which the planner cannot estimate."""
-    item, entry, directory = InboxItem, AccountDirectory, _PATH_DIRECTORY
-
-    def accounts(condition: ColumnElement[bool]) -> ColumnElement[bool]:
-        return item.account_id.in_(select(directory.account_id).where(condition))
-
-    in_scope = account_scope_clause(
-        principal,
-        owner_id=entry.owner_id,
-        territory=entry.territory,
-        key_account_manager_id=entry.key_account_manager_id,
-    )
-    paths = [and_(item.recipient_id == principal.sub, or_(item.account_id.is_(None), in_scope))]
-    unnamed = item.recipient_id.is_(None)
+def role_paths(principal: Principal) -> list[ColumnElement[bool]]:
+    """The role part of ``audience_clause`` cut into paths that are exact and each led by an
+    index, newest first: each role's items by the account's audience kept with them
+    (``InboxItem.account_owner_id``…, NULL while the account is unknown or deleted), with no
+    lookup in the directory; a territory's items without an account; central's. A query run
+    one path at a time reads the caller's few items, not the million of everyone's, and no
+    path is an ``OR`` of the others, which the planner cannot estimate. Live items only."""
+    item = InboxItem
+    unnamed = and_(item.recipient_id.is_(None), item.deleted_at.is_(None))
+    paths: list[ColumnElement[bool]] = []
     if principal.has_role(Role.ACCOUNT_MANAGER):
-        paths.append(
-            and_(
-                accounts(directory.owner_id == principal.sub),
-                unnamed,
-                item.for_account_manager,
-                entry.owner_id == principal.sub,
-            )
-        )
+        paths.append(and_(item.account_owner_id == principal.sub, item.for_account_manager))
     if principal.has_role(Role.KEY_ACCOUNT_MANAGER):
         paths.append(
             and_(
-                accounts(directory.key_account_manager_id == principal.sub),
-                unnamed,
+                item.account_key_account_manager_id == principal.sub,
                 item.for_key_account_manager,
-                entry.key_account_manager_id == principal.sub,
             )
         )
     if principal.has_role(Role.DISTRICT_MANAGER) and principal.territories:
         territories = sorted(principal.territories)
-        paths.append(
-            and_(
-                accounts(directory.territory.in_(territories)),
-                unnamed,
-                item.for_district_manager,
-                entry.territory.in_(territories),
-            )
-        )
+        paths.append(and_(item.account_territory.in_(territories), item.for_district_manager))
         paths.append(
             and_(
                 item.territory.in_(territories),
                 item.account_id.is_(None),
-                unnamed,
                 item.for_district_manager,
             )
         )
     if principal.has_role(Role.CENTRAL):
-        paths.append(and_(item.for_central == true(), unnamed))  # "IS true" uses no index
-    return paths
+        known = or_(item.account_id.is_(None), item.account_owner_id.is_not(None))
+        paths.append(and_(item.for_central == true(), known))  # "IS true" uses no index
+    return [and_(path, unnamed) for path in paths]
+
+
+def named_path(principal: Principal) -> ColumnElement[bool]:
+    """The items named to ``principal`` whose account they still see (``AccountDirectory``
+    outer-joined, ``account_known`` beside)."""
+    in_scope = account_scope_clause(
+        principal,
+        owner_id=AccountDirectory.owner_id,
+        territory=AccountDirectory.territory,
+        key_account_manager_id=AccountDirectory.key_account_manager_id,
+    )
+    return and_(
+        InboxItem.recipient_id == principal.sub, or_(InboxItem.account_id.is_(None), in_scope)
+    )
 
 
 def account_known(entry: Any = AccountDirectory) -> ColumnElement[bool]:

@@ -26,6 +26,10 @@ class InboxItem(Base):
         # a territory's items without an account, each newest first.
         Index("ix_inbox_item_central", "for_central", "id"),
         Index("ix_inbox_item_territory", "territory", "id"),
+        # Each role's path through the account's audience, newest first (audience.role_paths).
+        Index("ix_inbox_item_account_owner", "account_owner_id", "id"),
+        Index("ix_inbox_item_account_kam", "account_key_account_manager_id", "id"),
+        Index("ix_inbox_item_account_territory", "account_territory", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -47,6 +51,13 @@ class InboxItem(Base):
     for_key_account_manager: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     for_district_manager: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     for_central: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The account's audience as the directory has it now (its owner, key account manager and
+    # territory; all NULL while the account is unknown here or deleted), kept with the item
+    # so that each role's page and count is one index: set when the item is made, and when the
+    # account moves (the items take a new position then anyway, service.follow_account).
+    account_owner_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    account_key_account_manager_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    account_territory: Mapped[str | None] = mapped_column(String(100), nullable=True)
     since: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     # A decision taken (by anyone entitled) closes the item for everyone.
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -107,3 +118,23 @@ class DecisionProgress(Base):
     applied_at: Mapped[datetime] = mapped_column(
         UTCDateTime, nullable=False, default=utcnow, index=True
     )
+
+
+class OpenItemCount(Base):
+    """How many items are open (not done, not removed) per role audience and kind, for
+    everybody's unread counts. An audience is what the role paths of an item reach: the
+    account's owner (``owner_id``, for account managers), its key account manager, the
+    territory (district managers), central; ``''`` where the item is not for that role. Items
+    named to a user are not counted here (few, read from their rows: their scope depends on the
+    reader's token). Kept in the transaction of every change to an item's open state or
+    audience (``service._count``). A caller's unread count is the open count of every audience
+    they are in, each once, minus their own marks on those items."""
+
+    __tablename__ = "open_item_count"
+
+    owner_id: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+    key_account_manager_id: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+    territory: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+    for_central: Mapped[bool] = mapped_column(Boolean, primary_key=True, index=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    open: Mapped[int] = mapped_column(Integer, nullable=False)

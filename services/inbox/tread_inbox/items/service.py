@@ -11,12 +11,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tread_inbox.directory.models import AccountDirectory
 from tread_inbox.items import repository
 from tread_inbox.items.kinds import category_of
 from tread_inbox.items.models import InboxItem, ItemDeparture, ItemReceipt
 from tread_inbox.items.schemas import ItemOut, UnreadCounts
 from tread_inbox.mail.service import decide_immediate_mails
-from tread_inbox.stream.repository import next_position
+from tread_inbox.stream.repository import lock_changes, next_position
 from tread_shared.auth.principal import Principal, Role
 from tread_shared.clock import utcnow
 from tread_shared.dates import plausible_datetime
@@ -56,6 +57,10 @@ async def record_item(
     if await repository.by_key(session, draft.key) is not None:
         return None
     now = utcnow()
+    # The position first: its lock orders this against an account moving (follow_account),
+    # so the audience read below is the one the item keeps.
+    position = await next_position(session)
+    entry = None if draft.account_id is None else await _entry(session, draft.account_id)
     item = InboxItem(
         key=draft.key,
         kind=draft.kind,
@@ -73,11 +78,13 @@ async def record_item(
         for_district_manager=Role.DISTRICT_MANAGER in draft.roles,
         for_central=Role.CENTRAL in draft.roles,
         since=draft.since,
-        position=await next_position(session),
+        position=position,
         updated_at=now,
     )
+    _keep_audience(item, entry)
     if decided is not None:
         item.done_by, item.done_at = decided
+    await _count(session, item, 1)
     session.add(item)
     await session.flush()
     if decided is None:
@@ -99,6 +106,7 @@ async def close_decisions(
     items = await repository.open_of_resource(session, resource_type, str(resource_id), kinds)
     now = utcnow()
     for item in items:
+        await _count(session, item, -1)
         item.done_at = at
         item.done_by = by
         item.position = await next_position(session)
@@ -122,7 +130,13 @@ async def follow_account(
     here, ``former`` ``None``): its items leave their former audience, each departure a change
     that tells those users to drop the item, and reach the new one as changed items."""
     now = utcnow()
+    # Items being made wait for this move (or it for them): each keeps the audience it sees.
+    await lock_changes(session)
+    entry = await _entry(session, account_id)
     for item in await repository.of_account(session, account_id):
+        await _count(session, item, -1)
+        _keep_audience(item, entry)
+        await _count(session, item, 1)
         if former is not None:
             session.add(
                 ItemDeparture(
@@ -143,9 +157,46 @@ async def remove_items_of_account(session: AsyncSession, account_id: uuid.UUID) 
     """The account was deleted: its items become tombstones."""
     now = utcnow()
     for item in await repository.of_account(session, account_id):
+        await _count(session, item, -1)
         item.deleted_at = now
         item.position = await next_position(session)
         item.updated_at = now
+
+
+async def _entry(session: AsyncSession, account_id: uuid.UUID) -> AccountDirectory | None:
+    entry = await session.get(AccountDirectory, account_id)
+    return None if entry is None or entry.deleted else entry
+
+
+def _keep_audience(item: InboxItem, entry: AccountDirectory | None) -> None:
+    """The account's audience kept with the item (``None`` while unknown or deleted)."""
+    item.account_owner_id = entry.owner_id if entry is not None else None
+    item.account_key_account_manager_id = entry.key_account_manager_id if entry else None
+    item.account_territory = entry.territory if entry is not None else None
+
+
+def open_audience(item: InboxItem) -> tuple[str, str, str, bool] | None:
+    """The role audience an open item is counted in (``OpenItemCount``), ``None`` when it is
+    named to a user, reaches nobody, or is not open."""
+    if item.done_at is not None or item.deleted_at is not None or item.recipient_id is not None:
+        return None
+    if item.account_id is not None and item.account_owner_id is None:
+        return None  # its account is unknown here, or deleted: it reaches nobody
+    owner = item.account_owner_id if item.for_account_manager else None
+    kam = item.account_key_account_manager_id if item.for_key_account_manager else None
+    territory = item.territory if item.account_id is None else item.account_territory
+    territory = territory if item.for_district_manager else None
+    if not (owner or kam or territory or item.for_central):
+        return None
+    return owner or "", kam or "", territory or "", bool(item.for_central)
+
+
+async def _count(session: AsyncSession, item: InboxItem, change: int) -> None:
+    """``change`` the open count of the item's audience: +1 after an item opens or comes in,
+    -1 before it closes, goes or moves away; in the transaction of the change itself."""
+    audience = open_audience(item)
+    if audience is not None:
+        await repository.count_open(session, audience, item.kind, change)
 
 
 def state_of(item: InboxItem, receipt: ItemReceipt | None) -> str:
@@ -175,6 +226,34 @@ def render(item: InboxItem, receipt: ItemReceipt | None) -> ItemOut:
         done_at=done_at,
         done_by=item.done_by,
         position=item.position,
+        updated_at=updated_at,
+    )
+
+
+def render_row(row: Any) -> ItemOut:
+    """``render`` of a page's row (``repository.PAGE_COLUMNS``)."""
+    if row.done_at is not None or row.receipt_done_at is not None:
+        state = "done"
+    elif row.read_at is not None:
+        state = "read"
+    else:
+        state = "unread"
+    updated_at = row.updated_at
+    if row.receipt_updated_at is not None and row.receipt_updated_at > updated_at:
+        updated_at = row.receipt_updated_at
+    return ItemOut(
+        id=row.id,
+        kind=row.kind,
+        category=row.category,
+        title=row.title,
+        resource_url=row.resource_url,
+        reason=row.reason,
+        account_id=row.account_id,
+        since=row.since,
+        state=state,
+        done_at=row.done_at or row.receipt_done_at,
+        done_by=row.done_by,
+        position=row.position,
         updated_at=updated_at,
     )
 
@@ -232,9 +311,9 @@ async def list_items(
         rows = await repository.page(
             session, principal, kind=kind, state=state, before_id=before, limit=limit
         )
-        items = [render(item, receipt) for item, receipt in rows[:limit]]
+        items = [render_row(row) for row in rows[:limit]]
         more = len(rows) > limit
-        return Page(items=items, next_cursor=encode_cursor(rows[limit - 1][0].id) if more else None)
+        return Page(items=items, next_cursor=encode_cursor(rows[limit - 1].id) if more else None)
     after = None
     if cursor:
         time, last_id = decode_cursor(cursor, 2)

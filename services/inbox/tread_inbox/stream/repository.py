@@ -27,6 +27,14 @@ async def next_position(session: AsyncSession) -> int:
     return int(position)
 
 
+async def lock_changes(session: AsyncSession) -> None:
+    """Take the counter's lock (PostgreSQL; SQLite has one writer) without a position: item
+    changes then wait for this transaction, as for one that took a position."""
+    await session.execute(
+        select(ChangeCounter.position).where(ChangeCounter.name == ITEMS).with_for_update()
+    )
+
+
 async def last_position(session: AsyncSession) -> int:
     position = await session.scalar(
         select(ChangeCounter.position).where(ChangeCounter.name == ITEMS)
