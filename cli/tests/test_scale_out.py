@@ -14,6 +14,7 @@ import httpx
 import nats
 import pytest
 from nats.js import JetStreamContext
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_accounts import MIGRATIONS_DIR
 from tread_accounts.settings import Settings as AccountsSettings
@@ -32,6 +33,8 @@ from tread_cli.up import Up, UpOptions
 from tread_shared.clock import utcnow
 from tread_shared.db.engine import Database
 from tread_shared.events.broker import Broker, ensure_streams
+from tread_shared.events.consumer import ConsumerSpec, EventConsumer
+from tread_shared.events.envelope import CloudEvent
 from tread_shared.events.outbox import Outbox
 from tread_shared.events.payloads.platform import InstanceStarted
 from tread_shared.events.relay import OutboxRelay
@@ -217,6 +220,19 @@ def test_after_the_stream_leader_is_killed_publishing_resumes_at_the_new_leader(
     assert published < 15.0, f"publishing resumed {published:.1f}s after the leader died"
 
 
+async def _commit_instance_started(settings: ServiceSettings, db: Database, instance: str) -> None:
+    """An event in the outbox, committed: an instance's start, the event every service has."""
+    payload = InstanceStarted(
+        service_name=settings.service_name,
+        instance_id=instance,
+        software_version="test",
+        started_at=utcnow(),
+    )
+    outbox = Outbox(settings.service_name, settings.nats_subject_root)
+    async with db.unit_of_work() as session:
+        await outbox.add(session, payload, subject=instance)
+
+
 def test_the_relay_publishes_again_as_soon_as_a_new_stream_leader_is_elected(
     cluster: list[NatsNode],
     cluster_processes: dict[str, subprocess.Popen[bytes]],
@@ -227,17 +243,9 @@ def test_the_relay_publishes_again_as_soon_as_a_new_stream_leader_is_elected(
     settings: AccountsSettings = make_settings(
         AccountsSettings, MIGRATIONS_DIR, nats_url=cluster_url(cluster), nats_stream_replicas=3
     )
-    outbox = Outbox(settings.service_name, settings.nats_subject_root)
 
     async def commit_event(db: Database, instance: str) -> None:
-        payload = InstanceStarted(
-            service_name=settings.service_name,
-            instance_id=instance,
-            software_version="test",
-            started_at=utcnow(),
-        )
-        async with db.unit_of_work() as session:
-            await outbox.add(session, payload, subject=instance)
+        await _commit_instance_started(settings, db, instance)
 
     async def stored(js: JetStreamContext) -> int:
         with contextlib.suppress(Exception):  # no leader: no answer
@@ -279,3 +287,76 @@ def test_the_relay_publishes_again_as_soon_as_a_new_stream_leader_is_elected(
     election, after = asyncio.run(kill_the_leader_during_writes())
     print(f"new stream leader {election:.2f}s after kill -9, event stored {after:.2f}s later")
     assert after < 1.5, f"the relay published {after:.1f}s after the new leader was elected"
+
+
+def test_a_consumer_pulls_again_as_soon_as_its_durable_has_a_new_leader(
+    cluster: list[NatsNode],
+    cluster_processes: dict[str, subprocess.Popen[bytes]],
+    make_settings: Callable[..., Any],
+) -> None:
+    """The node leading the durable dies: the consumer hears nothing, and while the others
+    elect a new leader (4-9 s) its questions about the durable go unanswered. It asks with a
+    short timeout and again at once, so it pulls within about a second of the election (it
+    sat out nats-py's 5 s timeouts before)."""
+    settings: AccountsSettings = make_settings(
+        AccountsSettings, MIGRATIONS_DIR, nats_url=cluster_url(cluster), nats_stream_replicas=3
+    )
+    applied: dict[str, float] = {}  # instance id → when the consumer applied its event
+
+    async def apply(session: AsyncSession, event: CloudEvent, stream_seq: int) -> None:
+        applied[event.subject] = time.monotonic()
+
+    spec = ConsumerSpec(
+        durable="probe", subjects=[f"{settings.service_name}.>"], handlers={}, fallback=apply
+    )
+
+    async def durable_leader(js: JetStreamContext) -> str | None:
+        with contextlib.suppress(Exception):  # no leader: no answer
+            async with asyncio.timeout(0.5):
+                info = await js.consumer_info(settings.nats_stream, spec.durable)
+                return info.cluster.leader if info.cluster else None
+        return None
+
+    async def applied_in_time(instance: str, within: float = 30.0) -> None:
+        began = time.monotonic()
+        while instance not in applied:
+            assert time.monotonic() - began < within, f"event {instance!r} never applied"
+            await asyncio.sleep(0.05)
+
+    async def kill_the_durables_leader() -> tuple[float, float]:
+        db = Database(settings.resolved_database_url)
+        broker = Broker(settings)
+        broker.start()
+        relay = OutboxRelay(db, broker, service=settings.service_name, poll_seconds=0.05)
+        consumer = EventConsumer(spec, db, broker, settings)
+        running = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
+        try:
+            js = await asyncio.wait_for(broker.wait_ready(), timeout=20)
+            await _commit_instance_started(settings, db, "before")
+            await applied_in_time("before")
+            leader = await durable_leader(js)
+            assert leader is not None
+
+            killed_at = time.monotonic()
+            cluster_processes[leader].kill()  # kill -9 of the node leading the durable
+            while await durable_leader(js) is None:
+                assert time.monotonic() - killed_at < 30, "no new leader of the durable"
+                await asyncio.sleep(0.05)
+            elected_at = time.monotonic()
+            while await broker.wait_for_stream_leader(within=30) is None:
+                pass  # the stream may have lost its leader too: not what is measured here
+            await _commit_instance_started(settings, db, "after")
+            published_at = time.monotonic()
+            await applied_in_time("after")
+            return elected_at - killed_at, applied["after"] - max(elected_at, published_at)
+        finally:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            await relay.close()
+            await broker.close()
+            await db.dispose()
+
+    election, after = asyncio.run(kill_the_durables_leader())
+    print(f"durable's new leader {election:.2f}s after kill -9, event applied {after:.2f}s later")
+    assert after < 2.0, f"the consumer applied the next event {after:.1f}s after the election"

@@ -183,36 +183,6 @@ async def test_a_consumer_that_dies_holding_events_delays_them_by_the_ack_wait_o
     assert delay < 2.0, f"redelivered {delay:.1f}s after the consumer died"
 
 
-async def test_a_new_leader_of_the_durable_gets_pull_requests_at_once(
-    pipeline: Pipeline,
-) -> None:
-    """In a cluster the pull requests die with the node leading the durable; the node elected
-    after it announces itself, and the consumer pulls from it without waiting for silence."""
-    ledger = pipeline.ledger
-    counted = [await pipeline.depot.count("SUMMER-1", 1)]
-    await pipeline.start_relay()
-    # Heartbeats far apart: a pull set up again within the test is the advisory's doing.
-    consumer = await pipeline.start_consumer(consumer_heartbeat_seconds=30.0)
-    await ledger.wait_for_entries(1)
-    js = await pipeline.js()
-    durable, stream = ledger.spec().durable, ledger.settings.nats_stream
-    elected = f"$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.{stream}.{durable}"
-
-    nc = pipeline.brokers[0].nc
-    assert nc is not None
-    await nc.publish(elected, b'{"type": "io.nats.jetstream.advisory.v1.consumer_leader_elected"}')
-
-    async def pulled_again() -> bool:
-        return consumer.pulls_ended == 1
-
-    await eventually(pulled_again, within=5.0, what="the pull set up again")
-    counted.append(await pipeline.depot.count("SUMMER-1", 2))
-    assert_once(await ledger.wait_for_entries(2), counted)
-    info = await js.consumer_info(stream, durable)
-    assert (info.num_waiting or 0) >= 1, "no pull request at the broker"
-    assert consumer.heartbeats_missed == 0
-
-
 async def test_an_existing_consumer_gets_the_ack_wait_of_the_settings(pipeline: Pipeline) -> None:
     ledger = pipeline.ledger
     js = await pipeline.js()
