@@ -29,6 +29,7 @@ from tread_shared.clock import utcnow
 from tread_shared.dates import PlausibleDate
 from tread_shared.db.concurrency import flush_changes
 from tread_shared.db.listing import list_page
+from tread_shared.db.reading import ReadSession
 from tread_shared.db.session import DbSession
 from tread_shared.http.etag import check_if_match, set_etag
 from tread_shared.http.pagination import PageParams, page_params
@@ -90,7 +91,7 @@ async def create_contract(
 
 @router.get("", response_model=ContractPage)
 async def list_contracts(
-    session: DbSession,
+    session: ReadSession,
     caller: Staff,
     page: Annotated[PageParams, Depends(page_params)],
     updated_since: UpdatedSince,
@@ -126,7 +127,7 @@ async def list_contracts(
 
 @router.get("/{contract_id}", response_model=ContractOut)
 async def get_contract(
-    contract_id: uuid.UUID, session: DbSession, caller: Staff, response: Response
+    contract_id: uuid.UUID, session: ReadSession, caller: Staff, response: Response
 ) -> ContractOut:
     return _answer(await service.contract_in_scope(session, caller, contract_id), response)
 

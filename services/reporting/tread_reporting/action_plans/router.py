@@ -10,14 +10,14 @@ from tread_reporting.action_plans.schemas import ActionPlansOut
 from tread_reporting.freshness.service import CurrentView
 from tread_reporting.readers import Reader
 from tread_shared.clock import utcnow
-from tread_shared.db.session import DbSession
+from tread_shared.db.reading import ReadSession
 
 router = APIRouter(prefix="/v1/reports", tags=["action plans"])
 
 
 @router.get("/action-plans", response_model=ActionPlansOut)
 async def get_action_plans(
-    session: DbSession,
+    session: ReadSession,
     view: CurrentView,
     caller: Reader,
     territory: Annotated[str | None, Query(max_length=100)] = None,

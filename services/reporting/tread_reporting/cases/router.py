@@ -9,14 +9,14 @@ from tread_reporting.cases.schemas import CasesOut
 from tread_reporting.freshness.service import CurrentView
 from tread_reporting.readers import Reader
 from tread_shared.clock import utcnow
-from tread_shared.db.session import DbSession
+from tread_shared.db.reading import ReadSession
 
 router = APIRouter(prefix="/v1/reports", tags=["cases"])
 
 
 @router.get("/cases", response_model=CasesOut)
 async def get_cases(
-    session: DbSession,
+    session: ReadSession,
     view: CurrentView,
     caller: Reader,
     territory: Annotated[str | None, Query(max_length=100)] = None,

@@ -21,7 +21,7 @@ from tread_reporting.freshness.schemas import AsOf
 from tread_reporting.freshness.service import CurrentView
 from tread_reporting.readers import CentralOffice, Reader
 from tread_shared.clock import utcnow
-from tread_shared.db.session import DbSession
+from tread_shared.db.reading import ReadSession
 from tread_shared.errors import NotFound, Problem
 from tread_shared.events.payloads.reporting import CentralReportFigures
 from tread_shared.http.pagination import PageParams, decode_cursor, encode_cursor, page_params
@@ -59,7 +59,7 @@ async def _render(report: CentralReportOut, chosen: Format, pdf: bytes | None = 
 
 @router.get("", response_model=CentralReportOut, responses=DOCUMENTS)  # type: ignore[arg-type]
 async def get_central_report(
-    session: DbSession,
+    session: ReadSession,
     view: CurrentView,
     caller: Reader,
     period: Annotated[
@@ -89,7 +89,7 @@ async def get_central_report(
 
 @router.get("/archive", response_model=StoredReportPage)
 async def list_stored_reports(
-    session: DbSession,
+    session: ReadSession,
     _caller: CentralOffice,
     page: Annotated[PageParams, Depends(page_params)],
 ) -> StoredReportPage:
@@ -124,7 +124,7 @@ async def list_stored_reports(
 @router.get("/archive/{period}", response_model=CentralReportOut, responses=DOCUMENTS)  # type: ignore[arg-type]
 async def get_stored_report(
     period: str,
-    session: DbSession,
+    session: ReadSession,
     _caller: CentralOffice,
     accept: Annotated[str | None, Header()] = None,
     format: FormatQuery = None,

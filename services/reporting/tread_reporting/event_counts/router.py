@@ -9,7 +9,7 @@ from tread_reporting.event_counts.schemas import EventCountsOut, EventTypeCountO
 from tread_reporting.freshness.service import CurrentView
 from tread_shared.auth.dependencies import require_roles
 from tread_shared.auth.principal import Principal, Role
-from tread_shared.db.session import DbSession
+from tread_shared.db.reading import ReadSession
 
 router = APIRouter(prefix="/v1/reports", tags=["events"])
 
@@ -18,7 +18,7 @@ Operator = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.CENTRAL))
 
 @router.get("/events", response_model=EventCountsOut)
 async def list_event_counts(
-    session: DbSession,
+    session: ReadSession,
     view: CurrentView,
     _caller: Operator,
     source: Annotated[str | None, Query(description="Only events of this service")] = None,

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_reporting.freshness.schemas import AsOf, ConsumerLag, LagOut, RebuildProgress
 from tread_reporting.generations import repository as generations
-from tread_shared.db.session import DbSession
+from tread_shared.db.reading import ReadSession
 from tread_shared.events.broker import Broker
 
 BROKER_TIMEOUT_SECONDS = 2.0
@@ -34,7 +34,7 @@ async def read_view(session: AsyncSession) -> ReadView:
     )
 
 
-async def current_view(session: DbSession) -> ReadView:
+async def current_view(session: ReadSession) -> ReadView:
     return await read_view(session)
 
 

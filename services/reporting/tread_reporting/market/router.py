@@ -11,7 +11,7 @@ from tread_reporting.market.schemas import MarketOut
 from tread_reporting.readers import Reader
 from tread_shared.clock import utcnow
 from tread_shared.dates import PlausibleDate
-from tread_shared.db.session import DbSession
+from tread_shared.db.reading import ReadSession
 from tread_shared.errors import Unprocessable
 
 router = APIRouter(prefix="/v1/reports", tags=["market"])
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1/reports", tags=["market"])
 
 @router.get("/market", response_model=MarketOut, response_model_by_alias=True)
 async def get_market(
-    session: DbSession,
+    session: ReadSession,
     view: CurrentView,
     caller: Reader,
     territory: Annotated[str | None, Query(max_length=100)] = None,

@@ -11,7 +11,7 @@ from tread_reporting.partnerships.repository import PartnershipFilters
 from tread_reporting.partnerships.schemas import PartnershipOut, PartnershipPage
 from tread_reporting.readers import Reader
 from tread_shared.clock import utcnow
-from tread_shared.db.session import DbSession
+from tread_shared.db.reading import ReadSession
 from tread_shared.http.pagination import PageParams, page_params
 
 router = APIRouter(prefix="/v1/reports/partnerships", tags=["partnerships"])
@@ -31,7 +31,7 @@ PartnershipStatus = Literal[
 
 @router.get("", response_model=PartnershipPage)
 async def list_partnerships(
-    session: DbSession,
+    session: ReadSession,
     view: CurrentView,
     caller: Reader,
     page: Annotated[PageParams, Depends(page_params)],
@@ -62,7 +62,7 @@ async def list_partnerships(
 
 @router.get("/{account_id}", response_model=PartnershipOut)
 async def get_partnership(
-    account_id: uuid.UUID, session: DbSession, view: CurrentView, caller: Reader
+    account_id: uuid.UUID, session: ReadSession, view: CurrentView, caller: Reader
 ) -> PartnershipOut:
     """An account's partnership: program, tier, contract and signatures, renewal due, audits and
     gaps, commitments against sell-in, facilitations this year, open cases, credit."""

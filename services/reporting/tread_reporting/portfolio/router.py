@@ -10,14 +10,14 @@ from tread_reporting.portfolio.repository import PortfolioScope
 from tread_reporting.portfolio.schemas import GroupBy, PortfolioOut
 from tread_reporting.readers import Reader
 from tread_shared.clock import utcnow
-from tread_shared.db.session import DbSession
+from tread_shared.db.reading import ReadSession
 
 router = APIRouter(prefix="/v1/reports", tags=["portfolio"])
 
 
 @router.get("/portfolio", response_model=PortfolioOut)
 async def get_portfolio(
-    session: DbSession,
+    session: ReadSession,
     view: CurrentView,
     caller: Reader,
     group_by: Annotated[GroupBy, Query(description="Figures per owner or per territory")] = "owner",

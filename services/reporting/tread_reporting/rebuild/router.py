@@ -14,7 +14,7 @@ from tread_reporting.rebuild.schemas import RebuildOut
 from tread_reporting.rebuild.service import Replay, claim, cleanup
 from tread_reporting.settings import ReportingSettings, Settings
 from tread_shared.db.engine import Database
-from tread_shared.db.session import DbSession
+from tread_shared.db.reading import ReadSession
 from tread_shared.errors import Problem
 from tread_shared.events.broker import Broker
 
@@ -78,7 +78,7 @@ async def start_rebuild(
 
 
 @router.get("/rebuild", response_model=RebuildOut)
-async def get_rebuild(session: DbSession, _caller: Admin) -> RebuildOut:
+async def get_rebuild(session: ReadSession, _caller: Admin) -> RebuildOut:
     """The latest rebuild: how far its replay is, or how it ended."""
     latest = await generations.latest(session)
     return await _status(session, latest)
