@@ -61,7 +61,7 @@ ConsumerFactory = Callable[[ServiceRuntime], ConsumerSpec]
 
 
 class ServiceApp(FastAPI):
-    """FastAPI with four layers around the routes instead of nine.
+    """FastAPI with five layers around the routes instead of nine.
 
     FastAPI wraps the app's own middleware in a server-error layer, a telemetry layer and a
     body-limit layer, and puts an exit-stack layer inside; every layer is a coroutine frame per

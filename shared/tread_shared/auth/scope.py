@@ -9,7 +9,9 @@ A caller with several roles sees the union. Outside the scope answers 404, in li
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, true
+from typing import Any
+
+from sqlalchemy import BindParameter, ColumnElement, bindparam, false, or_, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from tread_shared.auth.principal import Principal, Role
@@ -45,4 +47,50 @@ def account_scope_clause(
         conditions.append(key_account_manager_id == principal.sub)
     if principal.has_role(Role.ACCOUNT_MANAGER):
         conditions.append(owner_id == principal.sub)
+    return or_(*conditions) if conditions else false()
+
+
+ScopeShape = tuple[bool, bool, bool, bool]
+"""Which conditions of the rule apply to a caller: everything, territories, key accounts, own."""
+
+
+def account_scope_shape(principal: Principal) -> tuple[ScopeShape, dict[str, Any]]:
+    """The shape of ``principal``'s scope and the values of its bound parameters, for a
+    statement built once per shape with :func:`account_scope_bound` (the same rule as
+    :func:`account_scope_clause`, without building the condition on every request)."""
+    everything = principal.reads_everything
+    shape = (
+        everything,
+        not everything
+        and principal.has_role(Role.DISTRICT_MANAGER)
+        and bool(principal.territories),
+        not everything and principal.has_role(Role.KEY_ACCOUNT_MANAGER),
+        not everything and principal.has_role(Role.ACCOUNT_MANAGER),
+    )
+    values: dict[str, Any] = {"scope_sub": principal.sub}
+    if shape[1]:
+        values["scope_territories"] = sorted(principal.territories)
+    return shape, values
+
+
+def account_scope_bound(
+    shape: ScopeShape,
+    *,
+    owner_id: InstrumentedAttribute[str],
+    territory: InstrumentedAttribute[str],
+    key_account_manager_id: InstrumentedAttribute[str | None],
+) -> ColumnElement[bool]:
+    """:func:`account_scope_clause` of a caller of this ``shape``, its values bound parameters
+    (``scope_sub``, ``scope_territories``) given by :func:`account_scope_shape`."""
+    everything, territories, key_accounts, own = shape
+    if everything:
+        return true()
+    sub: BindParameter[str] = bindparam("scope_sub")
+    conditions: list[ColumnElement[bool]] = []
+    if territories:
+        conditions.append(territory.in_(bindparam("scope_territories", expanding=True)))
+    if key_accounts:
+        conditions.append(key_account_manager_id == sub)
+    if own:
+        conditions.append(owner_id == sub)
     return or_(*conditions) if conditions else false()

@@ -58,14 +58,20 @@ def _invalid_cursor() -> Problem:
     return Problem("The cursor is not valid for this list.", status=400, slug="invalid-cursor")
 
 
-def _after_id(model: Any, cursor: str) -> Any:
+def after_id(cursor: str) -> uuid.UUID:
+    """The last id of the page before, from a plain list's cursor (a 400 problem if it is not
+    one)."""
     tag, last_id = decode_cursor(cursor, 2)
     if tag != _BY_ID:
         raise _invalid_cursor()
     try:
-        return model.id > uuid.UUID(last_id)
+        return uuid.UUID(last_id)
     except ValueError as exc:
         raise _invalid_cursor() from exc
+
+
+def _after_id(model: Any, cursor: str) -> Any:
+    return model.id > after_id(cursor)
 
 
 def _after_update(model: Any, cursor: str) -> Any:
@@ -101,6 +107,20 @@ async def list_page(
         if page.cursor:
             query = query.where(_after_update(model, page.cursor))
     rows = list((await session.scalars(query.limit(page.limit + 1))).all())
+    return _cut(rows, page, updated_since)
+
+
+async def live_page(
+    session: AsyncSession, statement: Select[M], values: dict[str, Any], page: PageParams
+) -> Listed[M]:
+    """One page of a plain list from a statement made once and kept (bound parameters in
+    ``values``): live rows in id order after ``after_id`` when the page has a cursor, at most
+    ``page.limit + 1`` of them — what :func:`list_page` builds on every call."""
+    rows = list((await session.scalars(statement, values)).all())
+    return _cut(rows, page, None)
+
+
+def _cut(rows: list[M], page: PageParams, updated_since: datetime | None) -> Listed[M]:
     if len(rows) <= page.limit:
         return Listed(rows, None)
     rows = rows[: page.limit]
@@ -112,5 +132,10 @@ async def list_page(
 
 def contains_text(column: Any, fragment: str) -> Any:
     """SQL: ``column`` contains ``fragment``, any case, ``%`` and ``_`` taken literally."""
+    return column.ilike(text_pattern(fragment), escape="\\")
+
+
+def text_pattern(fragment: str) -> str:
+    """The ``ILIKE`` pattern (escape character ``\\``) of text containing ``fragment``."""
     escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.ilike(f"%{escaped}%", escape="\\")
+    return f"%{escaped}%"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -378,6 +379,47 @@ async def test_sync_tells_an_account_manager_about_accounts_moved_away(
     assert_problem(naive, 422)
 
 
+async def every_page(
+    client: httpx.AsyncClient, params: dict[str, Any], who: Caller
+) -> list[dict[str, Any]]:
+    """Every item of ``GET /v1/accounts`` with ``params``, page after page by cursor."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        query = {**params, "cursor": cursor} if cursor else params
+        response = await client.get("/v1/accounts", params=query, headers=who.headers)
+        assert response.status_code == 200, response.text
+        items += response.json()["items"]
+        cursor = response.json()["next_cursor"]
+        if cursor is None:
+            return items
+
+
+async def test_a_caller_with_several_roles_pages_through_the_union_of_their_scopes(
+    client: httpx.AsyncClient, portfolio: Any, caller: Callable[..., Caller]
+) -> None:
+    many = caller(
+        "account_manager",
+        "key_account_manager",
+        "district_manager",
+        sub="multi-1",
+        territories=["east", "west"],
+    )
+    expected = [
+        await portfolio.account(owner_id="multi-1", territory="north", status="active"),
+        await portfolio.account(owner_id="am-2", territory="east", status="active"),
+        await portfolio.account(
+            owner_id="am-2", territory="south", key_account_manager_id="multi-1", status="active"
+        ),
+        await portfolio.account(owner_id="am-3", territory="west", status="active"),
+    ]
+    await portfolio.account(owner_id="am-2", territory="south", status="active")  # not theirs
+    await portfolio.account(owner_id="multi-1", territory="north", status="prospect")
+
+    listed = await every_page(client, {"limit": 3, "status": "active"}, many)
+    assert [item["id"] for item in listed] == [account["id"] for account in expected]
+
+
 async def test_filters_search_and_cursor_pages(
     client: httpx.AsyncClient, portfolio: Any, admin: Caller
 ) -> None:
@@ -403,18 +445,8 @@ async def test_filters_search_and_cursor_pages(
         await client.get("/v1/accounts", params={"limit": 0}, headers=admin.headers), 422
     )
 
-    seen: list[str] = []
-    cursor = None
-    while True:
-        params: dict[str, Any] = {"limit": 2, "status": "active"}
-        if cursor:
-            params["cursor"] = cursor
-        page = (await client.get("/v1/accounts", params=params, headers=admin.headers)).json()
-        seen += [item["name"] for item in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
-    assert seen == [f"Northern Tyres {i}" for i in range(5)]
+    listed = await every_page(client, {"limit": 2, "status": "active"}, admin)
+    assert [item["name"] for item in listed] == [f"Northern Tyres {i}" for i in range(5)]
     bad = await client.get("/v1/accounts", params={"cursor": "garbage"}, headers=admin.headers)
     assert_problem(bad, 400, "invalid-cursor")
 

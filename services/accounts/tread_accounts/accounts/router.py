@@ -30,7 +30,7 @@ Paging = Annotated[PageParams, Depends(page_params)]
 
 def _answer(response: Response, account: Account) -> AccountOut:
     set_etag(response, account.id, account.version)
-    return AccountOut.model_validate(account, from_attributes=True)
+    return render(AccountOut, account)
 
 
 @router.post("/accounts", status_code=201)
@@ -57,9 +57,11 @@ async def list_accounts(
 ) -> Page[AccountOut | Tombstone]:
     """The accounts in the caller's scope, filtered; with ``updated_since``, the changes."""
     listed = await service.list_accounts(session, caller, filters, page, updated_since)
+    # Without updated_since every row is live and in scope (the query's own conditions).
+    syncing = updated_since is not None
     items: list[AccountOut | Tombstone] = [
         Tombstone(id=account.id, updated_at=account.updated_at)
-        if service.shows_as_tombstone(caller, account)
+        if syncing and service.shows_as_tombstone(caller, account)
         else render(AccountOut, account)
         for account in listed.rows
     ]

@@ -409,7 +409,9 @@ async def list_accounts(
 ) -> Listed[Account]:
     """Accounts in scope; with ``updated_since``, also those deleted or gone out of scope since
     (to be shown as tombstones: see :func:`shows_as_tombstone`)."""
-    left_scope = repository.left_scope_since(principal, updated_since) if updated_since else None
+    if updated_since is None:
+        return await repository.list_live_accounts(session, principal, filters, page)
+    left_scope = repository.left_scope_since(principal, updated_since)
     return await repository.list_accounts(
         session, visible_accounts(principal), filters, page, updated_since, left_scope
     )
