@@ -99,7 +99,7 @@ class Settings(ServiceSettings):
         return ZoneInfo(self.business_timezone)
 
 
-def current_settings(request: Request) -> Settings:
+async def current_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

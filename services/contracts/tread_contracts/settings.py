@@ -51,7 +51,7 @@ class Settings(ServiceSettings):
     schedule_first_delay_seconds: float = 30.0
 
 
-def current_settings(request: Request) -> Settings:
+async def current_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -38,7 +38,7 @@ class Settings(ServiceSettings):
     )
 
 
-def current_settings(request: Request) -> Settings:
+async def current_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -32,7 +32,7 @@ class Settings(ServiceSettings):
     rebuild_cleanup_delay_seconds: float = 10.0
 
 
-def current_settings(request: Request) -> Settings:
+async def current_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

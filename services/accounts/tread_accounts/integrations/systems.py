@@ -91,7 +91,7 @@ class ExternalSystems:
         return (await self._get(self.billing, path, OpenInvoices)).items
 
 
-def external_systems(request: Request) -> ExternalSystems:
+async def external_systems(request: Request) -> ExternalSystems:
     systems: ExternalSystems = request.app.state.external_systems
     return systems
 
