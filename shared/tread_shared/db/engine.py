@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
@@ -95,6 +96,13 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def json_text(value: Any) -> str:
+    """A JSON column's value as text: pydantic's serializer, a third of ``json.dumps``'s time
+    (an outbox row holds two JSON columns, and a consumer batch of sell-in writes hundreds);
+    compact, UTF-8 rather than ``\\u`` escapes, the same keys in the same order."""
+    return to_json(value).decode()
+
+
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     """An async engine. On SQLite: WAL, foreign keys, a busy timeout and ``BEGIN IMMEDIATE``
     so that concurrent writers queue (:class:`SqliteWriters`) instead of failing on lock
@@ -110,6 +118,7 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
             pool_size=pool_size,
             max_overflow=OUTSIDE_THE_QUEUE,
             connect_args={"timeout": 30},
+            json_serializer=json_text,
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -137,6 +146,7 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         echo=echo,
         pool_size=pool_size,
         max_overflow=OUTSIDE_THE_QUEUE,
+        json_serializer=json_text,
         # asyncpg waits 60 s for a host that never answers; fail sooner so /readyz and the
         # relay report the outage instead of hanging.
         connect_args={"timeout": 10},

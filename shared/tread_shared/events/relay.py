@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import time
@@ -62,6 +61,7 @@ from typing import Any
 
 from nats.js import JetStreamContext
 from nats.js.errors import NoStreamResponseError
+from pydantic_core import to_json
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -100,7 +100,7 @@ class OutboxRow:
 
     @property
     def body(self) -> bytes:
-        return json.dumps(self.envelope, separators=(",", ":")).encode()
+        return to_json(self.envelope)
 
 
 @dataclass
