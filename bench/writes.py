@@ -273,21 +273,18 @@ def wrk(target: Target, token: str, seconds: float, connections: int) -> dict[st
     return figures
 
 
-async def outbox_drained(dsn: str, within: float = 120.0) -> None:
+async def outbox_drained(connection: asyncpg.Connection, within: float = 120.0) -> None:
     """Until the service's relay has published every pending outbox row."""
-    connection = await asyncpg.connect(dsn)
-    try:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            pending = await connection.fetchval(
-                "SELECT count(*) FROM outbox_events WHERE state = 'pending'"
-            )
-            if not pending:
-                return
-            await asyncio.sleep(0.2)
-        raise RuntimeError(f"outbox still has {pending} pending rows after {within}s")
-    finally:
-        await connection.close()
+    deadline = time.monotonic() + within
+    pending = 0
+    while time.monotonic() < deadline:
+        pending = await connection.fetchval(
+            "SELECT count(*) FROM outbox_events WHERE state = 'pending'"
+        )
+        if not pending:
+            return
+        await asyncio.sleep(0.2)
+    raise RuntimeError(f"outbox still has {pending} pending rows after {within}s")
 
 
 def py_spy(target: Target, args: argparse.Namespace) -> subprocess.Popen[bytes] | None:
@@ -317,15 +314,15 @@ async def drive(
     target: Target,
     token: str,
     args: argparse.Namespace,
-    dsn: str,
+    watcher: asyncpg.Connection,
 ) -> Figures:
     wrk(target, token, 2.0, args.connections)  # warm-up, not counted
-    await outbox_drained(dsn)
+    await outbox_drained(watcher)
     profiler = py_spy(target, args)
     before = cpu_seconds(target.server_pid)
     result = await asyncio.to_thread(wrk, target, token, args.seconds, args.connections)
     # The relay's work for these requests belongs to them: counted until the outbox is drained.
-    await outbox_drained(dsn)
+    await outbox_drained(watcher)
     cpu = cpu_seconds(target.server_pid) - before
     if profiler is not None:
         profiler.wait()
@@ -370,6 +367,9 @@ async def run(args: argparse.Namespace) -> None:
                 var_dir, sub=OWNER, roles=["account_manager"], territories=[TERRITORY]
             )
             service_pid = process_ids(stack)["accounts"]
+            # One connection kept for watching the outbox: on a shared server, connecting
+            # again between targets may find no free slot.
+            watcher = await asyncpg.connect(dsn)
             with raw_endpoint(postgres) as (raw, raw_pid):
                 targets = [
                     Target("raw Starlette + asyncpg, 3 INSERTs", raw, "/raw/accounts", raw_pid,
@@ -382,12 +382,13 @@ async def run(args: argparse.Namespace) -> None:
                 rounds: dict[int, list[Figures]] = {}
                 for _ in range(args.rounds):
                     for n, target in enumerate(targets):
-                        figures = await drive(target, token, args, dsn)
+                        figures = await drive(target, token, args, watcher)
                         rounds.setdefault(n, []).append(figures)
                         print_line(figures)
                 for n in range(len(targets)):
                     ranked = sorted(rounds[n], key=lambda f: f.per_second)
                     results.append(ranked[len(ranked) // 2])
+            await watcher.close()
             memory = resident_mb(service_pid)
     finally:
         await drop_databases(postgres)
