@@ -272,7 +272,7 @@ async def capture(read: ServiceRead, url: str, seeded: Seeded, public_pem: str) 
         statement, parameters = arguments[2], arguments[3]
         # The reads alone: what the app's own background work writes meanwhile (reporting
         # makes its central report at start) is not the request's.
-        if statement.lstrip()[:6].upper() in ("SELECT", "WITH ("):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             recorded.append((statement, tuple(parameters or ())))
 
     async with serve_in_process(app) as client:
