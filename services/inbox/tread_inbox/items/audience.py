@@ -15,12 +15,17 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, true
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, false, func, or_, true
 
 from tread_inbox.directory.models import AccountDirectory
 from tread_inbox.items.models import InboxItem
 from tread_shared.auth.principal import Principal, Role
-from tread_shared.auth.scope import account_scope_clause, can_see_account
+from tread_shared.auth.scope import (
+    ScopeShape,
+    account_scope_bound,
+    account_scope_clause,
+    can_see_account,
+)
 
 
 class DirectoryEntry(Protocol):
@@ -73,27 +78,47 @@ def audience_clause(principal: Principal, entry: Any = AccountDirectory) -> Colu
     return and_(account_known(entry), or_(named, roles))
 
 
-def role_paths(principal: Principal) -> list[ColumnElement[bool]]:
+RoleShape = tuple[bool, bool, bool, bool]
+"""Which role paths a caller has: account manager, key account manager, district manager (of
+some territory), central."""
+
+
+def role_shape(principal: Principal) -> tuple[RoleShape, dict[str, Any]]:
+    """The caller's role paths and the values of their bound parameters (``scope_sub``,
+    ``scope_territories``: the names ``account_scope_bound`` uses too)."""
+    district = principal.has_role(Role.DISTRICT_MANAGER) and bool(principal.territories)
+    shape = (
+        principal.has_role(Role.ACCOUNT_MANAGER),
+        principal.has_role(Role.KEY_ACCOUNT_MANAGER),
+        district,
+        principal.has_role(Role.CENTRAL),
+    )
+    values: dict[str, Any] = {"scope_sub": principal.sub}
+    if district:
+        values["scope_territories"] = sorted(principal.territories)
+    return shape, values
+
+
+def role_paths(shape: RoleShape) -> list[ColumnElement[bool]]:
     """The role part of ``audience_clause`` cut into paths that are exact and each led by an
     index, newest first: each role's items by the account's audience kept with them
     (``InboxItem.account_owner_id``…, NULL while the account is unknown or deleted), with no
     lookup in the directory; a territory's items without an account; central's. A query run
     one path at a time reads the caller's few items, not the million of everyone's, and no
-    path is an ``OR`` of the others, which the planner cannot estimate. Live items only."""
+    path is an ``OR`` of the others, which the planner cannot estimate. Live items only. The
+    caller's values are bound parameters (``role_shape``): a statement is built once per
+    shape."""
     item = InboxItem
+    sub: BindParameter[str] = bindparam("scope_sub")
+    account_manager, key_account_manager, district_manager, central = shape
     unnamed = and_(item.recipient_id.is_(None), item.deleted_at.is_(None))
     paths: list[ColumnElement[bool]] = []
-    if principal.has_role(Role.ACCOUNT_MANAGER):
-        paths.append(and_(item.account_owner_id == principal.sub, item.for_account_manager))
-    if principal.has_role(Role.KEY_ACCOUNT_MANAGER):
-        paths.append(
-            and_(
-                item.account_key_account_manager_id == principal.sub,
-                item.for_key_account_manager,
-            )
-        )
-    if principal.has_role(Role.DISTRICT_MANAGER) and principal.territories:
-        territories = sorted(principal.territories)
+    if account_manager:
+        paths.append(and_(item.account_owner_id == sub, item.for_account_manager))
+    if key_account_manager:
+        paths.append(and_(item.account_key_account_manager_id == sub, item.for_key_account_manager))
+    if district_manager:
+        territories: BindParameter[list[str]] = bindparam("scope_territories", expanding=True)
         paths.append(and_(item.account_territory.in_(territories), item.for_district_manager))
         paths.append(
             and_(
@@ -102,23 +127,24 @@ def role_paths(principal: Principal) -> list[ColumnElement[bool]]:
                 item.for_district_manager,
             )
         )
-    if principal.has_role(Role.CENTRAL):
+    if central:
         known = or_(item.account_id.is_(None), item.account_owner_id.is_not(None))
         paths.append(and_(item.for_central == true(), known))  # "IS true" uses no index
     return [and_(path, unnamed) for path in paths]
 
 
-def named_path(principal: Principal) -> ColumnElement[bool]:
-    """The items named to ``principal`` whose account they still see (``AccountDirectory``
-    outer-joined, ``account_known`` beside)."""
-    in_scope = account_scope_clause(
-        principal,
+def named_path(scope: ScopeShape) -> ColumnElement[bool]:
+    """The items named to the caller whose account they still see (``AccountDirectory``
+    outer-joined, ``account_known`` beside); values bound as ``account_scope_bound``'s."""
+    in_scope = account_scope_bound(
+        scope,
         owner_id=AccountDirectory.owner_id,
         territory=AccountDirectory.territory,
         key_account_manager_id=AccountDirectory.key_account_manager_id,
     )
     return and_(
-        InboxItem.recipient_id == principal.sub, or_(InboxItem.account_id.is_(None), in_scope)
+        InboxItem.recipient_id == bindparam("scope_sub"),
+        or_(InboxItem.account_id.is_(None), in_scope),
     )
 
 
