@@ -22,8 +22,11 @@ DURABLE = "inbox-events"
 def _deleting(apply: Handler) -> Handler:
     async def handle(session: AsyncSession, event: CloudEvent, stream_seq: int) -> None:
         payload = AccountDeleted.model_validate(event.data)
-        await remove_items_of_account(session, payload.account.account_id)
+        # The directory first, then the items (and the change counter): the order of every
+        # directory event, so that two of one account on two replicas never deadlock.
         await apply(session, event, stream_seq)
+        await session.flush()
+        await remove_items_of_account(session, payload.account.account_id)
 
     return handle
 

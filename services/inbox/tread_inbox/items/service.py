@@ -104,6 +104,8 @@ async def close_decisions(
     """Close the open decision items of a resource: the decision was taken (by ``by``), or a
     new request replaces them. Whether an event may close them is ``items/decisions.py``'s."""
     items = await repository.open_of_resource(session, resource_type, str(resource_id), kinds)
+    if items:
+        await lock_changes(session)  # before the counts: every item change takes them in order
     now = utcnow()
     for item in items:
         await _count(session, item, -1)
@@ -156,6 +158,8 @@ async def follow_account(
 async def remove_items_of_account(session: AsyncSession, account_id: uuid.UUID) -> None:
     """The account was deleted: its items become tombstones."""
     now = utcnow()
+    # As in follow_account: an item being made waits for this removal, or this for it.
+    await lock_changes(session)
     for item in await repository.of_account(session, account_id):
         await _count(session, item, -1)
         item.deleted_at = now
@@ -193,7 +197,9 @@ def open_audience(item: InboxItem) -> tuple[str, str, str, bool] | None:
 
 async def _count(session: AsyncSession, item: InboxItem, change: int) -> None:
     """``change`` the open count of the item's audience: +1 after an item opens or comes in,
-    -1 before it closes, goes or moves away; in the transaction of the change itself."""
+    -1 before it closes, goes or moves away; in the transaction of the change itself, which
+    holds the change counter's lock already (taken first by every item change, so that two
+    transactions never lock a count and the counter in opposite orders)."""
     audience = open_audience(item)
     if audience is not None:
         await repository.count_open(session, audience, item.kind, change)
