@@ -9,12 +9,14 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import APIRouter
-from tread_notes import MIGRATIONS_DIR
+from fastapi import APIRouter, FastAPI
+from tread_notes import MIGRATIONS_DIR, probes
 from tread_notes.app import create_app
+from tread_notes.notes.router import router as notes_router
 from tread_notes.settings import Settings as NotesSettings
 
-from tread_shared.app import create_service_app
+from tread_shared.app import create_service_app, human_operation_id, include_flat
+from tread_shared.errors import PROBLEM_RESPONSES
 from tread_shared.testing.plugin import ready_answer, serve_in_process
 
 PROBLEM = {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}
@@ -137,3 +139,18 @@ async def test_the_service_starts_and_stops_promptly(make_settings: Callable[...
             assert (await ready_answer(notes)).status_code == 200
             stopping = time.monotonic()
         assert time.monotonic() - stopping < 2.0
+
+
+def test_routes_made_the_app_s_own_are_documented_as_included_routers_would_be() -> None:
+    # A route option include_flat did not carry over would change the document.
+    def app_with(include: Callable[[FastAPI, APIRouter], None]) -> FastAPI:
+        app = FastAPI(responses=PROBLEM_RESPONSES, generate_unique_id_function=human_operation_id)
+        for router in (notes_router, probes.router):
+            include(app, router)
+        return app
+
+    included = app_with(lambda app, router: app.include_router(router))
+    flat = app_with(include_flat)
+
+    assert flat.openapi() == included.openapi()
+    assert len(flat.openapi()["paths"]) >= 3

@@ -91,9 +91,10 @@ def include_flat(app: FastAPI, router: APIRouter) -> None:
     """``app.include_router(router)``, with the router's routes made routes of the app itself.
 
     FastAPI keeps an included router as one route that matches through the router on every
-    request (a tenth of a GET by id's CPU for accounts' seven routers). The routes are added as
+    request, at a cost that grows with the routers before it (a 404 under ``/v1/cases`` in
+    accounts: 175 -> 119 us with :class:`ServiceApp`'s layers). The routes are added as
     ``include_router`` would make them: same path, endpoint, answers, tags, operationId and
-    dependency overrides (the OpenAPI document is the same, byte for byte)."""
+    dependency overrides (the OpenAPI document is the same, byte for byte; a test compares)."""
     for route in router.routes:
         if type(route) is not APIRoute:
             app.include_router(APIRouter(routes=[route]))
