@@ -349,29 +349,23 @@ async def unread_counts(session: AsyncSession, principal: Principal) -> dict[str
     """Per kind: the caller's named items unread, counted from their rows; plus the open
     count of every role audience the caller is in (``OpenItemCount``, each row once: an item
     on two of the caller's paths counted once), minus the caller's own marks on those
-    items."""
+    items. One statement, one round trip."""
     roles, values = role_shape(principal)
     scope, scope_values = account_scope_shape(principal)
     values.update(scope_values)
-    named, open_by_audience, marked = _counts(roles, scope)
-    by_kind: dict[str, int] = {kind: n for kind, n in await _core(session, named, values)}
-    if open_by_audience is None or marked is None or not principal.sub:
-        return by_kind
-    for kind, count in await _core(session, open_by_audience, values):
-        by_kind[kind] = by_kind.get(kind, 0) + int(count)
-    for kind, count in await _core(session, marked, values):
-        by_kind[kind] = by_kind.get(kind, 0) - int(count)
-    return {kind: count for kind, count in by_kind.items() if count > 0}
+    statement = _counts(roles, scope, bool(principal.sub))
+    counts = await _core(session, statement, values)
+    return {kind: int(count) for kind, count in counts if count > 0}
 
 
 @lru_cache(maxsize=64)
-def _counts(roles: RoleShape, scope: ScopeShape) -> tuple[Any, Any | None, Any | None]:
-    """``unread_counts``' statements for callers of one shape (values bound): the named
-    items unread; the open counts of the caller's audiences and the caller's marks on their
-    items (``None`` for a caller of no role path)."""
+def _counts(roles: RoleShape, scope: ScopeShape, has_sub: bool) -> Any:
+    """``unread_counts``' statement for callers of one shape (values bound): per kind, the
+    named items unread, plus the open counts of the caller's audiences, minus the caller's
+    marks on their items."""
     named = (
         _named(scope, _state_clause("unread"))
-        .with_only_columns(InboxItem.kind, func.count())
+        .with_only_columns(InboxItem.kind.label("kind"), func.count().label("n"))
         .group_by(InboxItem.kind)
     )
     counted = OpenItemCount
@@ -386,13 +380,15 @@ def _counts(roles: RoleShape, scope: ScopeShape) -> tuple[Any, Any | None, Any |
         audiences.append(counted.territory.in_(bindparam("scope_territories", expanding=True)))
     if central:
         audiences.append(counted.for_central == true())
-    if not audiences:
-        return named, None, None
+    if not audiences or not has_sub:
+        return named
     open_by_audience = (
-        select(counted.kind, func.sum(counted.open)).where(or_(*audiences)).group_by(counted.kind)
+        select(counted.kind.label("kind"), func.sum(counted.open).label("n"))
+        .where(or_(*audiences))
+        .group_by(counted.kind)
     )
     marked = (
-        select(InboxItem.kind, func.count())
+        select(InboxItem.kind.label("kind"), (-func.count()).label("n"))
         .select_from(ItemReceipt)
         .join(InboxItem, InboxItem.id == ItemReceipt.item_id)
         .where(
@@ -403,7 +399,8 @@ def _counts(roles: RoleShape, scope: ScopeShape) -> tuple[Any, Any | None, Any |
         )
         .group_by(InboxItem.kind)
     )
-    return named, open_by_audience, marked
+    parts = union_all(named, open_by_audience, marked).subquery()
+    return select(parts.c.kind, func.sum(parts.c.n)).group_by(parts.c.kind)
 
 
 async def count_open(
