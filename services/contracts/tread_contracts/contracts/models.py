@@ -67,7 +67,9 @@ class Contract(EntityMixin, Base):
     ended_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     termination_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    program_terms: Mapped[ProgramVersion] = relationship(lazy="selectin")
+    # Joined: a contract always has its program version (composite foreign key, not null), so
+    # an inner join reads it with the contract, one round trip less than a second SELECT.
+    program_terms: Mapped[ProgramVersion] = relationship(lazy="joined", innerjoin=True)
     signatures: Mapped[list[ContractSignature]] = relationship(
         lazy="selectin", order_by="ContractSignature.signed_at", cascade="all, delete-orphan"
     )
