@@ -33,6 +33,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_inbox.items import repository as items
 from tread_inbox.items.audience import reaches
@@ -44,6 +45,7 @@ from tread_shared.app import ServiceRuntime
 from tread_shared.auth.principal import Principal
 from tread_shared.background import stop_tasks
 from tread_shared.db.engine import Database
+from tread_shared.db.reading import reading_engine
 
 log = logging.getLogger(__name__)
 
@@ -184,12 +186,12 @@ class ChangeWatcher:
         self.subscribers: set[Subscriber] = set()
 
     async def read_position(self) -> int:
-        async with self.db.unit_of_work() as session:
+        async with reading(self.db) as session:
             return await last_position(session)
 
     async def catch_up(self) -> None:
         """Read the counter and, when it moved, the items that changed."""
-        async with self.db.unit_of_work() as session:
+        async with reading(self.db) as session:
             position = await last_position(session)
             if position == self.position:
                 return
@@ -253,6 +255,21 @@ class ChangeWatcher:
         return [change for change in self.recent if change.position > position]
 
 
+@contextlib.asynccontextmanager
+async def reading(db: Database) -> AsyncIterator[AsyncSession]:
+    """A session that only reads (``ReadSession``'s: no write transaction). The watcher polls
+    every ``stream_poll_seconds``: in a write transaction, on SQLite each poll queued behind
+    the writers and held them up, and a poll cancelled at shutdown could leave a connection
+    whose forced close kept SQLite's write lock, so the next writer waited out the 30 s busy
+    timeout (seen as slow test teardowns)."""
+    async with db.connections.place():
+        session = AsyncSession(reading_engine(db), expire_on_commit=False)
+        try:
+            yield session
+        finally:
+            await session.close()
+
+
 def with_change_watcher(app: FastAPI, settings: Settings) -> FastAPI:
     """Run the process's watcher for as long as the service runs."""
     inner = app.router.lifespan_context
@@ -286,7 +303,7 @@ async def _from_database(
     watcher: ChangeWatcher, principal: Principal, position: int
 ) -> list[tuple[int, bytes]]:
     """The caller's next ``BATCH`` changes after ``position``: ``(position, frame)``."""
-    async with watcher.db.unit_of_work() as session:
+    async with reading(watcher.db) as session:
         rows = await items.after_position(session, principal, position, BATCH)
         departures = await items.departed_after_position(session, principal, position, BATCH)
     found: list[tuple[int, bytes]] = []
