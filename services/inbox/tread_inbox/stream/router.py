@@ -18,7 +18,11 @@ STREAM_RESPONSES: dict[int | str, dict[str, object]] = {
         "description": "Server-Sent Events: ``item`` events (data: the item as GET"
         " /v1/inbox/{id} answers it, id: its position), and comment lines as heartbeats.",
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
-    }
+    },
+    410: {
+        "description": "sync-horizon-passed: a change after Last-Event-ID was forgotten (the"
+        " sync horizon). List the inbox again, then open the stream without Last-Event-ID."
+    },
 }
 
 
