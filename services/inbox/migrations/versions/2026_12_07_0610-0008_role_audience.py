@@ -25,14 +25,29 @@ def upgrade() -> None:
             sa.Column("account_key_account_manager_id", sa.String(length=200), nullable=True)
         )
         batch_op.add_column(sa.Column("account_territory", sa.String(length=100), nullable=True))
-    # The audience of the items of every account known here and not deleted.
-    op.execute(
-        "UPDATE inbox_item SET account_owner_id = d.owner_id,"
-        " account_key_account_manager_id = d.key_account_manager_id,"
-        " account_territory = d.territory"
-        " FROM account_directory AS d"
-        " WHERE d.account_id = inbox_item.account_id AND NOT d.deleted"
-    )
+    # The audience of the items of every account known here and not deleted. UPDATE … FROM
+    # on PostgreSQL (one join); SQLite has it only from 3.33, so there one lookup per column.
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "UPDATE inbox_item SET account_owner_id = d.owner_id,"
+            " account_key_account_manager_id = d.key_account_manager_id,"
+            " account_territory = d.territory"
+            " FROM account_directory AS d"
+            " WHERE d.account_id = inbox_item.account_id AND NOT d.deleted"
+        )
+    else:
+        entry = (
+            "(SELECT d.{column} FROM account_directory AS d"
+            " WHERE d.account_id = inbox_item.account_id AND NOT d.deleted)"
+        )
+        op.execute(
+            "UPDATE inbox_item SET"
+            f" account_owner_id = {entry.format(column='owner_id')},"
+            " account_key_account_manager_id"
+            f" = {entry.format(column='key_account_manager_id')},"
+            f" account_territory = {entry.format(column='territory')}"
+            " WHERE account_id IS NOT NULL"
+        )
     with op.batch_alter_table("inbox_item", schema=None) as batch_op:
         batch_op.create_index(
             "ix_inbox_item_account_owner", ["account_owner_id", "id"], unique=False
