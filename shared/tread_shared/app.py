@@ -295,7 +295,8 @@ async def _keep_announcing(runtime: ServiceRuntime) -> None:
         delay = min(delay * 2, 5.0)
 
 
-def get_outbox(request: Request) -> Outbox:
+async def get_outbox(request: Request) -> Outbox:
+    # async: FastAPI runs a plain ``def`` dependency in a worker thread, a hand-off per write
     outbox: Outbox = request.app.state.outbox
     return outbox
 
