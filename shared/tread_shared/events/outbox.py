@@ -47,12 +47,44 @@ class Outbox:
         self, session: AsyncSession, events: Sequence[tuple[EventPayload, str]]
     ) -> None:
         """Record several ``(payload, subject)`` events in one statement, in this order: what
-        :meth:`add` does for each, for a change that makes thousands (a catalogue import)."""
+        :meth:`add` does for each, for a change that makes thousands (a catalogue import, a
+        consumer batch). What the events share is worked out once (the time, the request's
+        context, each type's subject), and each payload is serialised where the row's JSON is
+        (the engine's ``json_text``), not dumped to a dict first: this cost of an event's
+        envelope halved."""
         if not events:
             return
         await session.flush()
-        rows = [self._envelope_row(payload, subject)[1] for payload, subject in events]
-        await session.execute(insert(outbox_events), rows)
+        now = utcnow()
+        time = to_jsonable_python(now)
+        context = _Context.current()
+        types: dict[type[EventPayload], tuple[str, str]] = {}
+        rows = []
+        for payload, subject in events:
+            kind = type(payload)
+            named = types.get(kind)
+            if named is None:
+                event_type = payload.event_type(self.service)
+                named = types[kind] = (event_type, nats_subject_for(event_type, self.subject_root))
+            event_type, nats_subject = named
+            event_id = new_id()
+            envelope, headers = context.envelope(str(event_id), self.service, event_type, subject)
+            envelope["time"] = time
+            envelope["data"] = payload  # serialised with the row, by the engine's json_text
+            rows.append(
+                {
+                    "event_id": event_id,
+                    "type": event_type,
+                    "nats_subject": nats_subject,
+                    "entity_id": subject,
+                    "envelope": envelope,
+                    "headers": headers,
+                    "state": "pending",
+                    "times_sent": 0,
+                    "created_at": now,
+                }
+            )
+        await session.execute(_INSERT_ROW, rows)
         session.info[OUTBOX_DIRTY] = True
 
     def _row(self, payload: EventPayload, subject: str) -> tuple[CloudEvent, dict[str, Any]]:
@@ -66,31 +98,12 @@ class Outbox:
         serialised once (an envelope model dumped again re-serialised every payload, a fifth
         of a 50,000-product import's time). Keys in CloudEvent's field order."""
         event_type = payload.event_type(self.service)
-        request_id = request_id_var.get()
-        correlation_id = correlation_id_var.get() or request_id
-        traceparent = traceparent_var.get()
         event_id = new_id()
-        envelope: dict[str, Any] = {
-            "specversion": "1.0",
-            "id": str(event_id),
-            "source": self.service,
-            "type": event_type,
-            "subject": subject,
-            "time": to_jsonable_python(utcnow()),
-            "datacontenttype": "application/json",
-            "data": payload.model_dump(mode="json"),
-        }
-        if correlation_id is not None:
-            envelope["correlationid"] = correlation_id
-        if traceparent is not None:
-            envelope["traceparent"] = traceparent
-        headers = {"Nats-Msg-Id": envelope["id"], "Tread-Event-Type": event_type}
-        if traceparent:
-            headers["traceparent"] = traceparent
-        if correlation_id:
-            headers["Tread-Correlation-Id"] = correlation_id
-        if request_id:
-            headers["Tread-Request-Id"] = request_id
+        envelope, headers = _Context.current().envelope(
+            str(event_id), self.service, event_type, subject
+        )
+        envelope["time"] = to_jsonable_python(utcnow())
+        envelope["data"] = payload.model_dump(mode="json")
         row = {
             "event_id": event_id,
             "type": event_type,
@@ -103,3 +116,49 @@ class Outbox:
             "created_at": utcnow(),
         }
         return envelope, row
+
+
+class _Context:
+    """The request's context as an event carries it (envelope extensions, message headers)."""
+
+    __slots__ = ("correlation_id", "request_id", "traceparent")
+
+    def __init__(
+        self, request_id: str | None, correlation_id: str | None, traceparent: str | None
+    ) -> None:
+        self.request_id = request_id
+        self.correlation_id = correlation_id
+        self.traceparent = traceparent
+
+    @classmethod
+    def current(cls) -> _Context:
+        request_id = request_id_var.get()
+        return cls(request_id, correlation_id_var.get() or request_id, traceparent_var.get())
+
+    def envelope(
+        self, event_id: str, source: str, event_type: str, subject: str
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """The envelope's fields but ``time`` and ``data`` (in CloudEvent's field order, where
+        they are set next), and the message headers."""
+        envelope: dict[str, Any] = {
+            "specversion": "1.0",
+            "id": event_id,
+            "source": source,
+            "type": event_type,
+            "subject": subject,
+            "time": None,
+            "datacontenttype": "application/json",
+            "data": None,
+        }
+        if self.correlation_id is not None:
+            envelope["correlationid"] = self.correlation_id
+        if self.traceparent is not None:
+            envelope["traceparent"] = self.traceparent
+        headers = {"Nats-Msg-Id": event_id, "Tread-Event-Type": event_type}
+        if self.traceparent:
+            headers["traceparent"] = self.traceparent
+        if self.correlation_id:
+            headers["Tread-Correlation-Id"] = self.correlation_id
+        if self.request_id:
+            headers["Tread-Request-Id"] = self.request_id
+        return envelope, headers

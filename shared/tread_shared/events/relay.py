@@ -61,8 +61,7 @@ from typing import Any
 
 from nats.js import JetStreamContext
 from nats.js.errors import NoStreamResponseError
-from pydantic_core import to_json
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Text, bindparam, cast, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -86,6 +85,26 @@ LEASE_SECONDS = 5.0
 LEASE_LOCK = (0x74726561, 1)  # "trea", the outbox relay
 PUBLISH_TIMEOUT_SECONDS = 2.0
 MAX_BACKOFF_SECONDS = 5.0
+# The envelope read as the text the outbox wrote (a JSON column keeps it as written, on
+# PostgreSQL's ``json`` and SQLite alike) and published as it is: parsing it to publish it
+# serialised again cost a tenth of the relay's time.
+_ENVELOPE_TEXT = cast(outbox_events.c.envelope, Text)
+# Built once, the seqs an expanding parameter: ``in_(list)`` coerced each seq into a literal
+# bound parameter at every batch.
+_MARK_PUBLISHED = (
+    update(outbox_events)
+    .where(outbox_events.c.seq.in_(bindparam("seqs", expanding=True)))
+    .values(
+        state="published",
+        published_at=bindparam("now", type_=outbox_events.c.published_at.type),
+        times_sent=outbox_events.c.times_sent + 1,
+    )
+)
+_MARK_FAILED = (
+    update(outbox_events)
+    .where(outbox_events.c.seq.in_(bindparam("seqs", expanding=True)))
+    .values(times_sent=outbox_events.c.times_sent + 1, last_error=bindparam("error", type_=Text))
+)
 
 
 @dataclass(frozen=True)
@@ -95,12 +114,12 @@ class OutboxRow:
     seq: int
     entity_id: str
     nats_subject: str
-    envelope: dict[str, Any]
+    envelope: str  # the CloudEvent's JSON, as the outbox holds it
     headers: dict[str, Any]
 
     @property
     def body(self) -> bytes:
-        return to_json(self.envelope)
+        return self.envelope.encode()
 
 
 @dataclass
@@ -239,7 +258,7 @@ class OutboxRelay:
                 outbox_events.c.seq,
                 outbox_events.c.entity_id,
                 outbox_events.c.nats_subject,
-                outbox_events.c.envelope,
+                _ENVELOPE_TEXT,
                 outbox_events.c.headers,
             )
             .where(outbox_events.c.state == "pending")
@@ -312,24 +331,10 @@ class OutboxRelay:
 
     async def _mark(self, connection: AsyncConnection, outcome: PublishOutcome) -> None:
         if outcome.acked:
-            await connection.execute(
-                update(outbox_events)
-                .where(outbox_events.c.seq.in_(outcome.acked))
-                .values(
-                    state="published",
-                    published_at=utcnow(),
-                    times_sent=outbox_events.c.times_sent + 1,
-                )
-            )
+            await connection.execute(_MARK_PUBLISHED, {"seqs": outcome.acked, "now": utcnow()})
         if outcome.failed:
-            await connection.execute(
-                update(outbox_events)
-                .where(outbox_events.c.seq.in_(outcome.failed))
-                .values(
-                    times_sent=outbox_events.c.times_sent + 1,
-                    last_error=_describe(outcome.error)[:2000],
-                )
-            )
+            error = _describe(outcome.error)[:2000]
+            await connection.execute(_MARK_FAILED, {"seqs": outcome.failed, "error": error})
 
     async def release(self) -> None:
         """Give the lease up (clean shutdown), so another replica takes over at once."""

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from tread_actionplans.deviations.models import CorrectiveAction, Deviation
+from tread_actionplans.deviations.models import AnyDeviation, CorrectiveAction
 from tread_actionplans.indicators.facts import PlanScope
 from tread_actionplans.plans.models import Plan
 from tread_shared.events.payloads.actionplans import CorrectiveActionState, DeviationState
 
 
-def deviation_state(deviation: Deviation, plan: PlanScope) -> DeviationState:
+def deviation_state(deviation: AnyDeviation, plan: PlanScope) -> DeviationState:
     return DeviationState(
         deviation_id=deviation.id,
         deviation_version=deviation.version,

@@ -9,7 +9,7 @@ from typing import cast
 from sqlalchemy import Select, Table, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tread_actionplans.deviations.models import CorrectiveAction, Deviation
+from tread_actionplans.deviations.models import CorrectiveAction, Deviation, NewDeviation
 from tread_actionplans.plans.models import Plan
 from tread_actionplans.plans.repository import within_plan_scope
 from tread_shared.auth.principal import Principal
@@ -18,7 +18,7 @@ _DEVIATIONS = cast(Table, Deviation.__table__)
 _DEVIATION_COLUMNS = [column.key for column in _DEVIATIONS.columns]
 
 
-async def insert_deviations(session: AsyncSession, deviations: Sequence[Deviation]) -> None:
+async def insert_deviations(session: AsyncSession, deviations: Sequence[NewDeviation]) -> None:
     """Write new deviations as rows, in one statement (they are not added to the session)."""
     if deviations:
         rows = [{name: getattr(d, name) for name in _DEVIATION_COLUMNS} for d in deviations]

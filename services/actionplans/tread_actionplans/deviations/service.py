@@ -13,7 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_actionplans.deviations import repository
 from tread_actionplans.deviations.events import action_state, deviation_state
-from tread_actionplans.deviations.models import CorrectiveAction, Deviation
+from tread_actionplans.deviations.models import (
+    AnyDeviation,
+    CorrectiveAction,
+    Deviation,
+    NewDeviation,
+)
 from tread_actionplans.deviations.schemas import CauseIn, CorrectiveActionIn, ReforecastIn
 from tread_actionplans.deviations.workflow import ACTION_MOVES, DEVIATION_MOVES
 from tread_actionplans.indicators.facts import IndicatorRules, PeriodRow, PlanScope
@@ -51,16 +56,20 @@ def _opening(
         deviation = Deviation(plan_id=plan.id, status="open", opened_at=utcnow(), **fields)
         session.add(deviation)
         return deviation
+    _reopening(deviation, **fields)
+    return deviation
+
+
+def _reopening(deviation: AnyDeviation, **fields: object) -> None:
     deviation.status = next_status(
         "Deviation", DEVIATION_MOVES, deviation.id, deviation.status, "reopen"
     )
     deviation.opened_at, deviation.closed_at = utcnow(), None
     for key, value in fields.items():
         setattr(deviation, key, value)
-    return deviation
 
 
-def _closing(deviation: Deviation) -> None:
+def _closing(deviation: AnyDeviation) -> None:
     deviation.status = next_status(
         "Deviation", DEVIATION_MOVES, deviation.id, deviation.status, "close"
     )
@@ -113,21 +122,23 @@ async def follow_periods(
     followed = [item for item in periods if item[0].status in FOLLOWED]
     if not followed:
         return
-    deviations = await repository.for_periods(
-        session, [(indicator.id, row.period) for _, indicator, row in followed]
+    deviations: dict[tuple[uuid.UUID, str], AnyDeviation] = dict(
+        await repository.for_periods(
+            session, [(indicator.id, row.period) for _, indicator, row in followed]
+        )
     )
-    fresh: list[Deviation] = []
-    announced: list[tuple[Deviation, PlanScope, str]] = []
+    fresh: list[NewDeviation] = []
+    announced: list[tuple[AnyDeviation, PlanScope, str]] = []
     for plan, indicator, row in followed:
         deviation = deviations.get((indicator.id, row.period))
         if row.status in ("amber", "red"):
             if deviation is None:
-                deviation = _new_deviation(plan, indicator.id, row.period, row.status)
-                fresh.append(deviation)
-                deviations[(indicator.id, row.period)] = deviation
+                new = _new_deviation(plan, indicator.id, row.period, row.status)
+                fresh.append(new)
+                deviations[(indicator.id, row.period)] = deviation = new
                 announced.append((deviation, plan, "opened"))
             elif deviation.status == "closed":
-                _opening(session, plan, deviation, severity=row.status)
+                _reopening(deviation, severity=row.status)
                 announced.append((deviation, plan, "opened"))
             elif deviation.severity != row.status:
                 deviation.severity = row.status
@@ -151,10 +162,10 @@ async def follow_periods(
 
 def _new_deviation(
     plan: PlanScope, indicator_id: uuid.UUID, period: str, severity: str
-) -> Deviation:
+) -> NewDeviation:
     """A deviation of an indicator's period, opened now: a row to insert, outside the session."""
     now = utcnow()
-    return Deviation(
+    return NewDeviation(
         id=new_id(),
         created_at=now,
         updated_at=now,

@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_actionplans.deviations.service import follow_periods
@@ -46,6 +48,8 @@ ACTIVITY_EVENTS: dict[str, type[ActivityEvent]] = {
 # Per (indicator, period): the live measurements, {id: (measured_at, value)}.
 LiveValues = dict[tuple[uuid.UUID, str], dict[uuid.UUID, tuple[datetime, Decimal]]]
 Fed = tuple[FedPlan, FedIndicator, Reading]
+P = TypeVar("P")
+M = TypeVar("M", bound=BaseModel)
 
 
 async def apply_readings(session: AsyncSession, outbox: Outbox, readings: Sequence[Fed]) -> None:
@@ -204,25 +208,35 @@ def _handler(
     outbox: Outbox,
     sources: Iterable[str],
     account_of: Callable[[CloudEvent], uuid.UUID],
-    readings: Callable[[FedIndicator, CloudEvent, int], list[Reading]],
+    parse: Callable[[CloudEvent], P],
+    readings: Callable[[FedIndicator, P, CloudEvent, int], list[Reading]],
 ) -> BatchHandler:
+    """A batch handler: each event's account found once and its payload validated once (not
+    once per indicator it feeds), and only for an event that feeds an indicator."""
     wanted = tuple(sources)
 
     async def apply(session: AsyncSession, events: Sequence[tuple[CloudEvent, int]]) -> None:
-        fed = await repository.fed_by(session, {account_of(event) for event, _ in events}, wanted)
-        found = [
-            (plan, indicator, reading)
-            for event, stream_seq in events
-            for indicator, plan in fed[account_of(event)]
-            for reading in readings(indicator, event, stream_seq)
-        ]
+        accounts = [account_of(event) for event, _ in events]
+        fed = await repository.fed_by(session, set(accounts), wanted)
+        found: list[Fed] = []
+        for (event, stream_seq), account in zip(events, accounts, strict=True):
+            indicators = fed[account]
+            if not indicators:
+                continue
+            payload = parse(event)
+            for indicator, plan in indicators:
+                found.extend(
+                    (plan, indicator, reading)
+                    for reading in readings(indicator, payload, event, stream_seq)
+                )
         await apply_readings(session, outbox, found)
 
     return apply
 
 
-def _sell_in(indicator: FedIndicator, event: CloudEvent, seq: int) -> list[Reading]:
-    payload = SellInRecorded.model_validate(event.data)
+def _sell_in(
+    indicator: FedIndicator, payload: SellInRecorded, event: CloudEvent, seq: int
+) -> list[Reading]:
     found: list[Reading] = []
     for line in payload.lines:
         if indicator.source_filter not in (None, line.product_line):
@@ -243,9 +257,19 @@ def _sell_in(indicator: FedIndicator, event: CloudEvent, seq: int) -> list[Readi
     return found
 
 
-def _activity(indicator: FedIndicator, event: CloudEvent, _seq: int) -> list[Reading]:
+def _activity_of(event: CloudEvent) -> tuple[type[ActivityEvent], ActivityEvent]:
     model = ACTIVITY_EVENTS[event.type]
-    activity = model.model_validate(event.data).activity
+    return model, model.model_validate(event.data)
+
+
+def _activity(
+    indicator: FedIndicator,
+    parsed: tuple[type[ActivityEvent], ActivityEvent],
+    event: CloudEvent,
+    _seq: int,
+) -> list[Reading]:
+    model, payload = parsed
+    activity = payload.activity
     key = f"activity:{activity.activity_id}"
     counts = model is not ActivityDeleted and (
         indicator.source == "hours" or activity.type == "visit"
@@ -268,8 +292,9 @@ def _activity(indicator: FedIndicator, event: CloudEvent, _seq: int) -> list[Rea
     return [reading]
 
 
-def _audit(indicator: FedIndicator, event: CloudEvent, seq: int) -> list[Reading]:
-    payload = AuditCompleted.model_validate(event.data)
+def _audit(
+    indicator: FedIndicator, payload: AuditCompleted, event: CloudEvent, seq: int
+) -> list[Reading]:
     if indicator.source_filter is None:
         value: Decimal | None = payload.overall_score
     else:
@@ -291,8 +316,9 @@ def _audit(indicator: FedIndicator, event: CloudEvent, seq: int) -> list[Reading
     return [reading]
 
 
-def _spending(indicator: FedIndicator, event: CloudEvent, _seq: int) -> list[Reading]:
-    payload = FacilitationSpent.model_validate(event.data)
+def _spending(
+    indicator: FedIndicator, payload: FacilitationSpent, event: CloudEvent, _seq: int
+) -> list[Reading]:
     if payload.spent.currency != indicator.unit:
         return []
     key = f"facilitation:{payload.facilitation_id}:{payload.facilitation_version}"
@@ -309,6 +335,13 @@ def _spending(indicator: FedIndicator, event: CloudEvent, _seq: int) -> list[Rea
     return [reading]
 
 
+def _parser(model: type[M]) -> Callable[[CloudEvent], M]:
+    def parse(event: CloudEvent) -> M:
+        return model.model_validate(event.data)
+
+    return parse
+
+
 def _account_id(event: CloudEvent) -> uuid.UUID:
     data = event.data
     if "activity" in data:
@@ -318,20 +351,22 @@ def _account_id(event: CloudEvent) -> uuid.UUID:
 
 def measurement_handlers(outbox: Outbox) -> dict[str, BatchHandler]:
     """Batch handlers, by event type, that measure the indicators of the accounts' open plans."""
-    activity = _handler(outbox, ("visits", "hours"), _account_id, _activity)
+    activity = _handler(outbox, ("visits", "hours"), _account_id, _activity_of, _activity)
+    sell_in = _handler(outbox, ("sell_in",), _account_id, _parser(SellInRecorded), _sell_in)
+    spending = _handler(
+        outbox, ("facilitation_spend",), _account_id, _parser(FacilitationSpent), _spending
+    )
     return {
-        SellInRecorded.event_type(): _handler(outbox, ("sell_in",), _account_id, _sell_in),
+        SellInRecorded.event_type(): sell_in,
         **{event_type: activity for event_type in ACTIVITY_EVENTS},
-        FacilitationSpent.event_type(): _handler(
-            outbox, ("facilitation_spend",), _account_id, _spending
-        ),
+        FacilitationSpent.event_type(): spending,
     }
 
 
 def audit_measurements(outbox: Outbox) -> Handler:
     """The audit-score indicators of the account's open plans (plans drafted from audits are
     handled beside it, in ``plans.audits``)."""
-    measure = _handler(outbox, ("audit_score",), _account_id, _audit)
+    measure = _handler(outbox, ("audit_score",), _account_id, _parser(AuditCompleted), _audit)
 
     async def apply(session: AsyncSession, event: CloudEvent, stream_seq: int) -> None:
         await measure(session, [(event, stream_seq)])
