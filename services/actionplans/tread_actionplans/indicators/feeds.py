@@ -70,6 +70,9 @@ async def apply_readings(session: AsyncSession, outbox: Outbox, readings: Sequen
     touched |= {(m.indicator_id, m.period) for m in measured.values()}
     live = await repository.live_measurements(session, touched)
     changed: dict[tuple[uuid.UUID, str], tuple[FedPlan, FedIndicator]] = {}
+    # Each touched period's figures as its last change left them: what is written at the end,
+    # unless a correction moved a measurement out of it since (then worked out again).
+    figures: dict[tuple[uuid.UUID, str], PeriodFigures] = {}
     announced: list[tuple[EventPayload, str]] = []
     created: list[FedMeasurement] = []  # inserted as rows at the end, as the batch left them
     for plan, indicator, reading in readings:
@@ -90,19 +93,27 @@ async def apply_readings(session: AsyncSession, outbox: Outbox, readings: Sequen
             measurement = existing
             live[(indicator.id, measurement.period)].pop(measurement.id, None)
             changed[(indicator.id, measurement.period)] = (plan, indicator)
+            figures.pop((indicator.id, measurement.period), None)
             _correct(measurement, reading)
         values = live[(indicator.id, measurement.period)]
         if measurement.deleted_at is None:
             values[measurement.id] = (measurement.measured_at, measurement.value)
         changed[(indicator.id, measurement.period)] = (plan, indicator)
-        snapshot = _figures(indicator, measurement.period, values)
+        snapshot = figures[(indicator.id, measurement.period)] = _figures(
+            indicator, measurement.period, values
+        )
         payload = measurement_recorded(plan, indicator, measurement, change, snapshot)
         announced.append((payload, str(measurement.id)))
     await repository.insert_measurements(session, created, SYSTEM)
     corrected = [m for pair, m in measured.items() if pair in read and m.touched]
     await repository.update_measurements(session, corrected)
     followed: list[tuple[FedPlan, FedIndicator, PeriodFigures]] = [
-        (plan, indicator, _figures(indicator, period, live[(indicator_id, period)]))
+        (
+            plan,
+            indicator,
+            figures.get((indicator_id, period))
+            or _figures(indicator, period, live[(indicator_id, period)]),
+        )
         for (indicator_id, period), (plan, indicator) in changed.items()
     ]
     await repository.save_periods(session, [row for _, _, row in followed])
