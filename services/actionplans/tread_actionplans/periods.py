@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Literal
 
 Granularity = Literal["month", "quarter"]
@@ -23,6 +24,9 @@ def period_of(day: date, granularity: str) -> str:
     return f"{day.year}-{day.month:02d}"
 
 
+# Remembered: an event batch asks for the same few periods for each of its hundreds of
+# readings (does the period overlap the plan, which period holds the month).
+@lru_cache(maxsize=4096)
 def bounds(period: str) -> tuple[date, date]:
     """The first and last day of ``period``."""
     quarter = QUARTER.match(period)
@@ -40,6 +44,7 @@ def bounds(period: str) -> tuple[date, date]:
     return first, date(first.year + year, month_index + 1, 1) - timedelta(days=1)
 
 
+@lru_cache(maxsize=4096)
 def of_month(month: str, granularity: str) -> str:
     """The period of ``granularity`` holding the month ``2027-03``."""
     return period_of(bounds(month)[0], granularity)
