@@ -18,6 +18,7 @@ from tread_notes.settings import Settings as NotesSettings
 from tread_shared.clock import utcnow
 from tread_shared.db.platform_tables import idempotency_keys
 from tread_shared.events.retention import purge_platform_rows
+from tread_shared.http import idempotency
 from tread_shared.http.idempotency import IdempotencyMiddleware
 from tread_shared.testing.http import Caller, assert_problem
 from tread_shared.testing.plugin import serve_in_process
@@ -292,4 +293,36 @@ async def test_a_key_left_in_progress_by_a_dead_process_is_free_at_once(
     retried = await notes.post("/v1/notes", json=DRAFT, headers=_keyed(author, "key-of-the-dead"))
 
     assert retried.status_code == 201, retried.text
+    assert await _titles(notes, author) == [DRAFT["title"]]
+
+
+async def test_a_key_answered_by_another_replica_after_the_claim_looked_undoes_the_effect(
+    notes: httpx.AsyncClient, author: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the claim reads the key's row in the statement that takes its lock, from a
+    snapshot that may predate the lock: another replica's request with the key can commit in
+    between, unseen. Then the answer's INSERT finds that replica's row: the effect is undone
+    and the stored answer replayed, never a second effect."""
+    headers = _keyed(author, "key-raced")
+    first = await notes.post("/v1/notes", json=DRAFT, headers=headers)
+    assert first.status_code == 201
+    looked = []
+    real_stored_answer = idempotency._stored_answer
+
+    async def unseen_at_first(db: Any, claim: Any) -> Any:
+        looked.append(claim.key)
+        return None if len(looked) == 1 else await real_stored_answer(db, claim)
+
+    async def unseen_by_the_claim(self: Any, db: Any, session: Any) -> None:
+        return None
+
+    with monkeypatch.context() as patched:
+        patched.setattr(idempotency, "_stored_answer", unseen_at_first)
+        patched.setattr(idempotency.Claim, "_take", unseen_by_the_claim)
+        raced = await notes.post("/v1/notes", json=DRAFT, headers=headers)
+
+    assert raced.status_code == 201
+    assert raced.headers["idempotent-replayed"] == "true"
+    assert raced.content == first.content
+    assert len(looked) == 2
     assert await _titles(notes, author) == [DRAFT["title"]]

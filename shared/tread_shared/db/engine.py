@@ -178,6 +178,8 @@ class Database:
         connection_wait_seconds: float = CONNECTION_WAIT_SECONDS,
     ) -> None:
         self.url = url
+        # Asked on every keyed write and relay round: the URL parsed once.
+        self._is_sqlite = is_sqlite(url)
         self.engine = create_engine(url, pool_size=pool_size, echo=echo)
         # As many tasks at once as the pool keeps connections: opening and closing connections
         # beyond those (max_overflow) under load costs more than waiting for one.
@@ -209,7 +211,7 @@ class Database:
 
     @property
     def is_sqlite(self) -> bool:
-        return is_sqlite(self.url)
+        return self._is_sqlite
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:

@@ -17,7 +17,10 @@ mid-request leaves nothing behind. Meanwhile a second request with the key is re
 in the same process by the set of keys in flight; across processes (PostgreSQL) by a
 transaction-level advisory lock on the key, taken with ``pg_try_advisory_xact_lock``, which
 PostgreSQL releases when the owner's transaction ends — or its connection does, when the owner
-dies. On SQLite the service is the only writer, so the set of keys in flight is the whole story.
+dies. The lock and the key's row are read in one statement, whose snapshot may predate the
+lock; the answer's INSERT is the last word: should it find the key's row after all (another
+replica committed in between), the request's effect is rolled back and that answer replayed.
+On SQLite the service is the only writer, so the set of keys in flight is the whole story.
 
 A route that writes without ``DbSession`` still has its answer stored, but in a transaction of
 its own after the route's: a crash in between loses that answer (the retry runs again)."""
@@ -31,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, bindparam, delete, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -49,6 +52,38 @@ HEADER = b"idempotency-key"
 CLAIM_STATE = "idempotency_claim"
 MAX_KEY_LENGTH = 200
 _REPLAYED_HEADERS = {"content-type", "etag", "location"}
+
+
+# The statements of a keyed request, built once (their values bound per request): SQLAlchemy
+# then finds each compiled form by a cache key memoized on the statement.
+_THE_KEY = and_(
+    idempotency_keys.c.principal == bindparam("principal"),
+    idempotency_keys.c.key == bindparam("key"),
+)
+_KEY_ROW = select(idempotency_keys).where(_THE_KEY)
+# PostgreSQL: the advisory lock on the key and the key's row in one round trip. The row is read
+# from the statement's snapshot, which may predate the lock: a request with the same key that
+# committed in between is not seen here, but its row is, by the INSERT of the answer (see
+# ``IdempotencyMiddleware._store``), which then undoes this request's effect.
+_LOCK_AND_KEY_ROW = select(
+    func.pg_try_advisory_xact_lock(func.hashtextextended(bindparam("lock_name"), 0)).label(
+        "locked"
+    ),
+    *idempotency_keys.c,
+).select_from(select(literal(1)).subquery("one").outerjoin(idempotency_keys, _THE_KEY))
+# A key past its time to live, or left in progress by an earlier version of this code, is
+# forgotten; a row answered meanwhile (committed after the snapshot above) is not.
+_FORGET_KEY = delete(idempotency_keys).where(
+    _THE_KEY,
+    or_(
+        idempotency_keys.c.created_at < bindparam("forgotten_before"),
+        idempotency_keys.c.state == "in_progress",
+    ),
+)
+_STORE_ANSWER = {
+    dialect: insert_on_conflict(dialect, idempotency_keys).on_conflict_do_nothing()
+    for dialect in ("postgresql", "sqlite")
+}
 
 
 def _in_use() -> Conflict:
@@ -84,8 +119,8 @@ class Claim:
     answered_meanwhile: bool = False
 
     @property
-    def row_filter(self) -> tuple[Any, ...]:
-        return (idempotency_keys.c.principal == self.principal, idempotency_keys.c.key == self.key)
+    def the_key(self) -> dict[str, str]:
+        return {"principal": self.principal, "key": self.key}
 
     async def open(self, db: Database) -> AsyncSession:
         """The request's unit of work, committed by the middleware once the answer is known;
@@ -100,19 +135,25 @@ class Claim:
         return session
 
     async def _take(self, db: Database, session: AsyncSession) -> None:
-        if not db.is_sqlite:
-            lock_id = func.hashtextextended(f"{self.principal}\n{self.key}", 0)
-            if not (
-                await session.execute(select(func.pg_try_advisory_xact_lock(lock_id)))
-            ).scalar():
+        if db.is_sqlite:
+            row = (await session.execute(_KEY_ROW, self.the_key)).first()
+        else:
+            lock_name = f"{self.principal}\n{self.key}"
+            row = (
+                await session.execute(_LOCK_AND_KEY_ROW, {**self.the_key, "lock_name": lock_name})
+            ).one()
+            if not row.locked:
                 raise _in_use()
-        row = (await session.execute(select(idempotency_keys).where(*self.row_filter))).first()
+            if row.principal is None:  # no row joined: the key is new
+                return
         if row is None:
             return
         if as_utc(row.created_at) < self.forgotten_before or row.state == "in_progress":
             # Past its time to live, or left in progress by an earlier version of this code
             # whose owner is gone (we hold the key now): the key is free.
-            await session.execute(delete(idempotency_keys).where(*self.row_filter))
+            await session.execute(
+                _FORGET_KEY, {**self.the_key, "forgotten_before": self.forgotten_before}
+            )
             return
         if row.request_hash != self.digest:
             raise _reused()
@@ -239,7 +280,9 @@ class IdempotencyMiddleware:
             stored = await _stored_answer(db, claim)
             if stored is not None:
                 await _replay(send, stored)
-                return
+            else:
+                await send_problem(send, _in_use(), scope["path"])
+            return
         await _send_answer(send, answer)
 
     async def _store(self, db: Database, claim: Claim, answer: dict[str, Any]) -> None:
@@ -274,24 +317,25 @@ class IdempotencyMiddleware:
             "created_at": now,
             "locked_until": now,
         }
-        statement = (
-            insert_on_conflict(db.engine.dialect.name, idempotency_keys)
-            .values(**row)
-            .on_conflict_do_nothing()
-        )
+        statement = _STORE_ANSWER[db.engine.dialect.name]
         if session is not None:
-            await session.execute(statement)
+            stored = await session.execute(statement, row)
+            if stored.rowcount == 0:  # type: ignore[attr-defined]  # a CursorResult
+                # Another request with the key (another replica, committed between our
+                # snapshot and our lock) has its answer stored: ours is undone, its replayed.
+                await session.rollback()
+                claim.answered_meanwhile = True
             return
         # The route wrote (if at all) in transactions of its own: the answer follows them.
         async with db.unit_of_work() as own:
-            await own.execute(statement)
+            await own.execute(statement, row)
 
 
 async def _stored_answer(db: Database, claim: Claim) -> dict[str, Any] | None:
     """The answer stored under the claim's key, ``None`` if there is none (or it is past its
     time to live); a 422 problem if the key was used for another request."""
     async with db.reading() as connection:
-        row = (await connection.execute(select(idempotency_keys).where(*claim.row_filter))).first()
+        row = (await connection.execute(_KEY_ROW, claim.the_key)).first()
     if row is None or row.state != "completed" or as_utc(row.created_at) < claim.forgotten_before:
         return None
     if row.request_hash != claim.digest:
