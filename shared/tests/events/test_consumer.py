@@ -80,6 +80,8 @@ async def test_a_message_that_is_not_an_event_goes_straight_to_the_dead_letter_s
     js = await pipeline.js()
     subject = f"{pipeline.depot.settings.nats_subject_root}.depot.stock.counted"
     good = await pipeline.depot.count("SUMMER-1", 5)
+    # Stored, and not for this consumer: the stream's sequence and the consumer's part.
+    await js.publish(f"{pipeline.depot.settings.nats_subject_root}.elsewhere.noted", b"{}")
     await js.publish(subject, b"stock: 12 tyres")  # not JSON
     await js.publish(subject, json.dumps({"sku": "SUMMER-1"}).encode())  # not a CloudEvent
     wrong_payload = dict(good.model_dump(mode="json"), id="wrong-payload", data={"sku": 3})
@@ -96,6 +98,9 @@ async def test_a_message_that_is_not_an_event_goes_straight_to_the_dead_letter_s
     assert letters[2].headers["Tread-Error"].startswith("ValidationError")
     [entry] = await pipeline.ledger.wait_for_entries(1)
     assert entry.event_id == good.id
+    # The handler is told the event's place in the stream (stored after the four others).
+    [stored] = [m for m in await pipeline.stored() if m.headers.get("Nats-Msg-Id") == good.id]
+    assert entry.stream_seq == stored.seq == 5
 
 
 async def test_an_event_delivered_twice_is_applied_once_even_by_two_instances_sharing_the_durable(
