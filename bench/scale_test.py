@@ -267,6 +267,9 @@ async def check(args: argparse.Namespace, var_dir: Path, client: Client, token: 
     print(f"kill: {args.kill}; {len(ids)} writes acknowledged, {client.gave_up} given up")
     print(f"lost: {lost}; doubled: {doubled}")
     print(f"client: {client.retries} retries, errors {errors or 'none'}")
+    if not latencies:
+        print("client: no write was acknowledged at all: the run shows nothing")
+        return False
     print(
         f"client latency p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
         f"p99 {latencies[int(len(latencies) * 0.99)] * 1000:.0f} ms, max {latencies[-1]:.2f} s"
