@@ -306,23 +306,50 @@ async def test_a_key_answered_by_another_replica_after_the_claim_looked_undoes_t
     headers = _keyed(author, "key-raced")
     first = await notes.post("/v1/notes", json=DRAFT, headers=headers)
     assert first.status_code == 201
-    looked = []
-    real_stored_answer = idempotency._stored_answer
-
-    async def unseen_at_first(db: Any, claim: Any) -> Any:
-        looked.append(claim.key)
-        return None if len(looked) == 1 else await real_stored_answer(db, claim)
 
     async def unseen_by_the_claim(self: Any, db: Any, session: Any) -> None:
         return None
 
     with monkeypatch.context() as patched:
-        patched.setattr(idempotency, "_stored_answer", unseen_at_first)
         patched.setattr(idempotency.Claim, "_take", unseen_by_the_claim)
         raced = await notes.post("/v1/notes", json=DRAFT, headers=headers)
 
     assert raced.status_code == 201
     assert raced.headers["idempotent-replayed"] == "true"
     assert raced.content == first.content
-    assert len(looked) == 2
     assert await _titles(notes, author) == [DRAFT["title"]]
+
+
+async def test_a_route_writing_without_the_request_session_is_replayed_without_running(
+    notes: httpx.AsyncClient, author: Caller
+) -> None:
+    headers = _keyed(author, "key-own-transaction")
+    path = "/v1/probes/notes-in-their-own-transaction"
+    first = await notes.post(path, json=DRAFT, headers=headers)
+    replay = await notes.post(path, json=DRAFT, headers=headers)
+    reused = await notes.post(path, json={**DRAFT, "title": "Other"}, headers=headers)
+
+    assert first.status_code == replay.status_code == 201
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.content == first.content
+    assert_problem(reused, 422, "idempotency-key-reused")
+    assert await _titles(notes, author) == [DRAFT["title"]]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [("/v1/notes", b'{"title": "not JSON', 400), ("/v1/nothing-here", b"{}", 404)],
+)
+async def test_an_answer_given_before_any_route_ran_is_replayed_too(
+    notes: httpx.AsyncClient, author: Caller, path: str, body: bytes, status: int
+) -> None:
+    """A body that is not JSON, a path without a route: answered before any dependency of a
+    route runs, and replayed all the same."""
+    headers = {**_keyed(author, "key-early"), "Content-Type": "application/json"}
+    first = await notes.post(path, content=body, headers=headers)
+    replay = await notes.post(path, content=body, headers=headers)
+
+    assert first.status_code == replay.status_code == status
+    assert "idempotent-replayed" not in first.headers
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.content == first.content

@@ -117,6 +117,8 @@ class Claim:
     # Refused because of the key itself (in use, reused, lost): that answer is not stored.
     refused: bool = False
     answered_meanwhile: bool = False
+    # The stored answer found by ``look_up_answer`` once the route had started: replayed.
+    replay: dict[str, Any] | None = None
 
     @property
     def the_key(self) -> dict[str, str]:
@@ -124,7 +126,10 @@ class Claim:
 
     async def open(self, db: Database) -> AsyncSession:
         """The request's unit of work, committed by the middleware once the answer is known;
-        takes the key for this transaction (a Problem if another request has it)."""
+        takes the key for this transaction (a Problem if another request has it). Opened
+        once: a second call answers the same session."""
+        if self.session is not None:
+            return self.session
         session = await self.stack.enter_async_context(db.unit_of_work())
         self.session = session
         try:
@@ -168,12 +173,36 @@ class Claim:
         raise _in_use()
 
 
-class IdempotencyMiddleware:
-    """ASGI middleware; reads ``app.state.db`` and ``app.state.token_verifier``."""
+async def look_up_answer(db: Database, claim: Claim) -> None:
+    """For a route that does not open its claim (no ``DbSession``): a stored answer stops the
+    route before it starts, with a refusal the middleware replaces by the stored answer."""
+    try:
+        stored = await _stored_answer(db, claim)
+    except Problem:
+        claim.refused = True
+        raise
+    if stored is not None:
+        claim.refused = True
+        claim.replay = stored
+        raise _in_use()
 
-    def __init__(self, app: ASGIApp, *, ttl_hours: int = 24) -> None:
+
+class IdempotencyMiddleware:
+    """ASGI middleware; reads ``app.state.db`` and ``app.state.token_verifier``.
+
+    ``routes_take_the_key``: every POST route of the app starts with
+    :func:`~tread_shared.db.session.take_idempotency_key` (a :class:`~tread_shared.app.
+    ServiceApp` checks), which finds a stored answer before the route does anything; the
+    middleware then does not look before calling the app (a round trip of every keyed POST). An
+    answer given without the route (no route matched, a body that is not JSON) finds the stored
+    one when it is to be stored, and that one is replayed."""
+
+    def __init__(
+        self, app: ASGIApp, *, ttl_hours: int = 24, routes_take_the_key: bool = False
+    ) -> None:
         self.app = app
         self.ttl_hours = ttl_hours
+        self.routes_take_the_key = routes_take_the_key
         self._in_flight: set[tuple[str, str]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -231,14 +260,15 @@ class IdempotencyMiddleware:
     async def _serve(
         self, db: Database, claim: Claim, scope: Scope, body: bytes, receive: Receive, send: Send
     ) -> None:
-        try:
-            stored = await _stored_answer(db, claim)
-        except Problem as problem:
-            await send_problem(send, problem, scope["path"])
-            return
-        if stored is not None:
-            await _replay(send, stored)
-            return
+        if not self.routes_take_the_key:
+            try:
+                stored = await _stored_answer(db, claim)
+            except Problem as problem:
+                await send_problem(send, problem, scope["path"])
+                return
+            if stored is not None:
+                await _replay(send, stored)
+                return
         scope.setdefault("state", {})[CLAIM_STATE] = claim
 
         answer: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
@@ -275,6 +305,9 @@ class IdempotencyMiddleware:
             # Storing or committing failed: nothing was kept; say so instead of the answer.
             log.warning("idempotent request not committed (key %s): %s", claim.key, exc)
             await send_problem(send, unexpected_error(exc), scope["path"])
+            return
+        if claim.replay is not None:
+            await _replay(send, claim.replay)
             return
         if claim.answered_meanwhile:
             stored = await _stored_answer(db, claim)
@@ -328,7 +361,11 @@ class IdempotencyMiddleware:
             return
         # The route wrote (if at all) in transactions of its own: the answer follows them.
         async with db.unit_of_work() as own:
-            await own.execute(statement, row)
+            stored = await own.execute(statement, row)
+        if stored.rowcount == 0:  # type: ignore[attr-defined]  # a CursorResult
+            # An answer given without the route's claim (no route, a body that is not JSON)
+            # to a key that has one stored already: that one is the answer.
+            claim.answered_meanwhile = True
 
 
 async def _stored_answer(db: Database, claim: Claim) -> dict[str, Any] | None:

@@ -55,3 +55,14 @@ async def create_note_flakily(
         request.app.state.flaky_failures -= 1
         raise RuntimeError("the disk is full")
     return NoteOut.of(note)
+
+
+@router.post("/notes-in-their-own-transaction", status_code=201)
+async def create_note_in_its_own_transaction(
+    draft: NoteDraft, request: Request, outbox: EventOutbox, author: CurrentPrincipal
+) -> NoteOut:
+    """Writes a note in a unit of work of its own, without ``DbSession`` (its answer is stored
+    after the route's transaction, in another)."""
+    async with request.app.state.db.unit_of_work() as session:
+        note = await service.create_note(session, outbox, author, draft)
+    return NoteOut.of(note)
