@@ -117,7 +117,8 @@ class Claim:
     # Refused because of the key itself (in use, reused, lost): that answer is not stored.
     refused: bool = False
     answered_meanwhile: bool = False
-    # The stored answer found by ``look_up_answer`` once the route had started: replayed.
+    # The stored answer found once the route had started (by ``look_up_answer`` or the
+    # claim): replayed.
     replay: dict[str, Any] | None = None
 
     @property
@@ -169,7 +170,9 @@ class Claim:
                 "lost; read the resource to see the result.",
                 slug="idempotent-request-completed",
             )
-        self.answered_meanwhile = True  # by another replica, since the middleware looked
+        # Answered already (before this request, or by another replica since the middleware
+        # looked): that answer stops the route and is replayed.
+        self.replay = _answer_of(row)
         raise _in_use()
 
 
@@ -377,6 +380,10 @@ async def _stored_answer(db: Database, claim: Claim) -> dict[str, Any] | None:
         return None
     if row.request_hash != claim.digest:
         raise _reused()
+    return _answer_of(row)
+
+
+def _answer_of(row: Any) -> dict[str, Any]:
     return {
         "status": row.status_code,
         "headers": row.response_headers or [],
