@@ -7,9 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic_settings import SettingsConfigDict
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, insert, update
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tread_shared.db.upsert import insert_on_conflict
 from tread_shared.events.envelope import CloudEvent
 from tread_shared.events.outbox import Outbox
 from tread_shared.events.registry import EventPayload
@@ -59,16 +60,19 @@ stock_ledger = Table(
 async def record_count(
     session: AsyncSession, outbox: Outbox, sku: str, quantity: int
 ) -> CloudEvent:
-    """The write: the SKU's stock changes and its event joins the same unit of work."""
-    counts = await session.scalar(
-        update(depot_stock)
-        .where(depot_stock.c.sku == sku)
-        .values(quantity=quantity, counts=depot_stock.c.counts + 1)
-        .returning(depot_stock.c.counts)
+    """The write: the SKU's stock changes and its event joins the same unit of work. One
+    statement, so that two first counts of a SKU at once are the first and the second (a look
+    for the row then an insert would let both insert)."""
+    first = insert_on_conflict(session.get_bind().dialect.name, depot_stock).values(
+        sku=sku, quantity=quantity, counts=1
     )
-    if counts is None:
-        counts = 1
-        await session.execute(insert(depot_stock).values(sku=sku, quantity=quantity, counts=1))
+    counts = await session.scalar(
+        first.on_conflict_do_update(
+            index_elements=[depot_stock.c.sku],
+            set_={"quantity": quantity, "counts": depot_stock.c.counts + 1},
+        ).returning(depot_stock.c.counts)
+    )
+    assert counts is not None
     payload = StockCounted(sku=sku, quantity=quantity, position=counts)
     return await outbox.add(session, payload, subject=sku)
 
