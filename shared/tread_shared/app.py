@@ -31,7 +31,7 @@ from tread_shared.events.outbox import Outbox
 from tread_shared.events.payloads.platform import InstanceStarted
 from tread_shared.events.relay import OutboxRelay
 from tread_shared.events.retention import purge_periodically
-from tread_shared.garbage_collection import collect_less_often
+from tread_shared.garbage_collection import collect_less_often, time_pauses
 from tread_shared.http.idempotency import IdempotencyMiddleware
 from tread_shared.http.openapi import document_contract
 from tread_shared.http.request_context import RequestContextMiddleware
@@ -209,6 +209,7 @@ def create_service_app(
             # A database down at start makes the service not ready (``/readyz``); it does not
             # keep it from starting. The event is recorded once the database answers.
             tasks.append(asyncio.create_task(_keep_announcing(runtime), name="announce-start"))
+        time_pauses(settings.service_name)
         collect_less_often(settings.gc_gen0_threshold)
         log.info("%s started (instance %s)", settings.service_name, settings.instance_id)
         try:

@@ -9,11 +9,41 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from tread_shared.observability.metrics import GC_PAUSE
 
 # Collections of the youngest generation after this many net allocations (Python's: 700); the
 # older generations keep Python's ratios.
 BATCH_GC_THRESHOLDS = (50_000, 20, 100)
+
+
+_timed: set[str] = set()
+
+
+def time_pauses(service: str) -> None:
+    """Time every collection of this process into ``tread_gc_pause_seconds`` (a pause stops
+    every request in flight: what a p99 above the work's own cost often is). Once a process."""
+    if service in _timed:
+        return
+    _timed.add(service)
+    gc.callbacks.append(_pause_timer(service))
+
+
+def _pause_timer(service: str) -> Callable[[str, dict[str, Any]], None]:
+    by_generation = [GC_PAUSE.labels(service, str(generation)) for generation in range(3)]
+    started = 0.0
+
+    def timer(phase: str, info: dict[str, Any]) -> None:
+        nonlocal started
+        if phase == "start":
+            started = time.perf_counter()
+        else:
+            by_generation[info["generation"]].observe(time.perf_counter() - started)
+
+    return timer
 
 
 def collect_less_often(gen0_threshold: int) -> None:

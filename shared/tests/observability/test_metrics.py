@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -48,3 +49,26 @@ async def test_requests_are_counted_per_route_template(
     assert grew(("GET", "/v1/notes/{note_id}", "404")) == 1
     assert grew(("GET", "unmatched", "404")) == 1
     assert not any(first.json()["id"] in route for _method, route, _status in after)
+
+
+def _gc_pauses(text: str, generation: str) -> float:
+    """How many collections of ``generation`` the notes service timed."""
+    for family in text_string_to_metric_families(text):
+        if family.name == "tread_gc_pause_seconds":
+            for sample in family.samples:
+                labels = sample.labels
+                if (
+                    sample.name.endswith("_count")
+                    and labels["service"] == "notes"
+                    and labels["generation"] == generation
+                ):
+                    return sample.value
+    return 0.0
+
+
+async def test_garbage_collector_pauses_are_timed_by_generation(notes: httpx.AsyncClient) -> None:
+    before = _gc_pauses((await notes.get("/metrics")).text, "2")
+    gc.collect()
+    gc.collect()
+    after = _gc_pauses((await notes.get("/metrics")).text, "2")
+    assert after >= before + 2

@@ -46,6 +46,13 @@ EVENTS_DEAD_LETTERED = Counter(
     "Events moved to the dead-letter subject",
     ["service", "consumer"],
 )
+GC_PAUSE = Histogram(
+    "tread_gc_pause_seconds",
+    "Pauses of Python's cyclic garbage collector, by generation collected: each one stops every "
+    "request the process is serving",
+    ["service", "generation"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5),
+)
 
 metrics_router = APIRouter()
 
