@@ -1,7 +1,8 @@
 """Accounts service: the CPU a request costs the served process, old code against new.
 
 ``GET /v1/accounts/{id}`` (random accounts, each read with its owner's token) and a keyed
-``POST /v1/accounts`` (``bench/wrk_writes.lua``: a new dealer and ``Idempotency-Key`` each),
+``POST /v1/accounts`` (``bench/wrk_writes.lua``: a new dealer and ``Idempotency-Key`` each;
+``--only …,unkeyed`` adds the POST without a key),
 driven by ``wrk`` against one accounts service per variant, started as ``tread up`` starts it
 (``python -m tread_accounts serve``, its JSON log on stderr into a file, events on), beside the
 raw endpoints of ``bench/accounts.py`` (GET) and ``bench/writes.py`` (POST) in the same run.
@@ -76,7 +77,7 @@ class Variant:
 
 @dataclass
 class Target:
-    kind: str  # "get" or "post"
+    kind: str  # "get", "post" (with an Idempotency-Key) or "unkeyed" (a POST without one)
     name: str
     base: str
     pid: int
@@ -178,7 +179,8 @@ def wrk(target: Target, token: str, seconds: float, connections: int) -> dict[st
         assert target.requests_file is not None
         script, extra = read_bench.WRK_SCRIPT, [str(target.requests_file)]
     else:
-        env |= {"BENCH_TOKEN": token, "BENCH_RUN": uuid.uuid4().hex[:12], "BENCH_KEYED": "1"}
+        keyed = "1" if target.kind == "post" else "0"
+        env |= {"BENCH_TOKEN": token, "BENCH_RUN": uuid.uuid4().hex[:12], "BENCH_KEYED": keyed}
         script, extra = write_bench.WRK_SCRIPT, [target.path, TERRITORY]
     argv = ["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s"]
     argv += ["-s", str(script), target.base, "--", *extra]
@@ -292,9 +294,11 @@ async def run(args: argparse.Namespace) -> None:
                         )
                         base = f"http://127.0.0.1:{variant.port}"
                         targets.append(Target("get", variant.name, base, variant.pid, requests))
-                if "post" in kinds:
+                for kind in ("post", "unkeyed"):
+                    if kind not in kinds:
+                        continue
                     targets.append(
-                        Target("post", "raw", raw_post, raw_post_pid, path="/raw/accounts")
+                        Target(kind, "raw", raw_post, raw_post_pid, path="/raw/accounts")
                     )
                     for variant in variants:
                         watcher = await asyncpg.connect(
@@ -303,7 +307,7 @@ async def run(args: argparse.Namespace) -> None:
                         watchers.append(watcher)
                         base = f"http://127.0.0.1:{variant.port}"
                         targets.append(
-                            Target("post", variant.name, base, variant.pid, path="/v1/accounts",
+                            Target(kind, variant.name, base, variant.pid, path="/v1/accounts",
                                    watcher=watcher)
                         )  # fmt: skip
                 for round_number in range(args.rounds):
@@ -368,7 +372,7 @@ def report(
     print()
     print("| target | req/s | of raw | p50 ms | p99 ms | server CPU ms/req (rounds) |")
     print("|---|---:|---:|---:|---:|---|")
-    for kind in ("get", "post"):
+    for kind in ("get", "post", "unkeyed"):
         raw = results.get((kind, "raw"))
         if raw is None:
             continue
