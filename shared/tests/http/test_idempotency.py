@@ -353,3 +353,23 @@ async def test_an_answer_given_before_any_route_ran_is_replayed_too(
     assert "idempotent-replayed" not in first.headers
     assert replay.headers["idempotent-replayed"] == "true"
     assert replay.content == first.content
+
+
+async def test_a_key_past_its_time_to_live_answers_anew_whatever_the_answer(
+    make_settings: Callable[..., Any], author: Caller
+) -> None:
+    """An expired key's row still there (not yet purged) is no answer to replay: an answer
+    given before any route, or a refusal of the route, is the request's own, not a 409."""
+    settings = make_settings(NotesSettings, MIGRATIONS_DIR, idempotency_ttl_hours=0)
+    async with serve_in_process(create_app(settings)) as notes:
+        for path, body, status in [
+            ("/v1/nothing-here", {}, 404),
+            ("/v1/notes", {"title": ""}, 422),
+            ("/v1/notes", DRAFT, 201),
+        ]:
+            headers = _keyed(author, f"key-old-{status}")
+            first = await notes.post(path, json=body, headers=headers)
+            again = await notes.post(path, json={**body, "other": 1}, headers=headers)
+
+            assert (first.status_code, again.status_code) == (status, status), again.text
+            assert "idempotent-replayed" not in again.headers

@@ -116,10 +116,11 @@ class Claim:
     failed: bool = False
     # Refused because of the key itself (in use, reused, lost): that answer is not stored.
     refused: bool = False
-    answered_meanwhile: bool = False
-    # The stored answer found once the route had started (by ``look_up_answer`` or the
-    # claim): replayed.
+    # The stored answer found once the route had started (by ``look_up_answer``, the claim or
+    # the answer's INSERT): replayed instead of the route's.
     replay: dict[str, Any] | None = None
+    # The key found used for another request by the answer's INSERT: answered instead.
+    refusal: Problem | None = None
 
     @property
     def the_key(self) -> dict[str, str]:
@@ -311,19 +312,14 @@ class IdempotencyMiddleware:
             return
         if claim.replay is not None:
             await _replay(send, claim.replay)
-            return
-        if claim.answered_meanwhile:
-            stored = await _stored_answer(db, claim)
-            if stored is not None:
-                await _replay(send, stored)
-            else:
-                await send_problem(send, _in_use(), scope["path"])
-            return
-        await _send_answer(send, answer)
+        elif claim.refusal is not None:
+            await send_problem(send, claim.refusal, scope["path"])
+        else:
+            await _send_answer(send, answer)
 
     async def _store(self, db: Database, claim: Claim, answer: dict[str, Any]) -> None:
         session = claim.session
-        if claim.answered_meanwhile or claim.refused:
+        if claim.refused:
             if session is not None:
                 await session.rollback()
             return
@@ -357,10 +353,18 @@ class IdempotencyMiddleware:
         if session is not None:
             stored = await session.execute(statement, row)
             if stored.rowcount == 0:  # type: ignore[attr-defined]  # a CursorResult
-                # Another request with the key (another replica, committed between our
-                # snapshot and our lock) has its answer stored: ours is undone, its replayed.
-                await session.rollback()
-                claim.answered_meanwhile = True
+                # The key has a row after all: another request's answer (another replica,
+                # committed between the claim's snapshot and its lock) undoes this request's
+                # effect and is replayed. A row past its time to live is left as it is, and the
+                # answer not stored, as ``ON CONFLICT DO NOTHING`` always did.
+                try:
+                    claim.replay = _live_answer(
+                        (await session.execute(_KEY_ROW, claim.the_key)).first(), claim
+                    )
+                except Problem as problem:
+                    claim.refusal = problem
+                if claim.replay is not None or claim.refusal is not None:
+                    await session.rollback()
             return
         # The route wrote (if at all) in transactions of its own: the answer follows them.
         async with db.unit_of_work() as own:
@@ -368,7 +372,10 @@ class IdempotencyMiddleware:
         if stored.rowcount == 0:  # type: ignore[attr-defined]  # a CursorResult
             # An answer given without the route's claim (no route, a body that is not JSON)
             # to a key that has one stored already: that one is the answer.
-            claim.answered_meanwhile = True
+            try:
+                claim.replay = await _stored_answer(db, claim)
+            except Problem as problem:
+                claim.refusal = problem
 
 
 async def _stored_answer(db: Database, claim: Claim) -> dict[str, Any] | None:
@@ -376,6 +383,10 @@ async def _stored_answer(db: Database, claim: Claim) -> dict[str, Any] | None:
     time to live); a 422 problem if the key was used for another request."""
     async with db.reading() as connection:
         row = (await connection.execute(_KEY_ROW, claim.the_key)).first()
+    return _live_answer(row, claim)
+
+
+def _live_answer(row: Any, claim: Claim) -> dict[str, Any] | None:
     if row is None or row.state != "completed" or as_utc(row.created_at) < claim.forgotten_before:
         return None
     if row.request_hash != claim.digest:
