@@ -23,7 +23,7 @@ from tread_shared.auth.tokens import TokenVerifier
 from tread_shared.background import stop_tasks
 from tread_shared.clock import utcnow
 from tread_shared.db.engine import Database
-from tread_shared.db.session import take_idempotency_key
+from tread_shared.db.session import KeyFirstRoute
 from tread_shared.errors import PROBLEM_RESPONSES, document_problems, install_problem_handlers
 from tread_shared.events.broker import Broker
 from tread_shared.events.consumer import ConsumerSpec, EventConsumer
@@ -91,16 +91,14 @@ class ServiceApp(FastAPI):
 
 
 def _every_post_takes_the_key(app: FastAPI) -> bool:
-    """Whether every POST route starts with :func:`take_idempotency_key` (``include_flat``'s
-    routes do): then :class:`IdempotencyMiddleware` leaves the look-up for a stored answer to
-    it. A route added any other way keeps the look-up before the app, for every route."""
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or "POST" not in (route.methods or ()):
-            continue
-        first = route.dependencies[0].dependency if route.dependencies else None
-        if first is not take_idempotency_key:
-            return False
-    return True
+    """Whether every POST route is a :class:`KeyFirstRoute` (``include_flat``'s are): then
+    :class:`IdempotencyMiddleware` leaves the look-up for a stored answer to them. A route
+    added any other way keeps the look-up before the app, for every route."""
+    return all(
+        isinstance(route, KeyFirstRoute)
+        for route in app.routes
+        if isinstance(route, APIRoute) and "POST" in (route.methods or ())
+    )
 
 
 def include_flat(app: FastAPI, router: APIRouter) -> None:
@@ -111,22 +109,19 @@ def include_flat(app: FastAPI, router: APIRouter) -> None:
     accounts: 175 -> 119 us with :class:`ServiceApp`'s layers). The routes are added as
     ``include_router`` would make them: same path, endpoint, answers, tags, operationId and
     dependency overrides (the OpenAPI document is the same, byte for byte; a test compares).
-    A POST route starts with :func:`take_idempotency_key`, which looks for a keyed request's
-    stored answer before anything of the route runs."""
+    A POST route is a :class:`KeyFirstRoute`, which looks for a keyed request's stored answer
+    before anything of the route runs."""
     for route in router.routes:
         if type(route) is not APIRoute:
             app.include_router(APIRouter(routes=[route]))
             continue
-        dependencies = list(route.dependencies)
-        if "POST" in (route.methods or ()):
-            dependencies.insert(0, Depends(take_idempotency_key))
         app.router.add_api_route(
             route.path,
             route.endpoint,
             response_model=route.response_model,
             status_code=route.status_code,
             tags=route.tags,
-            dependencies=dependencies,
+            dependencies=route.dependencies,
             summary=route.summary,
             description=route.description,
             response_description=route.response_description,
@@ -149,6 +144,7 @@ def include_flat(app: FastAPI, router: APIRouter) -> None:
             strict_content_type=route.strict_content_type,
             max_body_size=route.max_body_size,
             form_limits=route.form_limits or None,
+            route_class_override=KeyFirstRoute if "POST" in (route.methods or ()) else None,
         )
 
 

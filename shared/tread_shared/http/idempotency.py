@@ -194,12 +194,12 @@ async def look_up_answer(db: Database, claim: Claim) -> None:
 class IdempotencyMiddleware:
     """ASGI middleware; reads ``app.state.db`` and ``app.state.token_verifier``.
 
-    ``routes_take_the_key``: every POST route of the app starts with
-    :func:`~tread_shared.db.session.take_idempotency_key` (a :class:`~tread_shared.app.
-    ServiceApp` checks), which finds a stored answer before the route does anything; the
+    ``routes_take_the_key``: every POST route of the app is a
+    :class:`~tread_shared.db.session.KeyFirstRoute` (a :class:`~tread_shared.app.ServiceApp`
+    checks), which finds a stored answer before the route does anything; the
     middleware then does not look before calling the app (a round trip of every keyed POST). An
-    answer given without the route (no route matched, a body that is not JSON) finds the stored
-    one when it is to be stored, and that one is replayed."""
+    answer given without a route (none matched) finds the stored one when it is to be stored,
+    and that one is replayed."""
 
     def __init__(
         self, app: ASGIApp, *, ttl_hours: int = 24, routes_take_the_key: bool = False
@@ -370,8 +370,8 @@ class IdempotencyMiddleware:
         async with db.unit_of_work() as own:
             stored = await own.execute(statement, row)
         if stored.rowcount == 0:  # type: ignore[attr-defined]  # a CursorResult
-            # An answer given without the route's claim (no route, a body that is not JSON)
-            # to a key that has one stored already: that one is the answer.
+            # An answer given without a claim (no route matched; a route without DbSession
+            # whose key was answered meanwhile) to a key that has one stored: that one it is.
             try:
                 claim.replay = await _stored_answer(db, claim)
             except Problem as problem:
