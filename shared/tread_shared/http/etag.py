@@ -37,3 +37,11 @@ def check_if_match(request: Request, entity_id: uuid.UUID | str, version: int) -
         "The resource changed since you read it; read it again and retry.",
         current_etag=current,
     )
+
+
+def check_if_match_when_sent(request: Request, entity_id: uuid.UUID | str, version: int) -> None:
+    """:func:`check_if_match` for a change where If-Match is optional: honoured when sent (a
+    stale tag is a 412), never asked for (no 428). The API documents each route by which of
+    the two it calls."""
+    if request.headers.get("if-match") is not None:
+        check_if_match(request, entity_id, version)

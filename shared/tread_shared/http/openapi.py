@@ -305,7 +305,7 @@ def _complete_operation(
         wanted.add("409")
     if if_match is not None:
         wanted.add("412")
-    if if_match:
+    if if_match is not None and _asks_if_match(method, source, module):
         wanted.add("428")
     if has_body:
         wanted.add("413")
@@ -327,16 +327,32 @@ def _complete_operation(
 
 
 def _if_match(method: str, source: str, module: str) -> bool | None:
-    """``True`` when If-Match is required, ``False`` when honoured if sent, ``None`` when
-    not read."""
-    if "check_if_match" in source:
-        return _OPTIONAL_IF_MATCH.search(source) is None
+    """``True`` when If-Match is required, ``False`` when the header is not always needed
+    (honoured when sent: ``check_if_match_when_sent``; or required on some paths only, the
+    route reading the header itself, as a first qualification that has nothing to match),
+    ``None`` when not read."""
+    if "check_if_match(" in source:
+        return _READS_IF_MATCH.search(source) is None
+    if "check_if_match_when_sent(" in source:
+        return False
     if method in {"PUT", "PATCH", "DELETE"} and "check_if_match" in module:
         return True
     return None
 
 
-_OPTIONAL_IF_MATCH = re.compile(r"""headers\.get\(\s*["']if-match["']""", re.IGNORECASE)
+def _asks_if_match(method: str, source: str, module: str) -> bool:
+    """A request without If-Match can get a 428: the route calls ``check_if_match`` (on every
+    path or some), not only ``check_if_match_when_sent``."""
+    if "check_if_match(" in source:
+        return True
+    if "check_if_match_when_sent(" in source:
+        return False
+    return method in {"PUT", "PATCH", "DELETE"} and "check_if_match" in module
+
+
+_READS_IF_MATCH = re.compile(r"""headers\.get\(\s*["']if-match["']""", re.IGNORECASE)
+
+
 _CALL = re.compile(r"\b([A-Za-z_]\w*)\(")
 
 

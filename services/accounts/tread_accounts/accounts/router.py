@@ -19,7 +19,7 @@ from tread_accounts.accounts.schemas import (
 from tread_shared.app import EventOutbox
 from tread_shared.db.reading import Reads, ReadSession, render
 from tread_shared.db.session import DbSession
-from tread_shared.http.etag import check_if_match, set_etag
+from tread_shared.http.etag import check_if_match, check_if_match_when_sent, set_etag
 from tread_shared.http.pagination import Page, PageParams, page_params
 from tread_shared.http.sync import Tombstone, UpdatedSince
 
@@ -121,8 +121,7 @@ async def transfer_account(
     """Move an account to another account manager (district manager or admin); the move is
     kept in the account's history. If-Match is honoured when sent."""
     account = await service.readable_account(session, caller, account_id)
-    if request.headers.get("if-match") is not None:
-        check_if_match(request, account.id, account.version)
+    check_if_match_when_sent(request, account.id, account.version)
     account = await service.transfer_account(session, outbox, caller, account, body)
     return _answer(response, account)
 
