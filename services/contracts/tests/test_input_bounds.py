@@ -60,6 +60,22 @@ REFUSED: dict[str, tuple[str, str, dict[str, Any], list[str]]] = {
         {"name": "Big", "tiers": [{**TIER, "min_annual_volume": 2**63}]},
         ["body", "tiers", "0", "min_annual_volume"],
     ),
+    "audit score given as false": (
+        "POST",
+        "/v1/audits",
+        {
+            **AUDIT,
+            "performed_at": "2027-01-15T10:00:00Z",
+            "scores": [{"criterion": "LP1", "score": False}],
+        },
+        ["body", "scores", "0", "score"],
+    ),
+    "tier minimum score given as false": (
+        "POST",
+        "/v1/programs",
+        {"name": "Big", "tiers": [{**TIER, "min_scores": {"LP1": False}}]},
+        ["body", "tiers", "0", "min_scores", "LP1"],
+    ),
     "currency not in ISO 4217": (
         "POST",
         "/v1/offers",

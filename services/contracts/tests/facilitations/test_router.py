@@ -221,6 +221,7 @@ async def test_guidelines_are_written_by_key_account_managers(
         {**body, "type": "free_holidays"},
         {**body, "approval_threshold": {"amount": "300", "currency": "EUR"}},
         {**body, "cap_per_account_per_year": _cny("-1")},
+        {**body, "active": 0},  # true or false only
     ]
     for body_ in bad:
         response = await client.post(

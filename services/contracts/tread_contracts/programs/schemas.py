@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, Strict, StringConstraints, field_validator
 
 from tread_shared.money import Money
 from tread_shared.quantities import Count
@@ -16,7 +16,8 @@ TierCode = Annotated[
 CriterionCode = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,29}$"), Field(examples=["LP1"])
 ]
-Score = Annotated[int, Field(ge=0, le=100)]
+# Strict: JSON ``false`` is not a score (pydantic's lax mode would take it as 0).
+Score = Annotated[int, Strict(), Field(ge=0, le=100)]
 Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4)]
 Weight = Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)]
 
