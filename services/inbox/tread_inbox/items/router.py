@@ -35,7 +35,16 @@ Paging = Annotated[PageParams, Depends(page_params)]
 router = APIRouter(prefix="/v1/inbox", tags=["inbox"])
 
 
-@router.get("")
+@router.get(
+    "",
+    responses={
+        410: {
+            "description": "sync-horizon-passed: updated_since is older than the changes kept"
+            " (the sync horizon). List the inbox again without it, then sync from the greatest"
+            " updated_at it returns."
+        }
+    },
+)
 async def list_inbox(
     session: ReadSession,
     caller: Reader,

@@ -19,6 +19,10 @@ STREAM_RESPONSES: dict[int | str, dict[str, object]] = {
         " /v1/inbox/{id} answers it, id: its position), and comment lines as heartbeats.",
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     },
+    400: {
+        "description": "invalid-last-event-id: Last-Event-ID is not an event id this stream"
+        " sends (a position: digits only)."
+    },
     410: {
         "description": "sync-horizon-passed: a change after Last-Event-ID was forgotten (the"
         " sync horizon). List the inbox again, then open the stream without Last-Event-ID."

@@ -45,7 +45,16 @@ def _answer(response: Response, observation: Observation) -> ObservationOut:
     return observation_out(observation)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {
+            "model": ObservationOut,
+            "description": "An observation with this id was recorded already: the first record",
+        }
+    },
+)
 async def record_observation(
     data: ObservationIn,
     session: DbSession,
