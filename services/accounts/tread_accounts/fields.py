@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import StringConstraints
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 PersonId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
-
-
-class Input(BaseModel):
-    """A request body: unknown fields (ids, ``version``, …) are refused, never ignored."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 def refuse_nulls(values: dict[str, object], fields: tuple[str, ...]) -> None:

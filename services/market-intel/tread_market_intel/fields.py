@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
 from tread_shared.currencies import known_currency
 from tread_shared.money import Money
@@ -32,9 +32,3 @@ def _price(value: Money) -> Money:
 
 Price = Annotated[Money, AfterValidator(_price)]
 """A price: a positive amount in a known ISO 4217 currency."""
-
-
-class Input(BaseModel):
-    """A request body: unknown fields are refused, never ignored."""
-
-    model_config = ConfigDict(extra="forbid")

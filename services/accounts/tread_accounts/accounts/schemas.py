@@ -6,8 +6,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from tread_accounts.fields import Input, Label, Name, PersonId, Reason, refuse_nulls
+from tread_accounts.fields import Label, Name, PersonId, Reason, refuse_nulls
 from tread_accounts.qualification.quadrant import Quadrant
+from tread_shared.http.inputs import Input
 
 AccountKind = Literal["dealer", "end_user"]
 AccountStatus = Literal["prospect", "active", "dormant", "closed"]

@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from tread_accounts.fields import Input, Note, PersonId, refuse_nulls
+from tread_accounts.fields import Note, PersonId, refuse_nulls
 from tread_shared.dates import PlausibleDate, PlausibleDateTime
+from tread_shared.http.inputs import Input
 from tread_shared.money import Money, SignedMoney
 
 ActivityType = Literal["visit", "call", "training", "meeting", "email"]

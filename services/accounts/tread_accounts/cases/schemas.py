@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from tread_accounts.cases.workflow import CaseCategory, CasePriority, CaseStatus
-from tread_accounts.fields import Input, PersonId, refuse_nulls
+from tread_accounts.fields import PersonId, refuse_nulls
+from tread_shared.http.inputs import Input
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]

@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 import phonenumbers
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstraints, model_validator
 
-from tread_accounts.fields import Input, Label, Note, refuse_nulls
+from tread_accounts.fields import Label, Note, refuse_nulls
+from tread_shared.http.inputs import Input
 
 ContactRole = Literal["owner", "buyer", "workshop_manager", "fleet_manager", "accountant", "other"]
 

@@ -7,8 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from tread_accounts.fields import Input, Note
+from tread_accounts.fields import Note
 from tread_accounts.potential.policy import Quadrant
+from tread_shared.http.inputs import Input
 from tread_shared.money import Money, SignedMoney
 
 QualificationStatus = Literal["proposed", "validated", "rejected"]

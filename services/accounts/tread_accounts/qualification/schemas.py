@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from tread_accounts.fields import Input, Note
+from tread_accounts.fields import Note
 from tread_accounts.qualification.quadrant import Quadrant
+from tread_shared.http.inputs import Input
 from tread_shared.money import Money
 
 

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from tread_market_intel.arguments.workflow import ArgumentStatus
-from tread_market_intel.fields import Input, Label, ProductCode, Text, UsageType
+from tread_market_intel.fields import Label, ProductCode, Text, UsageType
+from tread_shared.http.inputs import Input
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Point = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]

@@ -6,8 +6,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from tread_market_intel.fields import Input, Label, Name, ProductCode
+from tread_market_intel.fields import Label, Name, ProductCode
 from tread_market_intel.products.schemas import TyreSpec
+from tread_shared.http.inputs import Input
 
 Positioning = Literal["premium", "mid", "budget"]
 

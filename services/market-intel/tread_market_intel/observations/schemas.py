@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from tread_market_intel.fields import Input, Label, Price, ProductCode, Text
+from tread_market_intel.fields import Label, Price, ProductCode, Text
 from tread_market_intel.products.schemas import Territory
 from tread_shared.dates import PlausibleDateTime
+from tread_shared.http.inputs import Input
 from tread_shared.money import Money
 
 ObservationKind = Literal[

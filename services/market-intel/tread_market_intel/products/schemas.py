@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from tread_market_intel.fields import Input, Label, Name, Price, ProductCode, UsageType
+from tread_market_intel.fields import Label, Name, Price, ProductCode, UsageType
 from tread_shared.dates import PlausibleDate
+from tread_shared.http.inputs import Input
 from tread_shared.money import Money
 
 ProductKind = Literal["tyre", "retread", "service"]

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, EmailStr, Field, model_validator
 
-from tread_market_intel.fields import Input, Label
+from tread_market_intel.fields import Label
 from tread_market_intel.observations.schemas import ObservationKind
+from tread_shared.http.inputs import Input
 
 Labels = Annotated[list[Label], Field(max_length=50)]
 
