@@ -42,6 +42,33 @@ async def test_an_activity_dated_outside_1900_to_2199_is_a_422_and_changes_nothi
     assert (await client.get(url, headers=am.headers)).json()["items"] == []
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"duration_minutes": True}, ["body", "duration_minutes"]),
+        (
+            {"follow_ups": [{"action": "Call back", "due_on": "2027-01-10", "done": 0}]},
+            ["body", "follow_ups", "0", "done"],
+        ),
+    ],
+)
+async def test_a_flag_sent_as_a_number_or_a_number_as_a_flag_is_a_422_and_changes_nothing(
+    client: httpx.AsyncClient,
+    portfolio: Any,
+    am: Caller,
+    changes: dict[str, Any],
+    field: list[str],
+) -> None:
+    account = await portfolio.account(by=am)
+    url = f"/v1/accounts/{account['id']}/activities"
+
+    response = await client.post(url, json={**ACTIVITY, **changes}, headers=am.headers)
+
+    problem = assert_problem(response, 422, "validation-error")
+    assert [error["location"] for error in problem["errors"]] == [field]
+    assert (await client.get(url, headers=am.headers)).json()["items"] == []
+
+
 async def test_list_times_outside_1900_to_2199_are_a_422(
     client: httpx.AsyncClient, am: Caller
 ) -> None:
