@@ -76,6 +76,18 @@ REFUSED: dict[str, tuple[str, str, dict[str, Any], list[str]]] = {
         {"name": "Big", "tiers": [{**TIER, "min_scores": {"LP1": False}}]},
         ["body", "tiers", "0", "min_scores", "LP1"],
     ),
+    "commitment quantity given as true": (
+        "POST",
+        "/v1/contracts",
+        {**CONTRACT, "commitments": [{"kind": "volume", "period": "2027", "quantity": True}]},
+        ["body", "commitments", "0", "quantity"],
+    ),
+    "tier minimum volume given as true": (
+        "POST",
+        "/v1/programs",
+        {"name": "Big", "tiers": [{**TIER, "min_annual_volume": True}]},
+        ["body", "tiers", "0", "min_annual_volume"],
+    ),
     "currency not in ISO 4217": (
         "POST",
         "/v1/offers",

@@ -10,14 +10,11 @@ from typing import Any, Union
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 
-class Input(BaseModel):
-    """A request body: unknown fields (ids, ``version``, …) are refused, never ignored; a field
-    documented as a boolean takes only ``true`` or ``false``, and one documented as an integer
-    never takes a boolean. (Pydantic's lax mode, which FastAPI's validation of a parsed body
-    uses, would take ``0`` or ``"yes"`` as false and ``true`` as 1; its strict mode cannot be
-    used, as it would refuse dates and ids sent as JSON strings.)"""
-
-    model_config = ConfigDict(extra="forbid")
+class JsonBody(BaseModel):
+    """A request body whose fields documented as a boolean take only ``true`` or ``false``, and
+    whose integer fields never take a boolean. (Pydantic's lax mode, which FastAPI's validation
+    of a parsed body uses, would take ``0`` or ``"yes"`` as false and ``true`` as 1; its strict
+    mode cannot be used, as it would refuse dates and ids sent as JSON strings.)"""
 
     @field_validator("*", mode="before")
     @classmethod
@@ -30,6 +27,13 @@ class Input(BaseModel):
         if kind is int and isinstance(value, bool):
             raise ValueError("should be an integer, not true or false")
         return value
+
+
+class Input(JsonBody):
+    """A request body: unknown fields (ids, ``version``, …) are refused, never ignored;
+    booleans and integers as documented (:class:`JsonBody`)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 @cache

@@ -8,9 +8,10 @@ from typing import Annotated
 from pydantic import AnyHttpUrl, BaseModel, Field, StringConstraints, model_validator
 
 from tread_shared.dates import PlausibleTime
+from tread_shared.http.inputs import JsonBody
 
 
-class AttestationIn(BaseModel):
+class AttestationIn(JsonBody):
     """Evidence on a named requirement: a text, a link, or both; ``value`` (what was found)
     when the requirement has a minimum."""
 

@@ -9,18 +9,19 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator, model
 
 from tread_contracts.programs.schemas import CriterionCode, Score, TierCode
 from tread_shared.dates import PlausibleTime
+from tread_shared.http.inputs import JsonBody
 
 Note = Annotated[str, StringConstraints(max_length=4000)]
 
 
-class CriterionScoreIn(BaseModel):
+class CriterionScoreIn(JsonBody):
     criterion: CriterionCode
     score: Score
     evidence: Note | None = None
     comment: Note | None = None
 
 
-class AuditIn(BaseModel):
+class AuditIn(JsonBody):
     """An audit of a contract (``contract_id``), or before any contract of a program tier
     (``program_id`` and ``tier``: a pre-partnership audit, to decide a partnership)."""
 

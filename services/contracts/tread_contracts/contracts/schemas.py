@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator, model
 from tread_contracts.programs.schemas import CriterionCode, Score, TierCode
 from tread_shared.dates import PlausibleDate, PlausibleTime
 from tread_shared.events.payloads.contracts import SignatureRecord
+from tread_shared.http.inputs import JsonBody
 from tread_shared.money import Money
 from tread_shared.quantities import Count
 
@@ -25,7 +26,7 @@ Period = Annotated[
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-class CommitmentIn(BaseModel):
+class CommitmentIn(JsonBody):
     """``volume``: ``quantity`` in ``period`` (optionally of one ``product_line``);
     ``audit_score``: at least ``min_score`` on ``criterion``; ``other``: a named term."""
 
@@ -51,7 +52,7 @@ class CommitmentIn(BaseModel):
         return self
 
 
-class PeriodIn(BaseModel):
+class PeriodIn(JsonBody):
     start_date: PlausibleDate
     end_date: PlausibleDate
 
@@ -79,7 +80,7 @@ class ContractIn(PeriodIn):
         return self
 
 
-class ContractAmendIn(BaseModel):
+class ContractAmendIn(JsonBody):
     """A change to a draft: only the fields given change."""
 
     tier: TierCode | None = None
@@ -89,7 +90,7 @@ class ContractAmendIn(BaseModel):
     terms: Annotated[str, StringConstraints(max_length=20_000)] | None = None
 
 
-class RenewalIn(BaseModel):
+class RenewalIn(JsonBody):
     """The next period's draft. Defaults: the day after the end, for as long again, same tier,
     the same commitments moved by as many years."""
 
@@ -100,7 +101,7 @@ class RenewalIn(BaseModel):
     terms: Annotated[str, StringConstraints(max_length=20_000)] | None = None
 
 
-class SignatureIn(BaseModel):
+class SignatureIn(JsonBody):
     party: Party
     signer_name: Text
     signer_role: Text
@@ -118,7 +119,7 @@ class SignatureIn(BaseModel):
         return value.lower()
 
 
-class TerminationIn(BaseModel):
+class TerminationIn(JsonBody):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 

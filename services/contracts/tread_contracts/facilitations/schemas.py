@@ -16,6 +16,7 @@ from pydantic import (
 from tread_contracts.programs.schemas import TierCode
 from tread_shared.dates import PlausibleDate
 from tread_shared.events.payloads.contracts import FacilitationBalance
+from tread_shared.http.inputs import JsonBody
 from tread_shared.money import Money
 
 FacilitationType = Literal[
@@ -32,7 +33,7 @@ def _positive(amount: Money) -> Money:
     return amount
 
 
-class GuidelineIn(BaseModel):
+class GuidelineIn(JsonBody):
     """Empty ``eligible_tiers`` / ``eligible_segments``: no condition on tier / segment."""
 
     type: FacilitationType
@@ -56,7 +57,7 @@ class GuidelineIn(BaseModel):
         return self
 
 
-class GuidelineChangeIn(BaseModel):
+class GuidelineChangeIn(JsonBody):
     """A change to a guideline: only the fields given change; the currency stays."""
 
     name: (
@@ -92,7 +93,7 @@ class GuidelinePage(BaseModel):
     next_cursor: str | None = None
 
 
-class FacilitationIn(BaseModel):
+class FacilitationIn(JsonBody):
     account_id: uuid.UUID
     guideline_id: uuid.UUID
     amount: Money
@@ -103,7 +104,7 @@ class FacilitationIn(BaseModel):
     _amount_positive = field_validator("amount")(_positive)
 
 
-class SpendingIn(BaseModel):
+class SpendingIn(JsonBody):
     amount: Money
     description: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
@@ -113,7 +114,7 @@ class SpendingIn(BaseModel):
     _amount_positive = field_validator("amount")(_positive)
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(JsonBody):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from tread_shared.dates import PlausibleDate
+from tread_shared.http.inputs import JsonBody
 from tread_shared.money import Money
 
 OfferStatus = Literal["pending_approval", "submitted", "accepted", "rejected", "expired"]
@@ -16,7 +17,7 @@ Discount = Annotated[
 ]
 
 
-class OfferLineIn(BaseModel):
+class OfferLineIn(JsonBody):
     product_code: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)
     ]
@@ -28,7 +29,7 @@ class OfferLineIn(BaseModel):
     discount_pct: Discount = Decimal(0)
 
 
-class OfferTermsIn(BaseModel):
+class OfferTermsIn(JsonBody):
     """What a revision says: the lines, how long the offer holds, and notes."""
 
     lines: Annotated[list[OfferLineIn], Field(min_length=1, max_length=200)]
@@ -47,7 +48,7 @@ class OfferIn(OfferTermsIn):
     account_id: uuid.UUID
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(JsonBody):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, Strict, StringConstraints, field_validator
 
+from tread_shared.http.inputs import JsonBody
 from tread_shared.money import Money
 from tread_shared.quantities import Count
 
@@ -22,13 +23,13 @@ Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4)]
 Weight = Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)]
 
 
-class NamedRequirementIn(BaseModel):
+class NamedRequirementIn(JsonBody):
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
     minimum: Annotated[Decimal, Field(ge=0)] | None = None
 
 
-class Tier(BaseModel):
+class Tier(JsonBody):
     """A tier's requirements (volume, audit score per criterion, others) and benefits."""
 
     code: TierCode
@@ -59,7 +60,7 @@ class Tier(BaseModel):
     facilitation_budget: Money
 
 
-class ProgramIn(BaseModel):
+class ProgramIn(JsonBody):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     description: Annotated[str, StringConstraints(max_length=4000)] | None = None
     tiers: Annotated[list[Tier], Field(min_length=1, max_length=20)]
