@@ -366,10 +366,11 @@ def serve_raw(port: int, dsn: str) -> None:
 
 
 @contextlib.contextmanager
-def raw_endpoint(postgres: str) -> Iterator[tuple[str, int]]:
+def raw_server(script: str | Path, dsn: str) -> Iterator[tuple[str, int]]:
+    """A bench script's raw endpoint (``script --serve-raw PORT DSN``) in a process of its own:
+    its base URL and pid."""
     port = free_port()
-    dsn = database_dsn(postgres, PREFIX + "accounts")
-    process = subprocess.Popen([sys.executable, __file__, "--serve-raw", str(port), dsn])
+    process = subprocess.Popen([sys.executable, str(script), "--serve-raw", str(port), dsn])
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until(f"{base}/healthz")
@@ -377,6 +378,10 @@ def raw_endpoint(postgres: str) -> Iterator[tuple[str, int]]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def raw_endpoint(postgres: str) -> contextlib.AbstractContextManager[tuple[str, int]]:
+    return raw_server(__file__, database_dsn(postgres, PREFIX + "accounts"))
 
 
 # --- the load -------------------------------------------------------------------------------
@@ -744,17 +749,22 @@ def report(args: argparse.Namespace, results: list[Figures], memory: dict[str, f
         )
 
 
-def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--serve-raw":
-        serve_raw(int(sys.argv[2]), sys.argv[3])
-        return
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+def add_postgres_argument(parser: argparse.ArgumentParser) -> None:
+    """``--postgres``: the server the benches make their databases on."""
     parser.add_argument(
         "--postgres",
         default=os.environ.get(
             "TREAD_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432"
         ),
     )
+
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve-raw":
+        serve_raw(int(sys.argv[2]), sys.argv[3])
+        return
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    add_postgres_argument(parser)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--activities", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=15.0)

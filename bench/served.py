@@ -52,6 +52,7 @@ from accounts import (
     admin_dsn,
     cpu_seconds,
     database_dsn,
+    raw_server,
     resident_mb,
     wait_until,
     write_requests,
@@ -152,19 +153,6 @@ def serving(variants: list[Variant], args: argparse.Namespace, var_dir: Path) ->
                 process.kill()
         for log in logs:
             log.close()
-
-
-@contextlib.contextmanager
-def raw_server(script: Path, dsn: str) -> Iterator[tuple[str, int]]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, str(script), "--serve-raw", str(port), dsn])
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until(f"{base}/healthz")
-        yield base, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def system_seconds(pid: int) -> float:
@@ -394,12 +382,7 @@ def report(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "TREAD_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432"
-        ),
-    )
+    read_bench.add_postgres_argument(parser)
     parser.add_argument("--nats", default="nats://127.0.0.1:4222")
     parser.add_argument("--old", help="commit whose shared/ and accounts run as 'old'")
     parser.add_argument("--accounts", type=int, default=20000)

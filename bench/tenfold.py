@@ -136,12 +136,7 @@ async def run(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "TREAD_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432"
-        ),
-    )
+    accounts_bench.add_postgres_argument(parser)
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=100.0, help="requests/s, open loop")

@@ -41,7 +41,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,9 +54,9 @@ from accounts import (
     database_dsn,
     drop_databases,
     process_ids,
+    raw_server,
     resident_mb,
     tread_up,
-    wait_until,
 )
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -65,7 +65,6 @@ from starlette.routing import Route
 
 from tread_cli.tokens import dev_token
 from tread_shared.ids import new_id
-from tread_shared.testing.nats_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 WRK_SCRIPT = ROOT / "bench" / "wrk_writes.lua"
@@ -204,18 +203,8 @@ def serve_raw(port: int, dsn: str) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-@contextlib.contextmanager
-def raw_endpoint(postgres: str) -> Iterator[tuple[str, int]]:
-    port = free_port()
-    dsn = database_dsn(postgres, PREFIX + "accounts")
-    process = subprocess.Popen([sys.executable, __file__, "--serve-raw", str(port), dsn])
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until(f"{base}/healthz")
-        yield base, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def raw_endpoint(postgres: str) -> contextlib.AbstractContextManager[tuple[str, int]]:
+    return raw_server(__file__, database_dsn(postgres, PREFIX + "accounts"))
 
 
 # --- the load -------------------------------------------------------------------------------
@@ -430,12 +419,7 @@ def main() -> None:
         serve_raw(int(sys.argv[2]), sys.argv[3])
         return
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "TREAD_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432"
-        ),
-    )
+    stack_helpers.add_postgres_argument(parser)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=50)
