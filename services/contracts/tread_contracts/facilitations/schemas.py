@@ -4,14 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import (
-    BaseModel,
-    Field,
-    Strict,
-    StringConstraints,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from tread_contracts.programs.schemas import TierCode
 from tread_shared.dates import PlausibleDate
@@ -47,8 +40,7 @@ class GuidelineIn(JsonBody):
     program_id: uuid.UUID | None = None
     cap_per_account_per_year: Money
     approval_threshold: Money
-    # Strict: only true or false (pydantic's lax mode would take 0, 1, "yes", "off"...).
-    active: Annotated[bool, Strict()] = True
+    active: bool = True
 
     @model_validator(mode="after")
     def _one_currency(self) -> Self:
@@ -69,7 +61,7 @@ class GuidelineChangeIn(JsonBody):
     eligible_segments: Annotated[list[Segment], Field(max_length=50)] | None = None
     cap_per_account_per_year: Money | None = None
     approval_threshold: Money | None = None
-    active: Annotated[bool, Strict()] | None = None
+    active: bool | None = None
 
 
 class GuidelineOut(BaseModel):

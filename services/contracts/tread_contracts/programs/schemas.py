@@ -17,7 +17,8 @@ TierCode = Annotated[
 CriterionCode = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,29}$"), Field(examples=["LP1"])
 ]
-# Strict: JSON ``false`` is not a score (pydantic's lax mode would take it as 0).
+# Strict: JSON ``false`` is not a score. JsonBody checks a body's own fields; a score inside a
+# map (a tier's ``min_scores``) is checked by its type.
 Score = Annotated[int, Strict(), Field(ge=0, le=100)]
 Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4)]
 Weight = Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)]
