@@ -212,16 +212,19 @@ class Partnerships:
         body = self.contract_body(account_id, program, **fields)
         return await self.post("/v1/contracts", body, by or self.callers["am"])
 
-    async def sign(
-        self, contract_id: str, party: str, by: Caller, status: int = 200
-    ) -> dict[str, Any]:
-        body = {
+    def signature(self, party: str) -> dict[str, Any]:
+        return {
             "party": party,
             "signer_name": "Li Wei" if party == "customer" else "Zhang Min",
             "signer_role": "owner" if party == "customer" else "district manager",
             "method": "e-signature",
             "document_sha256": self.document_sha256,
         }
+
+    async def sign(
+        self, contract_id: str, party: str, by: Caller, status: int = 200
+    ) -> dict[str, Any]:
+        body = self.signature(party)
         return await self.post(f"/v1/contracts/{contract_id}/sign", body, by, status)
 
     async def activate(self, contract: dict[str, Any]) -> dict[str, Any]:

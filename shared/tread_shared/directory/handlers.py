@@ -79,6 +79,27 @@ def scope_clause(principal: Principal, model: type[AccountDirectoryMixin]) -> An
     )
 
 
+# The columns of a directory entry that :func:`sees_entry` reads (the key first: NULL when an
+# outer join found no entry).
+SCOPE_COLUMNS = ("account_id", "deleted", "owner_id", "territory", "key_account_manager_id")
+
+
+def sees_entry(principal: Principal, entry: Any) -> bool:
+    """Whether ``principal`` may see the account of directory entry ``entry`` (an entity, or a
+    row's part with :data:`SCOPE_COLUMNS`): not when there is none (``None``), or it is
+    deleted."""
+    return (
+        entry is not None
+        and not entry.deleted
+        and can_see_account(
+            principal,
+            owner_id=entry.owner_id,
+            territory=entry.territory,
+            key_account_manager_id=entry.key_account_manager_id,
+        )
+    )
+
+
 async def visible_account(
     session: AsyncSession,
     model: type[AccountDirectoryMixin],
@@ -88,16 +109,7 @@ async def visible_account(
     """The directory entry of an account ``principal`` may see; 404 otherwise (also when the
     account is unknown here, deleted, or its creation event has not arrived yet)."""
     row: Any = await session.get(model, account_id)
-    if (
-        row is None
-        or row.deleted
-        or not can_see_account(
-            principal,
-            owner_id=row.owner_id,
-            territory=row.territory,
-            key_account_manager_id=row.key_account_manager_id,
-        )
-    ):
+    if not sees_entry(principal, row):
         raise NotFound(f"No account {account_id}.")
     entry: AccountDirectoryMixin = row
     return entry

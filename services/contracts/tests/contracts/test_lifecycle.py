@@ -3,6 +3,7 @@ refused with 409 and nothing changed."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -491,3 +492,41 @@ async def test_a_retried_creation_with_the_same_idempotency_key_creates_once(
     assert again.headers["idempotent-replayed"] == "true"
     listed = await client.get("/v1/contracts", headers=callers["am"].headers)
     assert len(listed.json()["items"]) == 1
+
+
+async def test_a_contract_read_answers_what_its_last_step_did_within_scope_only(
+    client: httpx.AsyncClient, callers: dict[str, Caller], accounts: Any, partnerships: Any
+) -> None:
+    account_id = await accounts.open()
+    program = await partnerships.program()
+    draft = await partnerships.draft(account_id, program)
+    am, dm = callers["am"], callers["dm"]
+    read = await client.get(f"/v1/contracts/{draft['id']}", headers=am.headers)
+    assert read.json() == draft and read.json()["signatures"] == []
+    await partnerships.post(f"/v1/contracts/{draft['id']}/submit", None, am, 200)
+    await partnerships.sign(draft["id"], "customer", am)
+    signed = await client.post(
+        f"/v1/contracts/{draft['id']}/sign",
+        json=partnerships.signature("manufacturer"),
+        headers=dm.headers,
+    )
+    assert signed.status_code == 200, signed.text
+    for caller in (am, dm, callers["kam"], callers["central"]):
+        read = await client.get(f"/v1/contracts/{draft['id']}", headers=caller.headers)
+        assert read.status_code == 200, read.text
+        assert read.content == signed.content
+        assert read.headers["etag"] == signed.headers["etag"]
+    assert [s["party"] for s in read.json()["signatures"]] == ["customer", "manufacturer"]
+
+    unknown = await client.get(f"/v1/contracts/{uuid.uuid4()}", headers=am.headers)
+    assert_problem(unknown, 404, "not-found")
+    for caller in (callers["other_am"], callers["other_dm"], callers["other_kam"]):
+        hidden = await client.get(f"/v1/contracts/{draft['id']}", headers=caller.headers)
+        assert_problem(hidden, 404, "not-found")
+        assert hidden.json()["detail"] == f"No contract {draft['id']}."
+    # The account moves to another account manager: the contract moves with it.
+    await accounts.reassign(account_id, "am-2")
+    gone = await client.get(f"/v1/contracts/{draft['id']}", headers=am.headers)
+    assert_problem(gone, 404, "not-found")
+    moved = await client.get(f"/v1/contracts/{draft['id']}", headers=callers["other_am"].headers)
+    assert moved.status_code == 200 and moved.content == signed.content

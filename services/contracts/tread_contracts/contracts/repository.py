@@ -3,17 +3,83 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tread_contracts.contracts.models import Contract, ContractSignature, RenewalNotice
+from tread_contracts.directory.models import AccountDirectory
 from tread_contracts.directory.repository import within_scope
+from tread_contracts.programs.models import ProgramVersion
 from tread_shared.auth.principal import Principal
+from tread_shared.db.row_parts import RowPart, labelled_columns
+from tread_shared.directory.handlers import SCOPE_COLUMNS
 
 
 async def get(session: AsyncSession, contract_id: uuid.UUID) -> Contract | None:
     return await session.get(Contract, contract_id)
+
+
+class ContractRead:
+    """A contract read to be rendered: its columns as attributes (read-only), its program
+    version's name, number and tiers (``program_terms``), its signatures oldest first, and its
+    account's directory entry (``None`` when the directory has none)."""
+
+    __slots__ = ("_row", "directory_entry", "program_terms", "signatures")
+    program_terms: Any
+    signatures: list[Any]
+    directory_entry: Any
+
+    def __init__(self, rows: Sequence[Any]) -> None:
+        first = rows[0]
+        self._row = first
+        self.program_terms = RowPart(first, "terms_")
+        self.directory_entry = (
+            RowPart(first, "directory_") if first.directory_account_id is not None else None
+        )
+        self.signatures = [
+            RowPart(row, "signature_") for row in rows if row.signature_id is not None
+        ]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
+
+
+@cache
+def _contract_read() -> Select[Any]:
+    # One round trip for what the ORM loads in three: the contract, its program version (never
+    # missing: a composite foreign key, not null), its account's directory entry and its
+    # signatures, a row each (one row when it has none). Built once, the id bound.
+    contracts = Contract.__table__
+    versions = ProgramVersion.__table__
+    directory = AccountDirectory.__table__
+    signatures = ContractSignature.__table__
+    return (
+        select(
+            *labelled_columns(Contract),
+            *labelled_columns(ProgramVersion, "terms_", ("name", "number", "tiers")),
+            *labelled_columns(AccountDirectory, "directory_", SCOPE_COLUMNS),
+            *labelled_columns(ContractSignature, "signature_"),
+        )
+        .select_from(contracts)
+        .join(
+            versions,
+            (versions.c.program_id == contracts.c.program_id)
+            & (versions.c.number == contracts.c.program_version),
+        )
+        .outerjoin(directory, directory.c.account_id == contracts.c.account_id)
+        .outerjoin(signatures, signatures.c.contract_id == contracts.c.id)
+        .where(contracts.c.id == bindparam("id"))
+        .order_by(signatures.c.signed_at)
+    )
+
+
+async def read(connection: AsyncConnection, contract_id: uuid.UUID) -> ContractRead | None:
+    """Contract ``contract_id`` to be rendered, in one statement; ``None`` if there is none."""
+    rows = (await connection.execute(_contract_read(), {"id": contract_id})).all()
+    return ContractRead(rows) if rows else None
 
 
 async def by_offer(session: AsyncSession, offer_id: uuid.UUID) -> Contract | None:

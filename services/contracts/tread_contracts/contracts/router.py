@@ -29,7 +29,7 @@ from tread_shared.clock import utcnow
 from tread_shared.dates import PlausibleDate
 from tread_shared.db.concurrency import flush_changes
 from tread_shared.db.listing import list_page
-from tread_shared.db.reading import ReadSession
+from tread_shared.db.reading import Reads, ReadSession
 from tread_shared.db.session import DbSession
 from tread_shared.http.etag import check_if_match, set_etag
 from tread_shared.http.pagination import PageParams, page_params
@@ -37,7 +37,7 @@ from tread_shared.http.pagination import PageParams, page_params
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
 
 
-def contract_out(contract: Contract) -> ContractOut:
+def contract_out(contract: Contract | repository.ContractRead) -> ContractOut:
     tier = tier_terms(contract)
     awaiting = {"submitted": "customer", "signed": "manufacturer"}.get(contract.status)
     return ContractOut(
@@ -70,7 +70,7 @@ def contract_out(contract: Contract) -> ContractOut:
     )
 
 
-def _answer(contract: Contract, response: Response) -> ContractOut:
+def _answer(contract: Contract | repository.ContractRead, response: Response) -> ContractOut:
     set_etag(response, contract.id, contract.version)
     return contract_out(contract)
 
@@ -127,9 +127,11 @@ async def list_contracts(
 
 @router.get("/{contract_id}", response_model=ContractOut)
 async def get_contract(
-    contract_id: uuid.UUID, session: ReadSession, caller: Staff, response: Response
+    contract_id: uuid.UUID, reads: Reads, caller: Staff, response: Response
 ) -> ContractOut:
-    return _answer(await service.contract_in_scope(session, caller, contract_id), response)
+    async with reads.db.reading() as connection:
+        contract = await service.contract_to_read(connection, caller, contract_id)
+    return _answer(contract, response)
 
 
 @router.patch("/{contract_id}", response_model=ContractOut)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tread_contracts.contracts.models import Contract
+from tread_contracts.contracts.repository import ContractRead
 from tread_contracts.programs.schemas import Tier
 from tread_contracts.programs.service import tier_of
 
 
-def tier_terms(contract: Contract) -> Tier:
+def tier_terms(contract: Contract | ContractRead) -> Tier:
     return tier_of(contract.program_terms, contract.tier)
 
 
