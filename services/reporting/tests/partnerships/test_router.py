@@ -177,6 +177,73 @@ async def test_the_list_follows_scope_and_filters_and_pages(
     assert second.json()["next_cursor"] is None
 
 
+async def test_each_list_item_tells_contract_audits_and_open_cases_as_the_partnership(
+    client: httpx.AsyncClient, producers: Any, callers: dict[str, Caller]
+) -> None:
+    today = utcnow().date()
+    audited = await producers.account(name="Audited")
+    state = await producers.active_contract(audited, tier="gold", end=today + timedelta(days=40))
+    await producers.audit(state, {"LP1": 80}, {"LP1": 70})
+    await producers.audit(state, {"LP1": 60}, {"LP1": 70})
+    await producers.case(audited, category="credit")
+    await producers.case(audited, category="billing")
+    resolved = await producers.case(audited, category="billing")
+    await producers.case_status(resolved, "resolved")
+    once = await producers.account(name="Audited once")
+    await producers.audit(await producers.active_contract(once, tier="silver"), {"LP1": 75}, {})
+    prospect = await producers.account(name="Prospect", status="prospect")
+    await producers.case(prospect)
+
+    answer = await client.get("/v1/reports/partnerships", headers=callers["am"].headers)
+
+    assert answer.status_code == 200, answer.text
+    items = {item["account_id"]: item for item in answer.json()["items"]}
+    assert items[str(audited)] == {
+        "account_id": str(audited),
+        "account_name": "Audited",
+        "owner_id": "am-1",
+        "territory": "north",
+        "contract_status": "active",
+        "contract_id": str(state.contract_id),
+        "program_id": str(state.program_id),
+        "program_name": "Partner program",
+        "tier": "gold",
+        "start_date": state.start_date.isoformat(),
+        "end_date": state.end_date.isoformat(),
+        "renewal_due": state.end_date.isoformat(),
+        "latest_audit_score": "60.00",
+        "audit_trend": "down",
+        "open_cases": 2,
+    }
+    assert items[str(once)]["latest_audit_score"] == "75.00"
+    assert items[str(once)]["audit_trend"] is None
+    assert items[str(once)]["open_cases"] == 0
+    assert {k: v for k, v in items[str(prospect)].items() if v is not None} == {
+        "account_id": str(prospect),
+        "account_name": "Prospect",
+        "owner_id": "am-1",
+        "territory": "north",
+        "contract_status": "none",
+        "open_cases": 1,
+    }
+    active = await client.get(
+        "/v1/reports/partnerships", params={"status": "active"}, headers=callers["am"].headers
+    )
+    assert sorted(i["account_id"] for i in active.json()["items"]) == sorted(
+        [str(audited), str(once)]
+    )
+    # The single partnership says the same of each.
+    for account_id, item in items.items():
+        single = (
+            await client.get(
+                f"/v1/reports/partnerships/{account_id}", headers=callers["am"].headers
+            )
+        ).json()
+        assert item["audit_trend"] == single["audit_trend"]
+        assert item["open_cases"] == sum(single["open_cases"].values())
+        assert item["renewal_due"] == single["renewal_due"]
+
+
 async def test_bad_list_parameters_are_problems(
     client: httpx.AsyncClient, callers: dict[str, Caller]
 ) -> None:

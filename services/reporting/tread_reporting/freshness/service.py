@@ -27,11 +27,8 @@ class ReadView:
 
 
 async def read_view(session: AsyncSession) -> ReadView:
-    active = await generations.active(session)
-    return ReadView(
-        generation=active.generation,
-        as_of=AsOf(time=active.applied_time, sequence=active.applied_seq),
-    )
+    generation, applied_time, applied_seq = await generations.active_view(session)
+    return ReadView(generation=generation, as_of=AsOf(time=applied_time, sequence=applied_seq))
 
 
 async def current_view(session: ReadSession) -> ReadView:

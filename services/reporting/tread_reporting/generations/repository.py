@@ -59,6 +59,29 @@ async def active(session: AsyncSession) -> Generation:
     return found
 
 
+# The active generation and how fresh it is: what every read's ``as_of`` needs, as a Core row
+# (built once; no ORM entity per request).
+ACTIVE_VIEW = select(
+    Generation.__table__.c.generation,
+    Generation.__table__.c.applied_time,
+    Generation.__table__.c.applied_seq,
+).join_from(
+    Generation.__table__,
+    GenerationPointer.__table__,
+    GenerationPointer.__table__.c.active_generation == Generation.__table__.c.generation,
+)
+
+
+async def active_view(session: AsyncSession) -> tuple[int, datetime | None, int]:
+    """(generation, applied_time, applied_seq) of :func:`active`, read as a row."""
+    connection = await session.connection()
+    found = (await connection.execute(ACTIVE_VIEW)).one_or_none()
+    if found is None:
+        # As :func:`active`: an empty first generation, as the consumer will create it.
+        return FIRST_GENERATION, None, 0
+    return int(found.generation), found.applied_time, int(found.applied_seq)
+
+
 async def live_target(session: AsyncSession) -> tuple[int, int]:
     """(active generation, its ``replayed_to``), the pointer held under a shared lock until the
     transaction ends."""

@@ -7,15 +7,15 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Row, Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_reporting.business.models import CreditRecord, SellInRecord
 from tread_reporting.cases.models import CLOSED_STATUSES, CaseRecord
 from tread_reporting.directory.models import AccountEntry
-from tread_reporting.directory.repository import visible
 from tread_reporting.partnerships.models import (
     AuditRecord,
     ComplianceRecord,
@@ -25,6 +25,7 @@ from tread_reporting.partnerships.models import (
 )
 from tread_reporting.timeline.models import Milestone
 from tread_shared.auth.principal import Principal
+from tread_shared.auth.scope import ScopeShape, account_scope_bound, account_scope_shape
 from tread_shared.errors import Problem
 from tread_shared.http.pagination import PageParams, decode_cursor, encode_cursor
 
@@ -44,10 +45,11 @@ class PartnershipFilters:
 
 def partnership_join() -> Any:
     """Accounts to their partnership contract (at most one is ``current``)."""
+    contracts, accounts = ContractRecord.__table__.c, AccountEntry.__table__.c
     return and_(
-        ContractRecord.generation == AccountEntry.generation,
-        ContractRecord.account_id == AccountEntry.account_id,
-        ContractRecord.current.is_(True),
+        contracts.generation == accounts.generation,
+        contracts.account_id == accounts.account_id,
+        contracts.current.is_(True),
     )
 
 
@@ -58,47 +60,132 @@ async def page(
     filters: PartnershipFilters,
     params: PageParams,
     today: date,
-) -> tuple[list[tuple[AccountEntry, ContractRecord | None]], str | None]:
-    query = (
-        select(AccountEntry, ContractRecord)
-        .outerjoin(ContractRecord, partnership_join())
-        .where(visible(principal, generation))
-        .order_by(AccountEntry.account_id)
-    )
-    if filters.territory is not None:
-        query = query.where(AccountEntry.territory == filters.territory)
-    if filters.owner_id is not None:
-        query = query.where(AccountEntry.owner_id == filters.owner_id)
-    if filters.program_id is not None:
-        query = query.where(ContractRecord.program_id == filters.program_id)
-    # coalesce(): the join stays an outer one for the planner, which then walks accounts in
-    # page order rather than every contract of a tier, then sorts.
-    if filters.tier is not None:
-        query = query.where(func.coalesce(ContractRecord.tier, "") == filters.tier)
-    if filters.status == "none":
-        query = query.where(ContractRecord.contract_id.is_(None))
-    elif filters.status is not None:
-        query = query.where(func.coalesce(ContractRecord.status, "") == filters.status)
+) -> tuple[list[Row[Any]], str | None]:
+    """A page of accounts with their partnership, in one statement built once per shape of the
+    request, its values bound (the scope's, the filters', the cursor's). Each row: the
+    account (``account_id``, ``account_name``, ``owner_id``, ``territory``), its partnership
+    contract (``contract_id``, ``contract_status``, ``program_id``, ``program_name``,
+    ``tier``, ``start_date``, ``end_date``: all ``None`` when it has none), the overall
+    scores of its latest two audits (``latest_score``, ``previous_score``) and its number of
+    open cases (``open_cases``)."""
+    shape, values = account_scope_shape(principal)
+    values["generation"] = generation
+    values["page_limit"] = params.limit + 1
+    given = tuple(name for name in _FILTERS if getattr(filters, name) is not None)
+    for name in given:
+        values[name] = getattr(filters, name)
+    status = filters.status
+    if status is not None and status != "none":
+        values["status"] = status
+        status = "equal"
+    renewal = filters.renewal_due_within_days is not None
     if filters.renewal_due_within_days is not None:
-        horizon = date.fromordinal(today.toordinal() + filters.renewal_due_within_days)
-        query = query.where(
-            ContractRecord.status.in_(IN_FORCE),
-            ContractRecord.end_date >= today,
-            ContractRecord.end_date <= horizon,
-        )
+        values["today"] = today
+        values["horizon"] = date.fromordinal(today.toordinal() + filters.renewal_due_within_days)
     if params.cursor:
         (last,) = decode_cursor(params.cursor, 1)
         try:
-            query = query.where(AccountEntry.account_id > uuid.UUID(last))
+            values["after"] = uuid.UUID(last)
         except ValueError as exc:
             raise Problem("The cursor is not valid.", status=400, slug="invalid-cursor") from exc
-    rows: list[tuple[AccountEntry, ContractRecord | None]] = [
-        (a, c) for a, c in (await session.execute(query.limit(params.limit + 1))).all()
-    ]
+    statement = _page(shape, given, status, renewal, bool(params.cursor))
+    connection = await session.connection()
+    rows = list((await connection.execute(statement, values)).all())
     if len(rows) <= params.limit:
         return rows, None
     rows = rows[: params.limit]
-    return rows, encode_cursor(rows[-1][0].account_id)
+    return rows, encode_cursor(rows[-1].account_id)
+
+
+# Filters compared for equality, each a bound parameter of the same name.
+_FILTERS = ("territory", "owner_id", "program_id", "tier")
+
+
+def _latest_score(offset: int) -> Any:
+    """The overall score of the account's audit ``offset`` (0: the latest), as ``audits_of``
+    orders them."""
+    audits = AuditRecord.__table__.c
+    accounts = AccountEntry.__table__.c
+    return (
+        select(audits.overall_score)
+        .where(audits.generation == accounts.generation, audits.account_id == accounts.account_id)
+        .order_by(audits.performed_at.desc(), audits.audit_id)
+        .limit(1)
+        .offset(offset)
+        .scalar_subquery()
+    )
+
+
+@lru_cache(maxsize=256)
+def _page(
+    shape: ScopeShape, given: tuple[str, ...], status: str | None, renewal: bool, after: bool
+) -> Select[Any]:
+    accounts = AccountEntry.__table__.c
+    contracts = ContractRecord.__table__.c
+    cases = CaseRecord.__table__.c
+    open_cases = (
+        select(func.count())
+        .where(
+            cases.generation == accounts.generation,
+            cases.account_id == accounts.account_id,
+            cases.status.not_in(CLOSED_STATUSES),
+        )
+        .scalar_subquery()
+    )
+    visible = account_scope_bound(
+        shape,
+        owner_id=AccountEntry.owner_id,
+        territory=AccountEntry.territory,
+        key_account_manager_id=AccountEntry.key_account_manager_id,
+    )
+    query = (
+        select(
+            accounts.account_id,
+            accounts.name.label("account_name"),
+            accounts.owner_id,
+            accounts.territory,
+            contracts.contract_id,
+            contracts.status.label("contract_status"),
+            contracts.program_id,
+            contracts.program_name,
+            contracts.tier,
+            contracts.start_date,
+            contracts.end_date,
+            _latest_score(0).label("latest_score"),
+            _latest_score(1).label("previous_score"),
+            open_cases.label("open_cases"),
+        )
+        .select_from(AccountEntry.__table__)
+        .outerjoin(ContractRecord.__table__, partnership_join())
+        .where(
+            accounts.generation == bindparam("generation"),
+            accounts.deleted.is_(False),
+            visible,
+        )
+    )
+    columns = {
+        "territory": accounts.territory,
+        "owner_id": accounts.owner_id,
+        "program_id": contracts.program_id,
+        # coalesce(): the join stays an outer one for the planner, which then walks accounts
+        # in page order rather than every contract of a tier, then sorts.
+        "tier": func.coalesce(contracts.tier, ""),
+    }
+    for name in given:
+        query = query.where(columns[name] == bindparam(name))
+    if status == "none":
+        query = query.where(contracts.contract_id.is_(None))
+    elif status == "equal":
+        query = query.where(func.coalesce(contracts.status, "") == bindparam("status"))
+    if renewal:
+        query = query.where(
+            contracts.status.in_(IN_FORCE),
+            contracts.end_date >= bindparam("today"),
+            contracts.end_date <= bindparam("horizon"),
+        )
+    if after:
+        query = query.where(accounts.account_id > bindparam("after"))
+    return query.order_by(accounts.account_id).limit(bindparam("page_limit"))
 
 
 async def contracts_of(

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_reporting.amounts import by_currency
 from tread_reporting.business.models import CreditRecord, SellInRecord
-from tread_reporting.directory.models import AccountEntry
 from tread_reporting.directory.repository import visible_account
 from tread_reporting.freshness.service import ReadView
 from tread_reporting.partnerships import repository
@@ -232,38 +231,38 @@ async def partnership_page(
     rows, next_cursor = await repository.page(
         session, principal, view.generation, filters, params, today
     )
-    account_ids = [account.account_id for account, _ in rows]
-    audits: dict[uuid.UUID, list[AuditRecord]] = {}
-    for audit in await repository.audits_of(session, view.generation, account_ids):
-        audits.setdefault(audit.account_id, []).append(audit)
-    cases = await repository.open_cases_by_category(session, view.generation, account_ids)
     return PartnershipPage(
-        items=[_list_item(a, c, audits.get(a.account_id, []), cases) for a, c in rows],
-        next_cursor=next_cursor,
-        as_of=view.as_of,
+        items=[_list_item(row) for row in rows], next_cursor=next_cursor, as_of=view.as_of
     )
 
 
-def _list_item(
-    account: AccountEntry,
-    contract: ContractRecord | None,
-    audits: list[AuditRecord],
-    cases: dict[uuid.UUID, dict[str, int]],
-) -> PartnershipListItem:
-    return PartnershipListItem(
-        account_id=account.account_id,
-        account_name=account.name,
-        owner_id=account.owner_id,
-        territory=account.territory,
-        contract_status=contract.status if contract else "none",
-        contract_id=contract.contract_id if contract else None,
-        program_id=contract.program_id if contract else None,
-        program_name=contract.program_name if contract else None,
-        tier=contract.tier if contract else None,
-        start_date=contract.start_date if contract else None,
-        end_date=contract.end_date if contract else None,
-        renewal_due=renewal_due(contract),
-        latest_audit_score=audits[0].overall_score if audits else None,
-        audit_trend=trend_of(audits),
-        open_cases=sum(cases.get(account.account_id, {}).values()),
+def _list_item(row: Any) -> PartnershipListItem:
+    # Built without validating again: every value is a column of the read models (typed by
+    # its column, written from validated events), a count, or derived here as before.
+    has_contract = row.contract_id is not None
+    status = row.contract_status
+    latest, previous = row.latest_score, row.previous_score
+    return PartnershipListItem.model_construct(
+        account_id=row.account_id,
+        account_name=row.account_name,
+        owner_id=row.owner_id,
+        territory=row.territory,
+        contract_status=status if has_contract else "none",
+        contract_id=row.contract_id,
+        program_id=row.program_id,
+        program_name=row.program_name,
+        tier=row.tier,
+        start_date=row.start_date,
+        end_date=row.end_date,
+        renewal_due=row.end_date if has_contract and status in IN_FORCE else None,
+        latest_audit_score=latest,
+        audit_trend=_trend(latest, previous),
+        open_cases=row.open_cases,
     )
+
+
+def _trend(latest: Decimal | None, previous: Decimal | None) -> Trend | None:
+    """:func:`trend_of` of the two latest overall scores (``None``: no such audit)."""
+    if latest is None or previous is None:
+        return None
+    return "up" if latest > previous else "down" if latest < previous else "flat"
