@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import json
 import logging
@@ -24,13 +25,14 @@ import os
 import random
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from tread_accounts import MIGRATIONS_DIR
 from tread_accounts.app import create_app
 from tread_accounts.settings import Settings
 from tread_shared.auth.dev_keys import generate_key_pair, mint_token
+from tread_shared.db import reading
 from tread_shared.testing.databases import PostgresDatabases
 
 TERRITORY = "territory-00"
@@ -40,6 +42,25 @@ class Answer:
     def __init__(self) -> None:
         self.status = 0
         self.body = b""
+
+
+@contextlib.contextmanager
+def core_reads_only(on: bool) -> Iterator[None]:
+    """While ``on``, ``Reader`` runs every statement through SQLAlchemy Core, as before the
+    driver path (``tread_shared.db.prepared``): for A/B rounds in one process."""
+    if not on:
+        yield
+        return
+    kept = reading.driver_read
+
+    async def through_core(*_args: Any) -> None:
+        return None
+
+    reading.driver_read = through_core  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        reading.driver_read = kept
 
 
 def asgi_get(app: Any, path: str, query: str, token: str) -> Callable[[], Awaitable[Answer]]:
@@ -174,10 +195,21 @@ async def main(args: argparse.Namespace) -> None:
                 print("profile written to", args.profile)
                 return
             get_ms, page_ms = [], []
+            core_get_ms, core_page_ms = [], []
             for n in range(args.rounds):
-                get_ms.append(await run_batch(gets, args.concurrency) if args.gets else 0.0)
-                page_ms.append(await run_batch(pages, args.concurrency) if args.pages else 0.0)
-                print(f"round {n + 1}: GET {get_ms[-1]:.3f} ms CPU, page {page_ms[-1]:.3f} ms CPU")
+                for path in ("core", "driver") if args.compare_core else ("as is",):
+                    with core_reads_only(path == "core"):
+                        get = await run_batch(gets, args.concurrency) if args.gets else 0.0
+                        page = await run_batch(pages, args.concurrency) if args.pages else 0.0
+                    (core_get_ms if path == "core" else get_ms).append(get)
+                    (core_page_ms if path == "core" else page_ms).append(page)
+                    print(f"round {n + 1} ({path}): GET {get:.3f} ms CPU, page {page:.3f} ms CPU")
+            if args.compare_core:
+                print(
+                    f"Core path: GET by id {statistics.median(core_get_ms):.3f} ms CPU/req "
+                    f"(least {min(core_get_ms):.3f}), list page (50) "
+                    f"{statistics.median(core_page_ms):.3f} (least {min(core_page_ms):.3f})"
+                )
             # The least of the rounds is the one others' load disturbed least.
             print(
                 f"GET by id {statistics.median(get_ms):.3f} ms CPU/req (least {min(get_ms):.3f}),"
@@ -202,6 +234,11 @@ if __name__ == "__main__":
         "--only",
         choices=("get", "page"),
         help="run only GETs by id or only list pages (for a sampling profiler such as py-spy)",
+    )
+    parser.add_argument(
+        "--compare-core",
+        action="store_true",
+        help="alternate rounds through SQLAlchemy Core (the path before the driver's) and as is",
     )
     arguments = parser.parse_args()
     arguments.gets = arguments.only in (None, "get")

@@ -166,10 +166,19 @@ def database_unavailable() -> Problem:
     )
 
 
+def database_is_unavailable(exc: BaseException) -> bool:
+    """``exc`` says the database is away or overloaded (:data:`DATABASE_UNAVAILABLE`), or is
+    any driver error on a connection SQLAlchemy took for lost and threw away (a connection
+    the server ended in the middle of a statement: a restart, a failover)."""
+    if isinstance(exc, sql_errors.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, DATABASE_UNAVAILABLE)
+
+
 def unexpected_error(exc: BaseException) -> Problem:
     """The answer to an exception no route turned into a problem: 503 for the database being
-    away (:data:`DATABASE_UNAVAILABLE`), else the 500 of a bug."""
-    if isinstance(exc, DATABASE_UNAVAILABLE):
+    away (:func:`database_is_unavailable`), else the 500 of a bug."""
+    if database_is_unavailable(exc):
         return database_unavailable()
     return internal_error()
 

@@ -23,6 +23,7 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_shared.dates import plausible_datetime
+from tread_shared.db.reading import Reader
 from tread_shared.errors import Problem
 from tread_shared.http.pagination import Page, PageParams, decode_cursor, encode_cursor
 from tread_shared.http.sync import Tombstone
@@ -111,12 +112,14 @@ async def list_page(
 
 
 async def live_page(
-    session: AsyncSession, statement: Select[M], values: dict[str, Any], page: PageParams
-) -> Listed[M]:
+    reads: Reader, statement: Select[Any], values: dict[str, Any], page: PageParams
+) -> Listed[Any]:
     """One page of a plain list from a statement made once and kept (bound parameters in
-    ``values``): live rows in id order after ``after_id`` when the page has a cursor, at most
-    ``page.limit + 1`` of them — what :func:`list_page` builds on every call."""
-    rows = list((await session.scalars(statement, values)).all())
+    ``values``; its columns those of :func:`~tread_shared.db.reading.entity_columns`): live
+    rows in id order after ``after_id`` when the page has a cursor, at most ``page.limit + 1``
+    of them — what :func:`list_page` builds on every call — read as rows, not entities
+    (:class:`~tread_shared.db.reading.Reader`)."""
+    rows = await reads.all(statement, values)
     return _cut(rows, page, None)
 
 

@@ -60,7 +60,6 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_shared.clock import utcnow
@@ -68,6 +67,7 @@ from tread_shared.context import correlation_id_var, traceparent_var
 from tread_shared.db.engine import Database
 from tread_shared.db.platform_tables import inbox_events
 from tread_shared.db.upsert import insert_on_conflict
+from tread_shared.errors import database_is_unavailable
 from tread_shared.events.broker import Broker, dead_letter_subject
 from tread_shared.events.envelope import CloudEvent
 from tread_shared.observability.metrics import (
@@ -544,9 +544,7 @@ class EventConsumer:
 
 def _is_unreachable(exc: BaseException) -> bool:
     """The database could not be reached: not the event's fault, so never dead-lettered."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, OperationalError | InterfaceError | DisconnectionError | OSError)
+    return database_is_unavailable(exc) or isinstance(exc, OSError)
 
 
 def _stream_seq(msg: Msg) -> int:

@@ -21,6 +21,7 @@ from tread_shared.db.listing import (
     live_page,
     text_pattern,
 )
+from tread_shared.db.reading import Reader, entity_columns
 from tread_shared.http.pagination import PageParams
 
 
@@ -109,7 +110,7 @@ async def list_accounts(
 
 
 async def list_live_accounts(
-    session: AsyncSession, principal: Principal, filters: AccountFilters, page: PageParams
+    reads: Reader, principal: Principal, filters: AccountFilters, page: PageParams
 ) -> Listed[Account]:
     """:func:`list_accounts` without ``updated_since``, by a statement made once per shape of
     the request (the caller's kind of scope, the filters given, a cursor or not, the page size)
@@ -123,7 +124,7 @@ async def list_live_accounts(
     if page.cursor:
         values["after_id"] = after_id(page.cursor)
     statement = _live_page(shape, given, bool(filters.q), bool(page.cursor), page.limit)
-    return await live_page(session, statement, values, page)
+    return await live_page(reads, statement, values, page)
 
 
 @lru_cache(maxsize=512)
@@ -136,7 +137,7 @@ def _live_page(
         territory=Account.territory,
         key_account_manager_id=Account.key_account_manager_id,
     )
-    query = select(Account).where(visible, Account.deleted_at.is_(None))
+    query = select(*entity_columns(Account)).where(visible, Account.deleted_at.is_(None))
     for name in given:
         query = query.where(getattr(Account, name) == bindparam(f"filter_{name}"))
     if by_name:

@@ -17,7 +17,7 @@ from tread_accounts.accounts.schemas import (
     TransferRequest,
 )
 from tread_shared.app import EventOutbox
-from tread_shared.db.reading import Reads, ReadSession, render
+from tread_shared.db.reading import Reads, ReadSession, read_session, render
 from tread_shared.db.session import DbSession
 from tread_shared.http.etag import check_if_match, check_if_match_when_sent, set_etag
 from tread_shared.http.pagination import Page, PageParams, page_params
@@ -49,23 +49,30 @@ async def create_account(
 
 @router.get("/accounts")
 async def list_accounts(
-    session: ReadSession,
+    request: Request,
+    reads: Reads,
     caller: PortfolioCaller,
     filters: Annotated[AccountFilters, Query()],
     page: Paging,
     updated_since: UpdatedSince = None,
 ) -> Page[AccountOut | Tombstone]:
     """The accounts in the caller's scope, filtered; with ``updated_since``, the changes."""
-    listed = await service.list_accounts(session, caller, filters, page, updated_since)
-    # Without updated_since every row is live and in scope (the query's own conditions).
-    syncing = updated_since is not None
-    items: list[AccountOut | Tombstone] = [
+    items: list[AccountOut | Tombstone]
+    if updated_since is None:
+        # Every row is live and in scope (the query's own conditions), read as rows.
+        listed = await service.list_live_accounts(reads, caller, filters, page)
+        items = [render(AccountOut, row) for row in listed.rows]
+        return Page(items=items, next_cursor=listed.next_cursor)
+    # The ORM session only for a sync list (its statement is built per request).
+    session = await read_session(request)
+    changed = await service.list_accounts(session, caller, filters, page, updated_since)
+    items = [
         Tombstone(id=account.id, updated_at=account.updated_at)
-        if syncing and service.shows_as_tombstone(caller, account)
+        if service.shows_as_tombstone(caller, account)
         else render(AccountOut, account)
-        for account in listed.rows
+        for account in changed.rows
     ]
-    return Page(items=items, next_cursor=listed.next_cursor)
+    return Page(items=items, next_cursor=changed.next_cursor)
 
 
 @router.get("/accounts/{account_id}")

@@ -410,11 +410,21 @@ async def list_accounts(
     """Accounts in scope; with ``updated_since``, also those deleted or gone out of scope since
     (to be shown as tombstones: see :func:`shows_as_tombstone`)."""
     if updated_since is None:
-        return await repository.list_live_accounts(session, principal, filters, page)
+        return await repository.list_accounts(
+            session, visible_accounts(principal), filters, page, None
+        )
     left_scope = repository.left_scope_since(principal, updated_since)
     return await repository.list_accounts(
         session, visible_accounts(principal), filters, page, updated_since, left_scope
     )
+
+
+async def list_live_accounts(
+    reads: Reader, principal: Principal, filters: AccountFilters, page: PageParams
+) -> Listed[Account]:
+    """The live accounts in scope, filtered, as rows (they read like entities; not to be
+    changed): a statement built once per shape of the request (the repository's)."""
+    return await repository.list_live_accounts(reads, principal, filters, page)
 
 
 def shows_as_tombstone(principal: Principal, account: Account) -> bool:

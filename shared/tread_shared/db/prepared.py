@@ -1,0 +1,218 @@
+"""Core SELECTs compiled once and run straight on the PostgreSQL driver.
+
+A statement sent through a SQLAlchemy ``AsyncConnection`` costs about 190 µs of CPU on
+PostgreSQL (the connection object, its greenlet hops, the cache key, the asyncpg adapter's
+cursor and its result machinery); the same statement on asyncpg itself, around a checkout of
+the same pool, about 60 µs (``bench/RESULTS.md``, accounts, 2026-12-07). For a read that
+sends one to seven statements and renders their rows, that difference is most of what the
+service spends beyond a raw endpoint.
+
+:func:`driver_read` compiles a statement once per dialect — its SQL text, its bound values
+in order with their types' bind processors, its columns' result processors (found from the
+column types the server reports, the first time it runs) — and runs it with asyncpg's
+``fetch`` on a connection checked out of the engine's own pool (its checkout check, its
+reset, its invalidation all apply). Rows come back as named tuples: attribute access and
+``_asdict()``, as a Core ``Row`` offers.
+
+What the driver path does not take (``None``): SQLite (its driver runs in a thread; the Core
+path stays), statements with literal-rendered values, columns whose
+names are not plain attribute names, and any engine with a ``before_cursor_execute``
+listener (a bench recording the statements, a test counting them): those run through Core,
+with the same SQL and the same answer.
+
+An ``IN`` list (an expanding ``bindparam``) is expanded as Core expands it, the SQL kept per
+length of the list.
+
+Errors are SQLAlchemy's, as through Core: asyncpg's exception is translated by the dialect's
+adapter and wrapped as ``DBAPIError.instance`` does, so a lost connection is an
+``OperationalError`` or ``InterfaceError`` (the 503 of :data:`tread_shared.errors.
+DATABASE_UNAVAILABLE`) and the connection, when the dialect says it is gone, is invalidated
+rather than given back."""
+
+from __future__ import annotations
+
+import keyword
+from collections import namedtuple
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any, cast
+
+from sqlalchemy import Select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import Pool
+from sqlalchemy.util.concurrency import greenlet_spawn
+
+Processor = Callable[[Any], Any] | None
+_UNSET = object()
+
+
+# Distinct lengths of a statement's lists (``IN``) kept compiled: past them, each call
+# expands its own (a district manager has a handful of territories; the lengths repeat).
+_VARIANTS_KEPT = 64
+
+
+class _Variant:
+    """The SQL of a statement for one length of each of its lists, and how to bind it: for
+    each ``$n`` in order, the value's name, its index in a list (or ``None``), the value when
+    the caller gives none, the type's bind processor."""
+
+    def __init__(self, sql: str, binds: list[tuple[str, int | None, Any, Processor]]) -> None:
+        self.sql = sql
+        self.binds = binds
+
+    def arguments(self, values: Mapping[str, Any]) -> list[Any]:
+        arguments = []
+        for name, index, default, process in self.binds:
+            value = values.get(name, default)
+            if value is _UNSET:
+                raise InvalidRequestError(f"A value is required for bind parameter {name!r}")
+            if index is not None:
+                value = value[index]
+            arguments.append(process(value) if process is not None else value)
+        return arguments
+
+
+class DriverStatement:
+    """One SELECT compiled for asyncpg: run by :meth:`fetch`."""
+
+    def __init__(
+        self, statement: Select[Any], compiled: Any, dialect: Dialect, keys: list[str]
+    ) -> None:
+        self.dialect = dialect
+        self._compiled = compiled
+        self._types = [column.type for column in statement.selected_columns]
+        self._lists = tuple(name for name in compiled.positiontup if compiled.binds[name].expanding)
+        self._variants: dict[tuple[int, ...], _Variant] = {}
+        self._row: Any = namedtuple("ReadRow", keys)  # type: ignore[misc]
+        # Found from the server's column types on the first run (asyncpg's numeric result
+        # processor needs the type's oid); None when no column needs one.
+        self._processors: list[Processor] | object | None = _UNSET
+
+    def _bind(self, name: str, index: int | None) -> tuple[str, int | None, Any, Processor]:
+        bind = self._compiled.binds[name]
+        default = _UNSET if bind.required else bind.effective_value
+        return (name, index, default, bind.type._cached_bind_processor(self.dialect))
+
+    def variant(self, values: Mapping[str, Any]) -> _Variant:
+        """The SQL and binding for the lengths of the lists in ``values``."""
+        lengths = tuple(len(values[name]) for name in self._lists)
+        variant = self._variants.get(lengths)
+        if variant is not None:
+            return variant
+        compiled = self._compiled
+        if not self._lists:
+            variant = _Variant(compiled.string, [self._bind(n, None) for n in compiled.positiontup])
+        else:
+            # SQLAlchemy's own expansion of ``IN`` lists, as Core does on every execution.
+            expanded = compiled._process_parameters_for_postcompile(
+                compiled.construct_params(values)
+            )
+            item_of = {
+                item: (name, index)
+                for name, items in expanded.parameter_expansion.items()
+                for index, item in enumerate(items)
+            }
+            variant = _Variant(
+                expanded.statement,
+                [self._bind(*item_of.get(n, (n, None))) for n in expanded.positiontup],
+            )
+        if len(self._variants) < _VARIANTS_KEPT:
+            self._variants[lengths] = variant
+        return variant
+
+    async def fetch(self, pool: Pool, values: Mapping[str, Any]) -> list[Any]:
+        """Every row of the statement with ``values`` bound, on a connection of ``pool``."""
+        variant = self.variant(values)
+        sql, arguments = variant.sql, variant.arguments(values)
+        fairy = await greenlet_spawn(pool.connect)
+        try:
+            driver: Any = fairy.driver_connection
+            try:
+                if self._processors is _UNSET:
+                    prepared = await driver.prepare(sql)
+                    self._processors = self._result_processors(prepared.get_attributes())
+                records = await driver.fetch(sql, *arguments)
+            except Exception as error:
+                raise self._translated(fairy, error, sql, arguments) from error
+        finally:
+            await greenlet_spawn(fairy.close)
+        make = self._row._make
+        processors = self._processors
+        if processors is None:
+            return [make(record) for record in records]
+        assert isinstance(processors, list)
+        return [
+            make(
+                process(value) if process is not None else value
+                for process, value in zip(processors, record, strict=True)
+            )
+            for record in records
+        ]
+
+    def _result_processors(self, attributes: Any) -> list[Processor] | None:
+        processors = [
+            column_type._cached_result_processor(self.dialect, attribute.type.oid)
+            for column_type, attribute in zip(self._types, attributes, strict=True)
+        ]
+        return cast(list[Processor], processors) if any(processors) else None
+
+    def _translated(
+        self, fairy: Any, error: Exception, sql: str, arguments: list[Any]
+    ) -> BaseException:
+        """``error`` as SQLAlchemy raises it through Core; the connection invalidated when the
+        dialect takes the error for a disconnection."""
+        adapter = fairy.dbapi_connection
+        dbapi_error: BaseException = error
+        try:
+            adapter._handle_exception(error)  # raises asyncpg's error as the DBAPI's
+        except Exception as translated:  # noqa: BLE001 (it always raises)
+            dbapi_error = translated
+        gone = self.dialect.is_disconnect(dbapi_error, adapter, None)  # type: ignore[arg-type]
+        if gone:
+            fairy.invalidate(error)
+        if not isinstance(dbapi_error, self.dialect.loaded_dbapi.Error):
+            return dbapi_error
+        return DBAPIError.instance(
+            sql,
+            arguments,
+            dbapi_error,
+            self.dialect.loaded_dbapi.Error,
+            dialect=self.dialect,
+            connection_invalidated=gone,
+        )
+
+
+@lru_cache(maxsize=2048)
+def driver_statement(statement: Select[Any], dialect: Dialect) -> DriverStatement | None:
+    """``statement`` compiled for ``dialect``'s driver, or ``None`` when it runs through Core
+    (see the module's notes). Kept per statement object: build statements once."""
+    if dialect.driver != "asyncpg":
+        return None
+    keys = list(statement.selected_columns.keys())
+    if len(set(keys)) != len(keys) or not all(
+        key.isidentifier() and not keyword.iskeyword(key) and not key.startswith("_")
+        for key in keys
+    ):
+        return None
+    compiled: Any = statement.compile(dialect=dialect)
+    if compiled.positiontup is None or any(
+        bind.literal_execute for bind in compiled.binds.values()
+    ):
+        return None
+    return DriverStatement(statement, compiled, dialect, keys)
+
+
+async def driver_read(
+    engine: AsyncEngine, statement: Select[Any], values: Mapping[str, Any]
+) -> list[Any] | None:
+    """The rows of ``statement`` run on the driver, or ``None`` when it must run through Core
+    (the caller then does)."""
+    sync_engine = engine.sync_engine
+    if sync_engine.dispatch.before_cursor_execute:
+        return None
+    prepared = driver_statement(statement, sync_engine.dialect)
+    if prepared is None:
+        return None
+    return await prepared.fetch(sync_engine.pool, values)
