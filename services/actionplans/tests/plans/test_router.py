@@ -3,6 +3,7 @@ lists with filters, pages and tombstones."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -306,3 +307,49 @@ async def test_the_status_page_shows_what_a_follow_up_meeting_needs(
         }
     ]
     assert page["plan"]["id"] == plan["id"]
+    assert page["plan"] == await planner.call("GET", f"/v1/plans/{plan['id']}")
+
+
+async def test_the_status_page_shows_objectives_and_resources_within_scope_only(
+    client: httpx.AsyncClient, accounts: Any, planner: Any, callers: dict[str, Caller], year: int
+) -> None:
+    plan = await planner.active_plan(await accounts.open())
+    calls = await planner.indicator(plan["id"], code="CALLS", unit="calls")
+    unmeasured = await planner.indicator(plan["id"], code="VISITS")
+    for indicator, statement in ((calls, "Four calls"), (unmeasured, "Four visits")):
+        await planner.post(
+            f"/v1/plans/{plan['id']}/objectives",
+            {
+                "kind": "quantitative",
+                "statement": statement,
+                "indicator_id": indicator["id"],
+                "baseline": "2",
+                "target": "4",
+                "due_on": f"{year}-06-30",
+            },
+        )
+    await planner.measure(calls["id"], f"{year}-01", "5")
+    await planner.post(
+        f"/v1/plans/{plan['id']}/resource-requests",
+        {"kind": "hours", "amount": "12", "justification": "Training days"},
+    )
+    page = await planner.call("GET", f"/v1/plans/{plan['id']}/status")
+    objectives = await planner.objectives(plan["id"])
+    assert [(o["statement"], o["latest"], o["met"]) for o in page["objectives"]] == [
+        (o["statement"], o["latest"], o["met"]) for o in objectives
+    ]
+    assert sorted((o["statement"], o["latest"], o["met"]) for o in objectives) == [
+        ("Four calls", "5", True),
+        ("Four visits", None, None),
+    ]
+    assert page["resources"] == [
+        {"kind": "hours", "requested": "12", "approved": "0", "committed": "0"}
+    ]
+    path = f"/v1/plans/{plan['id']}/status"
+    for caller in (callers["other_am"], callers["other_dm"]):
+        hidden = await client.get(path, headers=caller.headers)
+        assert_problem(hidden, 404, "not-found")
+        assert hidden.json()["detail"] == f"No plan {plan['id']}."
+    assert_problem(
+        await client.get(f"/v1/plans/{uuid.uuid4()}/status", headers=callers["am"].headers), 404
+    )

@@ -96,22 +96,6 @@ async def unnoticed_overdue(session: AsyncSession, today: date) -> Sequence[uuid
     return (await session.scalars(query)).all()
 
 
-async def open_of_plan(session: AsyncSession, plan_id: uuid.UUID) -> Sequence[Deviation]:
-    query = select(Deviation).where(Deviation.plan_id == plan_id, Deviation.status == "open")
-    return (await session.scalars(query.order_by(Deviation.opened_at))).all()
-
-
-async def overdue_of_plan(
-    session: AsyncSession, plan_id: uuid.UUID, today: date
-) -> Sequence[CorrectiveAction]:
-    query = select(CorrectiveAction).where(
-        CorrectiveAction.plan_id == plan_id,
-        CorrectiveAction.status == "open",
-        CorrectiveAction.due_on < today,
-    )
-    return (await session.scalars(query.order_by(CorrectiveAction.due_on))).all()
-
-
 async def for_periods(
     session: AsyncSession, periods: Sequence[tuple[uuid.UUID, str]]
 ) -> dict[tuple[uuid.UUID, str], Deviation]:

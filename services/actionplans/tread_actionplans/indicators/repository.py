@@ -307,31 +307,6 @@ async def periods_of_plan(
     return [(row[0], row[1]) for row in (await session.execute(query)).all()]
 
 
-async def latest_periods(
-    session: AsyncSession, plan_id: uuid.UUID
-) -> Sequence[tuple[Indicator, IndicatorPeriod | None]]:
-    """The plan's indicators, by code, each with its latest period row (None: none yet), in
-    one query: each latest row found by the period table's primary key, not all the periods
-    read."""
-    later = aliased(IndicatorPeriod)
-    latest = (
-        select(func.max(later.period))
-        .where(later.indicator_id == Indicator.id)
-        .correlate(Indicator)
-        .scalar_subquery()
-    )
-    query = (
-        select(Indicator, IndicatorPeriod)
-        .outerjoin(
-            IndicatorPeriod,
-            (IndicatorPeriod.indicator_id == Indicator.id) & (IndicatorPeriod.period == latest),
-        )
-        .where(Indicator.plan_id == plan_id, Indicator.deleted_at.is_(None))
-        .order_by(Indicator.code)
-    )
-    return [(indicator, row) for indicator, row in await session.execute(query)]
-
-
 async def latest_measured(
     session: AsyncSession, indicator_ids: Collection[uuid.UUID]
 ) -> Sequence[tuple[IndicatorPeriod, str]]:

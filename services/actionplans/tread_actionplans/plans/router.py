@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
@@ -25,7 +25,7 @@ from tread_shared.clock import utcnow
 from tread_shared.dates import PlausibleDate
 from tread_shared.db.concurrency import flush_changes
 from tread_shared.db.listing import list_page, sync_page
-from tread_shared.db.reading import ReadSession
+from tread_shared.db.reading import Reads, ReadSession
 from tread_shared.db.session import DbSession
 from tread_shared.events.payloads.actionplans import PlanKind, PlanStatus
 from tread_shared.http.etag import check_if_match, set_etag
@@ -36,7 +36,7 @@ router = APIRouter(prefix="/v1/plans", tags=["plans"])
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-def plan_out(plan: Plan) -> PlanOut:
+def plan_out(plan: Plan | Any) -> PlanOut:
     return PlanOut(
         id=plan.id,
         title=plan.title,
@@ -131,12 +131,12 @@ async def get_plan(
 
 
 @router.get("/{plan_id}/status")
-async def plan_status(plan_id: uuid.UUID, session: ReadSession, caller: Staff) -> PlanStatusOut:
+async def plan_status(plan_id: uuid.UUID, reads: Reads, caller: Staff) -> PlanStatusOut:
     """Every indicator with its latest period (actual, target, status), the objectives, open
     deviations and overdue actions, budget and resources used: what a manager opens before a
     follow-up meeting."""
-    plan = await service.plan_in_scope(session, caller, plan_id)
-    page = await status_page.plan_status(session, plan, plan_out(plan), utcnow().date())
+    async with reads.db.reading() as connection:
+        page = await status_page.plan_status(connection, caller, plan_id, utcnow().date(), plan_out)
     return PlanStatusOut.model_validate(page)
 
 

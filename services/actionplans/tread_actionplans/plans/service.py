@@ -19,9 +19,8 @@ from tread_actionplans.plans.models import Plan
 from tread_actionplans.plans.schemas import PlanAmendIn, PlanIn
 from tread_actionplans.plans.workflow import MOVES, OPEN
 from tread_shared.auth.principal import Principal, Role
-from tread_shared.auth.scope import can_see_account
 from tread_shared.clock import utcnow
-from tread_shared.directory.handlers import visible_account
+from tread_shared.directory.handlers import sees_entry, visible_account
 from tread_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from tread_shared.events.emit import emit
 from tread_shared.events.outbox import Outbox
@@ -35,18 +34,11 @@ from tread_shared.events.payloads.actionplans import (
 )
 
 
-def may_see(principal: Principal, plan: Plan, entry: AccountDirectory | None) -> bool:
+def may_see(principal: Principal, plan: Plan | Any, entry: AccountDirectory | Any) -> bool:
+    """Whether ``principal`` sees ``plan`` (an entity or a row), ``entry`` being its account's
+    directory entry (an entity or a row's part; ``None`` when there is none)."""
     if plan.account_id is not None:
-        return (
-            entry is not None
-            and not entry.deleted
-            and can_see_account(
-                principal,
-                owner_id=entry.owner_id,
-                territory=entry.territory,
-                key_account_manager_id=entry.key_account_manager_id,
-            )
-        )
+        return sees_entry(principal, entry)
     if principal.reads_everything:
         return True
     if principal.has_role(Role.DISTRICT_MANAGER) and plan.territory in principal.territories:

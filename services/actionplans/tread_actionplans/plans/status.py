@@ -1,20 +1,27 @@
 """The plan status page: every indicator with its latest measured period, the objectives, open
 deviations and overdue actions, and the budget and resources used. A handful of indexed queries,
-whatever the plan's size."""
+whatever the plan's size: Core statements built once, their values bound, run on a connection
+outside any transaction; rows, not entities, since the page only renders them."""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tread_actionplans.deviations import repository as deviations
-from tread_actionplans.indicators import repository as indicator_periods
+from tread_actionplans.deviations.models import CorrectiveAction, Deviation
+from tread_actionplans.directory.models import AccountDirectory
 from tread_actionplans.indicators.evaluation import target_of
+from tread_actionplans.indicators.models import Indicator, IndicatorPeriod
 from tread_actionplans.objectives import service as objectives
+from tread_actionplans.objectives.models import Objective
 from tread_actionplans.plans.models import Plan
 from tread_actionplans.plans.schemas import (
     ActionBriefOut,
@@ -26,36 +33,167 @@ from tread_actionplans.plans.schemas import (
     PlanOut,
     ResourceUseOut,
 )
+from tread_actionplans.plans.service import may_see
 from tread_actionplans.resources.models import ResourceRequest
+from tread_shared.auth.principal import Principal
+from tread_shared.db.row_parts import RowPart, labelled_columns
 from tread_shared.db.types import plain_decimal
+from tread_shared.directory.handlers import SCOPE_COLUMNS
+from tread_shared.errors import NotFound
 
 ZERO = Decimal(0)
 BUDGET_FIGURES = ("planned", "committed", "spent", "requested", "approved", "approved_committed")
 
 
-async def _indicators(session: AsyncSession, plan: Plan) -> list[IndicatorStatusOut]:
-    indicators = await indicator_periods.latest_periods(session, plan.id)
+@cache
+def _plan() -> Select[Any]:
+    # The plan and, when it is an account's, the account's directory entry its scope depends on.
+    plans, directory = Plan.__table__, AccountDirectory.__table__
+    return (
+        select(
+            *labelled_columns(Plan),
+            *labelled_columns(AccountDirectory, "directory_", SCOPE_COLUMNS),
+        )
+        .select_from(plans)
+        .outerjoin(directory, directory.c.account_id == plans.c.account_id)
+        .where(plans.c.id == bindparam("plan_id"))
+    )
+
+
+@cache
+def _indicators() -> Select[Any]:
+    # The plan's indicators by code, each with its latest period row (NULLs: none yet), each
+    # latest row found by the period table's primary key, not all the periods read.
+    indicators, periods = Indicator.__table__, IndicatorPeriod.__table__
+    later = periods.alias("later")
+    latest = (
+        select(func.max(later.c.period))
+        .where(later.c.indicator_id == indicators.c.id)
+        .correlate(indicators)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            *labelled_columns(Indicator, "", ("id", "code", "name", "unit", "source", "targets")),
+            *labelled_columns(IndicatorPeriod, "period_", ("period", "actual", "status")),
+        )
+        .select_from(indicators)
+        .outerjoin(
+            periods, (periods.c.indicator_id == indicators.c.id) & (periods.c.period == latest)
+        )
+        .where(indicators.c.plan_id == bindparam("plan_id"), indicators.c.deleted_at.is_(None))
+        .order_by(indicators.c.code)
+    )
+
+
+@cache
+def _objectives() -> Select[Any]:
+    # The plan's live objectives, each with its bound indicator's latest measured period's
+    # actual and the indicator's direction (NULLs: unbound or not measured yet): one statement
+    # for what objectives.of_plan and objectives.latest_readings read in two.
+    objectives_table, indicators = Objective.__table__, Indicator.__table__
+    periods = IndicatorPeriod.__table__
+    later = periods.alias("later")
+    latest = (
+        select(func.max(later.c.period))
+        .where(later.c.indicator_id == indicators.c.id, later.c.measurements > 0)
+        .correlate(indicators)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            *labelled_columns(
+                Objective, "", ("id", "statement", "kind", "indicator_id", "target", "last_score")
+            ),
+            indicators.c.direction.label("reading_direction"),
+            periods.c.actual.label("reading_actual"),
+        )
+        .select_from(objectives_table)
+        .outerjoin(indicators, indicators.c.id == objectives_table.c.indicator_id)
+        .outerjoin(
+            periods, (periods.c.indicator_id == indicators.c.id) & (periods.c.period == latest)
+        )
+        .where(
+            objectives_table.c.plan_id == bindparam("plan_id"),
+            objectives_table.c.deleted_at.is_(None),
+        )
+        .order_by(objectives_table.c.id)
+    )
+
+
+@cache
+def _requests() -> Select[Any]:
+    table = ResourceRequest.__table__
+    names = ("kind", "currency", "amount", "approved_amount", "committed")
+    return (
+        select(*labelled_columns(ResourceRequest, "", names))
+        .where(table.c.plan_id == bindparam("plan_id"))
+        .order_by(table.c.id)
+    )
+
+
+@cache
+def _open_deviations() -> Select[Any]:
+    table = Deviation.__table__
+    names = ("id", "origin", "indicator_id", "period", "severity", "cause", "opened_at")
+    return (
+        select(*labelled_columns(Deviation, "", names))
+        .where(table.c.plan_id == bindparam("plan_id"), table.c.status == "open")
+        .order_by(table.c.opened_at)
+    )
+
+
+@cache
+def _overdue_actions() -> Select[Any]:
+    table = CorrectiveAction.__table__
+    return (
+        select(*labelled_columns(CorrectiveAction, "", ("id", "title", "owner_id", "due_on")))
+        .where(
+            table.c.plan_id == bindparam("plan_id"),
+            table.c.status == "open",
+            table.c.due_on < bindparam("today"),
+        )
+        .order_by(table.c.due_on)
+    )
+
+
+async def plan_to_read(
+    connection: AsyncConnection, principal: Principal, plan_id: uuid.UUID
+) -> Any:
+    """The plan's row (its columns as attributes) if ``principal`` sees it; 404 otherwise, the
+    same whether it does not exist or is out of scope (``service.plan_in_scope``'s rule)."""
+    plan = (await connection.execute(_plan(), {"plan_id": plan_id})).one_or_none()
+    if plan is None or plan.deleted_at is not None:
+        raise NotFound(f"No plan {plan_id}.")
+    entry = RowPart(plan, "directory_") if plan.directory_account_id is not None else None
+    if not may_see(principal, plan, entry):
+        raise NotFound(f"No plan {plan_id}.")
+    return plan
+
+
+def _indicator_statuses(rows: Any) -> list[IndicatorStatusOut]:
     out = []
-    for indicator, row in indicators:
-        target = target_of(indicator, row.period) if row is not None else None
+    for row in rows:
+        measured = row.period_period is not None
+        target = target_of(row, row.period_period) if measured else None
         out.append(
             IndicatorStatusOut(
-                id=indicator.id,
-                code=indicator.code,
-                name=indicator.name,
-                unit=indicator.unit,
-                source=indicator.source,
-                period=row.period if row is not None else None,
-                actual=row.actual if row is not None else None,
+                id=row.id,
+                code=row.code,
+                name=row.name,
+                unit=row.unit,
+                source=row.source,
+                period=row.period_period if measured else None,
+                actual=row.period_actual if measured else None,
                 target=target,
-                gap=None if row is None or target is None else row.actual - target,
-                status=row.status if row is not None else None,
+                gap=None if not measured or target is None else row.period_actual - target,
+                status=row.period_status if measured else None,
             )
         )
     return out
 
 
-def _budget(plan: Plan, requests: list[ResourceRequest]) -> list[BudgetUseOut]:
+def _budget(plan: Any, requests: Sequence[Any]) -> list[BudgetUseOut]:
     totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     for item in plan.budget_lines:
         line = BudgetLine.model_validate(item)
@@ -79,7 +217,7 @@ def _budget(plan: Plan, requests: list[ResourceRequest]) -> list[BudgetUseOut]:
     ]
 
 
-def _resources(requests: list[ResourceRequest]) -> list[ResourceUseOut]:
+def _resources(requests: Sequence[Any]) -> list[ResourceUseOut]:
     totals: dict[str, list[Decimal]] = {}
     for request in requests:
         if request.kind == "money":
@@ -95,15 +233,27 @@ def _resources(requests: list[ResourceRequest]) -> list[ResourceUseOut]:
 
 
 async def plan_status(
-    session: AsyncSession, plan: Plan, plan_out: PlanOut, today: date
+    connection: AsyncConnection,
+    principal: Principal,
+    plan_id: uuid.UUID,
+    today: date,
+    plan_out: Callable[[Any], PlanOut],
 ) -> dict[str, object]:
-    indicators = await _indicators(session, plan)
+    """The status page of plan ``plan_id`` if ``principal`` sees it (404 otherwise), the plan
+    rendered by ``plan_out``."""
+    plan = await plan_to_read(connection, principal, plan_id)
+    values = {"plan_id": plan_id}
+    indicators = _indicator_statuses(await connection.execute(_indicators(), values))
     statuses = {"green": 0, "amber": 0, "red": 0}
     for indicator in indicators:
         if indicator.status is not None:
             statuses[indicator.status] += 1
-    plan_objectives = await objectives.of_plan(session, plan.id)
-    readings = await objectives.latest_readings(session, plan_objectives)
+    plan_objectives = (await connection.execute(_objectives(), values)).all()
+    readings = {
+        row.indicator_id: (row.reading_actual, row.reading_direction)
+        for row in plan_objectives
+        if row.reading_actual is not None
+    }
     objective_briefs = []
     for objective in plan_objectives:
         latest, met = objectives.progress(objective, readings)
@@ -116,17 +266,11 @@ async def plan_status(
                 met=met,
             )
         )
-    requests = list(
-        (
-            await session.scalars(
-                select(ResourceRequest)
-                .where(ResourceRequest.plan_id == plan.id)
-                .order_by(ResourceRequest.id)
-            )
-        ).all()
-    )
+    requests = (await connection.execute(_requests(), values)).all()
+    deviations = (await connection.execute(_open_deviations(), values)).all()
+    actions = (await connection.execute(_overdue_actions(), {**values, "today": today})).all()
     return {
-        "plan": plan_out,
+        "plan": plan_out(plan),
         "as_of": today,
         "indicators": indicators,
         "statuses": statuses,
@@ -141,7 +285,7 @@ async def plan_status(
                 cause=d.cause,
                 opened_at=d.opened_at,
             )
-            for d in await deviations.open_of_plan(session, plan.id)
+            for d in deviations
         ],
         "overdue_actions": [
             ActionBriefOut(
@@ -151,7 +295,7 @@ async def plan_status(
                 due_on=a.due_on,
                 days_overdue=(today - a.due_on).days,
             )
-            for a in await deviations.overdue_of_plan(session, plan.id, today)
+            for a in actions
         ],
         "budget": _budget(plan, requests),
         "resources": _resources(requests),
