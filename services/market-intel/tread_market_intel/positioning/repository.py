@@ -3,9 +3,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Numeric, String, func, select, type_coerce
+from sqlalchemy import ColumnElement, Numeric, Select, String, bindparam, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_market_intel.observations.models import Observation
@@ -53,6 +54,19 @@ async def observed_prices(
     row handling, for about 2,000 rows an answer at a million observations)."""
     connection = await session.connection()
     dialect = connection.dialect.name
+    values: dict[str, Any] = {"since": since, "until": until}
+    given = {"product_code": product_code, "range": range_, "territory": territory}
+    values.update((name, value) for name, value in given.items() if value is not None)
+    query = _observed(dialect, product_code is not None, range_ is not None, territory is not None)
+    rows = (await connection.execute(query, values)).all()
+    if dialect == "sqlite":
+        return [ObservedPrice(m, p, t, c, Decimal(a), cur, o) for m, p, t, c, a, cur, o in rows]
+    return [ObservedPrice._make(row) for row in rows]
+
+
+@lru_cache(maxsize=64)
+def _observed(dialect: str, by_product: bool, by_range: bool, by_territory: bool) -> Select[Any]:
+    """:func:`observed_prices`'s statement, built once per dialect and choice of filters."""
     query = select(
         _month(dialect),
         Observation.product_code,
@@ -64,23 +78,20 @@ async def observed_prices(
     ).where(
         Observation.kind == "competitor_price",
         Observation.deleted_at.is_(None),
-        Observation.observed_at >= since,
-        Observation.observed_at < until,
+        Observation.observed_at >= bindparam("since"),
+        Observation.observed_at < bindparam("until"),
         Observation.product_code.is_not(None),
         Observation.price_amount.is_not(None),
         Observation.currency.is_not(None),
     )
-    if product_code is not None:
-        query = query.where(Observation.product_code == product_code)
-    if range_ is not None:
-        in_range = select(Product.code).where(Product.range == range_)
+    if by_product:
+        query = query.where(Observation.product_code == bindparam("product_code"))
+    if by_range:
+        in_range = select(Product.code).where(Product.range == bindparam("range"))
         query = query.where(Observation.product_code.in_(in_range))
-    if territory is not None:
-        query = query.where(Observation.territory == territory)
-    rows = (await connection.execute(query)).all()
-    if dialect == "sqlite":
-        return [ObservedPrice(m, p, t, c, Decimal(a), cur, o) for m, p, t, c, a, cur, o in rows]
-    return [ObservedPrice._make(row) for row in rows]
+    if by_territory:
+        query = query.where(Observation.territory == bindparam("territory"))
+    return query
 
 
 async def band_before(

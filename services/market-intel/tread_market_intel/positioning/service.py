@@ -32,7 +32,6 @@ from tread_market_intel.positioning.schemas import (
     PricePositioning,
 )
 from tread_market_intel.products import repository as products
-from tread_market_intel.products.models import PriceEntry
 from tread_market_intel.settings import Settings
 from tread_shared.clock import utcnow
 from tread_shared.db.concurrency import flush_changes
@@ -80,7 +79,7 @@ def _money(amount: Decimal, currency: str) -> Money:
 class _ListPrices:
     """The own list prices in force, from the price books read once per request."""
 
-    def __init__(self, book: dict[str, list[PriceEntry]], today: date) -> None:
+    def __init__(self, book: dict[str, list[products.BookEntry]], today: date) -> None:
         self.book, self.today = book, today
         self.known: dict[tuple[str, str, str], Decimal | None] = {}
 
