@@ -29,6 +29,20 @@ class Address(Input):
     country: CountryCode = Field(description="ISO 3166-1 alpha-2, e.g. CN")
 
 
+class AddressOut(BaseModel):
+    """An address as answered: what was stored, checked by :class:`Address` when written
+    (answering validates it as plain values: an input model's checks cost a Python call per
+    field of every address of every account on a page)."""
+
+    kind: AddressKind
+    line1: str
+    line2: str | None = None
+    city: str
+    region: str | None = None
+    postal_code: str | None = None
+    country: str = Field(description="ISO 3166-1 alpha-2, e.g. CN")
+
+
 Channels = Annotated[list[Label], Field(max_length=20)]
 Addresses = Annotated[list[Address], Field(max_length=10)]
 
@@ -90,7 +104,7 @@ class AccountOut(BaseModel):
     parent_id: uuid.UUID | None
     segment: str | None
     channels: list[str]
-    addresses: list[Address]
+    addresses: list[AddressOut]
     quadrant: Quadrant | None
     created_at: datetime
     updated_at: datetime
