@@ -145,8 +145,10 @@ class DriverStatement:
         assert isinstance(processors, list)
         return [
             make(
-                process(value) if process is not None else value
-                for process, value in zip(processors, record, strict=True)
+                [  # a list, not a generator: a third of the cost of making the row
+                    process(value) if process is not None else value
+                    for process, value in zip(processors, record, strict=True)
+                ]
             )
             for record in records
         ]
