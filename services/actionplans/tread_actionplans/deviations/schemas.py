@@ -10,29 +10,30 @@ from pydantic import BaseModel, Field, StringConstraints
 from tread_actionplans.indicators.schemas import Period, Value
 from tread_shared.dates import PlausibleDate
 from tread_shared.events.payloads.actionplans import DeviationCause
+from tread_shared.http.inputs import Input
 from tread_shared.money import Money
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-class CauseIn(BaseModel):
+class CauseIn(Input):
     cause: DeviationCause
     analysis: Text | None = None
 
 
-class ForecastIn(BaseModel):
+class ForecastIn(Input):
     period: Period
     forecast: Value
 
 
-class ReforecastIn(BaseModel):
+class ReforecastIn(Input):
     """What the indicator is now expected to reach in the periods still to come."""
 
     periods: Annotated[list[ForecastIn], Field(min_length=1, max_length=120)]
 
 
-class CorrectiveActionIn(BaseModel):
+class CorrectiveActionIn(Input):
     title: Title
     owner_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
         default=None, description="Defaults to the plan's owner"
@@ -42,7 +43,7 @@ class CorrectiveActionIn(BaseModel):
     expected_effect: Text | None = None
 
 
-class OutcomeIn(BaseModel):
+class OutcomeIn(Input):
     outcome: Text | None = None
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from tread_actionplans.periods import PERIOD_PATTERN
 from tread_shared.events.payloads.actionplans import PeriodStatus
+from tread_shared.http.inputs import Input
 
 Period = Annotated[
     str,
@@ -36,12 +37,16 @@ class Thresholds(BaseModel):
         return self
 
 
-class TargetIn(BaseModel):
+class ThresholdsIn(Thresholds, Input):
+    __doc__ = Thresholds.__doc__  # thresholds as sent: checked as a body (Input)
+
+
+class TargetIn(Input):
     period: Period
     target: Value
 
 
-class IndicatorIn(BaseModel):
+class IndicatorIn(Input):
     """An indicator of the plan. ``source``: ``manual`` (measured by hand) or fed by events of
     the plan's account: ``sell_in`` (units; ``source_filter`` = one product line), ``visits``
     and ``hours`` (logged activities), ``audit_score`` (``source_filter`` = one criterion, or
@@ -59,16 +64,16 @@ class IndicatorIn(BaseModel):
         default=None,
         description="How a period's measurements add up; audit scores take the latest",
     )
-    thresholds: Thresholds
+    thresholds: ThresholdsIn
     targets: Annotated[list[TargetIn], Field(min_length=1, max_length=120)]
 
 
-class IndicatorAmendIn(BaseModel):
+class IndicatorAmendIn(Input):
     name: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
         | None
     ) = None
-    thresholds: Thresholds | None = None
+    thresholds: ThresholdsIn | None = None
     targets: Annotated[list[TargetIn], Field(min_length=1, max_length=120)] | None = None
 
 
@@ -101,7 +106,7 @@ class IndicatorOut(BaseModel):
     version: int
 
 
-class MeasurementIn(BaseModel):
+class MeasurementIn(Input):
     period: Period
     value: Value
     note: Note | None = None

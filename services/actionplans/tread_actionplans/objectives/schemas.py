@@ -9,11 +9,12 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from tread_actionplans.indicators.schemas import Value
 from tread_shared.dates import PlausibleDate
+from tread_shared.http.inputs import Input
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
 
-class ObjectiveIn(BaseModel):
+class ObjectiveIn(Input):
     """``quantitative``: bound to an indicator of the plan, with a baseline, a target and a due
     date. ``qualitative``: a statement, an evaluation scale (e.g. 1 to 5), the score aimed at and
     the evidence that will show it."""
@@ -44,7 +45,7 @@ class ObjectiveIn(BaseModel):
         return self
 
 
-class EvaluationIn(BaseModel):
+class EvaluationIn(Input):
     """A score on the objective's scale (qualitative) or the value reached (quantitative)."""
 
     score: Value

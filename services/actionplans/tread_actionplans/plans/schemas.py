@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from tread_shared.dates import PlausibleDate
 from tread_shared.events.payloads.actionplans import PlanKind, PlanOrigin, PlanScope, PlanStatus
+from tread_shared.http.inputs import Input
 from tread_shared.money import Money
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -42,7 +43,15 @@ class BudgetLine(BaseModel):
         return self
 
 
-class PlanIn(BaseModel):
+class StakeholderIn(Stakeholder, Input):
+    __doc__ = Stakeholder.__doc__  # a stakeholder as sent: checked as a body (Input)
+
+
+class BudgetLineIn(BudgetLine, Input):
+    __doc__ = BudgetLine.__doc__  # a budget line as sent: checked as a body (Input)
+
+
+class PlanIn(Input):
     """A draft plan. ``scope``: ``account`` (give ``account_id``), ``territory`` (give
     ``territory``) or ``portfolio`` (the owner's accounts in ``territory``)."""
 
@@ -54,12 +63,12 @@ class PlanIn(BaseModel):
     owner_id: UserId | None = Field(
         default=None, description="Defaults to the account's manager, else the caller"
     )
-    stakeholders: Annotated[list[Stakeholder], Field(max_length=50)] = []
+    stakeholders: Annotated[list[StakeholderIn], Field(max_length=50)] = []
     start_date: PlausibleDate
     end_date: PlausibleDate
     reaudit_on: PlausibleDate | None = None
     contract_id: uuid.UUID | None = None
-    budget_lines: Annotated[list[BudgetLine], Field(max_length=50)] = []
+    budget_lines: Annotated[list[BudgetLineIn], Field(max_length=50)] = []
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:
@@ -74,20 +83,20 @@ class PlanIn(BaseModel):
         return self
 
 
-class PlanAmendIn(BaseModel):
+class PlanAmendIn(Input):
     """A change to a draft: only the fields given change."""
 
     title: Title | None = None
     owner_id: UserId | None = None
-    stakeholders: Annotated[list[Stakeholder], Field(max_length=50)] | None = None
+    stakeholders: Annotated[list[StakeholderIn], Field(max_length=50)] | None = None
     start_date: PlausibleDate | None = None
     end_date: PlausibleDate | None = None
     reaudit_on: PlausibleDate | None = None
     contract_id: uuid.UUID | None = None
-    budget_lines: Annotated[list[BudgetLine], Field(max_length=50)] | None = None
+    budget_lines: Annotated[list[BudgetLineIn], Field(max_length=50)] | None = None
 
 
-class RejectionIn(BaseModel):
+class RejectionIn(Input):
     reason: Reason
 
 

@@ -8,13 +8,14 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from tread_shared.events.payloads.actionplans import ResourceKind
+from tread_shared.http.inputs import Input
 from tread_shared.money import CurrencyCode
 
 Amount = Annotated[Decimal, Field(gt=0, le=10**12, max_digits=18, decimal_places=4)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
 
-class ResourceRequestIn(BaseModel):
+class ResourceRequestIn(Input):
     """``money`` (give the ``currency``), ``visits``, ``hours`` or ``people_days``."""
 
     kind: ResourceKind
@@ -29,17 +30,17 @@ class ResourceRequestIn(BaseModel):
         return self
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(Input):
     """Approve the amount asked, or ``amount`` (less)."""
 
     amount: Amount | None = None
 
 
-class RejectionIn(BaseModel):
+class RejectionIn(Input):
     reason: Text
 
 
-class CommitmentIn(BaseModel):
+class CommitmentIn(Input):
     amount: Amount
     note: Text | None = None
 
