@@ -3,16 +3,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
 
 from tread_inbox.items.kinds import ItemKind
+from tread_shared.http.inputs import Input
 
 Delivery = Literal["immediate", "daily", "off"]
 
 
-class PreferencesIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PreferencesIn(Input):
     email: EmailStr = Field(description="Where the mails go.")
     default: Delivery = Field(default="daily", description="For every kind not named in ``kinds``.")
     kinds: dict[ItemKind, Delivery] = Field(
