@@ -237,27 +237,41 @@ async def partnership_page(
 
 
 def _list_item(row: Any) -> PartnershipListItem:
-    # Built without validating again: every value is a column of the read models (typed by
-    # its column, written from validated events), a count, or derived here as before.
-    has_contract = row.contract_id is not None
-    status = row.contract_status
-    latest, previous = row.latest_score, row.previous_score
-    return PartnershipListItem.model_construct(
-        account_id=row.account_id,
-        account_name=row.account_name,
-        owner_id=row.owner_id,
-        territory=row.territory,
+    # The columns of ``repository.page`` in their order: unpacking the row is a fraction of
+    # the cost of reading its fields by name (a sixth of the page's CPU).
+    (
+        account_id,
+        account_name,
+        owner_id,
+        territory,
+        contract_id,
+        status,
+        program_id,
+        program_name,
+        tier,
+        start_date,
+        end_date,
+        latest,
+        previous,
+        open_cases,
+    ) = row
+    has_contract = contract_id is not None
+    return PartnershipListItem(
+        account_id=account_id,
+        account_name=account_name,
+        owner_id=owner_id,
+        territory=territory,
         contract_status=status if has_contract else "none",
-        contract_id=row.contract_id,
-        program_id=row.program_id,
-        program_name=row.program_name,
-        tier=row.tier,
-        start_date=row.start_date,
-        end_date=row.end_date,
-        renewal_due=row.end_date if has_contract and status in IN_FORCE else None,
+        contract_id=contract_id,
+        program_id=program_id,
+        program_name=program_name,
+        tier=tier,
+        start_date=start_date,
+        end_date=end_date,
+        renewal_due=end_date if has_contract and status in IN_FORCE else None,
         latest_audit_score=latest,
         audit_trend=_trend(latest, previous),
-        open_cases=row.open_cases,
+        open_cases=open_cases,
     )
 
 
