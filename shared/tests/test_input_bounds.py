@@ -1,5 +1,5 @@
-"""The check every service's suite runs on its OpenAPI document: no date, time or integer a
-client may send without bounds."""
+"""The checks every service's suite runs on what a client may send: no date, time or integer
+without bounds (its OpenAPI document), no body model taking booleans or integers laxly."""
 
 from __future__ import annotations
 
@@ -9,8 +9,15 @@ from fastapi import FastAPI, Query
 from pydantic import BaseModel
 
 from tread_shared.dates import PlausibleDate
+from tread_shared.http.inputs import Input, JsonBody
+from tread_shared.money import Money
 from tread_shared.quantities import Count
-from tread_shared.testing.service_checks import assert_inputs_bounded, unbounded_inputs
+from tread_shared.testing.service_checks import (
+    assert_bodies_checked,
+    assert_inputs_bounded,
+    lax_bodies,
+    unbounded_inputs,
+)
 
 
 class Bare(BaseModel):
@@ -56,3 +63,50 @@ def test_bare_dates_and_integers_in_bodies_and_queries_are_found() -> None:
 def test_the_shared_types_pass(notes_app: FastAPI) -> None:
     assert unbounded_inputs(_bounded_app().openapi()) == []
     assert_inputs_bounded(notes_app)
+
+
+class Line(BaseModel):
+    done: bool
+    price: Money
+
+
+class Order(JsonBody):
+    lines: list[Line]
+
+
+class CheckedLine(Input):
+    done: bool
+    price: Money
+
+
+class CheckedOrder(Input):
+    lines: list[CheckedLine] = []
+    note: CheckedLine | None = None
+
+
+def test_a_body_model_not_on_json_body_is_found_at_any_depth() -> None:
+    app = FastAPI()
+
+    @app.post("/v1/orders")
+    async def create_order(body: Order) -> None:
+        return None
+
+    @app.put("/v1/things/{n}")
+    async def put_thing(n: int, body: Bare) -> None:
+        return None
+
+    assert lax_bodies(app) == [
+        "POST /v1/orders body.lines: Line",
+        "PUT /v1/things/{n} body: Bare",
+    ]
+
+
+def test_bodies_on_json_body_pass_with_shared_value_types_inside() -> None:
+    app = FastAPI()
+
+    @app.post("/v1/orders")
+    async def create_order(body: CheckedOrder) -> None:
+        return None
+
+    assert lax_bodies(app) == []
+    assert_bodies_checked(app)

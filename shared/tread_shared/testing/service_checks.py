@@ -1,10 +1,12 @@
-"""Checks every service's own suite runs: the walking skeleton works in each of them, and its
-migrations build exactly what its models describe."""
+"""Checks every service's own suite runs: the walking skeleton works in each of them, its
+migrations build exactly what its models describe, and what a client sends is bounded and
+checked as documented."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +15,14 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from sqlalchemy import Connection, MetaData
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tread_shared.db.migrations import alembic_config
 from tread_shared.db.platform_tables import platform_metadata
+from tread_shared.http.inputs import JsonBody, _scalar_kinds
 from tread_shared.settings import ServiceSettings
 from tread_shared.testing.plugin import serve_in_process
 
@@ -141,3 +146,39 @@ def assert_inputs_bounded(app: FastAPI) -> None:
     :func:`unbounded_inputs`): unbounded, they reach Python's limits (year 10000) or the
     database's (a 64-bit column) as a 500."""
     assert unbounded_inputs(app.openapi()) == []
+
+
+def lax_bodies(app: FastAPI) -> list[str]:
+    """The models of ``app``'s JSON request bodies, and the models inside them, not built on
+    :class:`~tread_shared.http.inputs.JsonBody` (which would take ``0`` or ``"yes"`` for a
+    boolean field, ``true`` for an integer): all but a shared value type (``tread_shared``,
+    e.g. ``Money``) with no boolean or integer field."""
+    found: dict[type[BaseModel], str] = {}
+
+    def walk(annotation: Any, where: str) -> None:
+        for arm in typing.get_args(annotation):
+            walk(arm, where)
+        if not isinstance(annotation, type) or not issubclass(annotation, BaseModel):
+            return
+        if annotation in found:
+            return
+        found[annotation] = where
+        for name, field in annotation.model_fields.items():
+            walk(field.annotation, f"{where}.{name}")
+
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.body_field is not None:
+            here = f"{'/'.join(sorted(route.methods or ()))} {route.path} body"
+            walk(route.body_field.field_info.annotation, here)
+    return [
+        f"{where}: {model.__qualname__}"
+        for model, where in found.items()
+        if not issubclass(model, JsonBody)
+        and not (model.__module__.startswith("tread_shared.") and not _scalar_kinds(model))
+    ]
+
+
+def assert_bodies_checked(app: FastAPI) -> None:
+    """Every model a client sends to ``app`` takes booleans and integers as documented (see
+    :func:`lax_bodies`)."""
+    assert lax_bodies(app) == []
