@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, ColumnElement, Dialect, func, type_coerce
 from sqlalchemy.types import TypeDecorator
 
 SCALE = 10_000
+CENT = Decimal("0.01")
 
 
 class ScaledAmount(TypeDecorator[Decimal]):
@@ -26,7 +27,9 @@ class ScaledAmount(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return (Decimal(int(value)) / SCALE).quantize(Decimal("0.01"))
+        # The point moved by four places (exact, as dividing by SCALE was, at half the cost:
+        # every amount and score of a read goes through here).
+        return Decimal(int(value)).scaleb(-4).quantize(CENT)
 
 
 def total(column: Any) -> ColumnElement[Decimal]:
