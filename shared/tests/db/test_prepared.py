@@ -20,7 +20,8 @@ from tread_notes.notes.models import Note
 
 from tread_shared.db.engine import Database
 from tread_shared.db.prepared import driver_statement
-from tread_shared.db.reading import Reader, entity_columns
+from tread_shared.db.reading import Reader
+from tread_shared.db.row_parts import labelled_columns
 from tread_shared.errors import unexpected_error
 
 OWNERS = ["am-1", "am-2", "am-3", "am-4"]
@@ -31,7 +32,7 @@ SLEEP = select(func.pg_sleep(bindparam("seconds")).label("slept"))
 # Built once, as a route's statements are: live notes of some owners, a bound title, a fixed
 # version floor (a value the statement carries), and a computed decimal.
 BY_OWNERS = (
-    select(*entity_columns(Note), cast(Note.version, Numeric(10, 2)).label("weight"))
+    select(*labelled_columns(Note), cast(Note.version, Numeric(10, 2)).label("weight"))
     .where(
         Note.owner.in_(bindparam("owners", expanding=True)),
         Note.title != bindparam("not_titled"),

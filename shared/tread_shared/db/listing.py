@@ -115,7 +115,7 @@ async def live_page(
     reads: Reader, statement: Select[Any], values: dict[str, Any], page: PageParams
 ) -> Listed[Any]:
     """One page of a plain list from a statement made once and kept (bound parameters in
-    ``values``; its columns those of :func:`~tread_shared.db.reading.entity_columns`): live
+    ``values``; its columns those of :func:`~tread_shared.db.row_parts.labelled_columns`): live
     rows in id order after ``after_id`` when the page has a cursor, at most ``page.limit + 1``
     of them — what :func:`list_page` builds on every call — read as rows, not entities
     (:class:`~tread_shared.db.reading.Reader`)."""

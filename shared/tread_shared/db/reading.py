@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from tread_shared.db.engine import READ_ONLY, Database
 from tread_shared.db.prepared import driver_read
+from tread_shared.db.row_parts import labelled_columns
 from tread_shared.http.request_context import at_request_end
 
 _ATTRIBUTE = "_tread_reading_engine"
@@ -120,18 +121,9 @@ Reads = Annotated[Reader, Depends(reader)]
 
 
 @cache
-def entity_columns(model: Any) -> tuple[Any, ...]:
-    """The columns of ``model`` (an ORM class) under its attribute names: ``select(*them)``
-    gives rows that read like the entity."""
-    return tuple(
-        attribute.columns[0].label(attribute.key) for attribute in inspect(model).column_attrs
-    )
-
-
-@cache
 def _live_by_id(model: Any) -> Select[Any]:
     table = inspect(model).local_table
-    return select(*entity_columns(model)).where(
+    return select(*labelled_columns(model)).where(
         table.c.id == bindparam("id"), table.c.deleted_at.is_(None)
     )
 

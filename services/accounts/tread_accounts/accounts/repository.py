@@ -21,7 +21,8 @@ from tread_shared.db.listing import (
     live_page,
     text_pattern,
 )
-from tread_shared.db.reading import Reader, entity_columns
+from tread_shared.db.reading import Reader
+from tread_shared.db.row_parts import labelled_columns
 from tread_shared.http.pagination import PageParams
 
 
@@ -137,7 +138,7 @@ def _live_page(
         territory=Account.territory,
         key_account_manager_id=Account.key_account_manager_id,
     )
-    query = select(*entity_columns(Account)).where(visible, Account.deleted_at.is_(None))
+    query = select(*labelled_columns(Account)).where(visible, Account.deleted_at.is_(None))
     for name in given:
         query = query.where(getattr(Account, name) == bindparam(f"filter_{name}"))
     if by_name:
