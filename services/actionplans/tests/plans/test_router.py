@@ -276,10 +276,11 @@ async def test_the_status_page_shows_what_a_follow_up_meeting_needs(
     await planner.measure(visits["id"], f"{year}-02", "1")
     await planner.measure(calls["id"], f"{year}-01", "4")
     [deviation] = await planner.deviations()
-    await planner.post(
-        f"/v1/deviations/{deviation['id']}/actions",
-        {"title": "Call", "due_on": (utcnow().date() - timedelta(days=3)).isoformat()},
-    )
+    for title, days in (("Call", 3), ("Visit", 5), ("Train", -2)):
+        await planner.post(
+            f"/v1/deviations/{deviation['id']}/actions",
+            {"title": title, "due_on": (utcnow().date() - timedelta(days=days)).isoformat()},
+        )
     request = await planner.post(
         f"/v1/plans/{plan['id']}/resource-requests",
         {"kind": "money", "amount": "4000", "currency": "CNY", "justification": "Fair"},
@@ -294,7 +295,11 @@ async def test_the_status_page_shows_what_a_follow_up_meeting_needs(
     ]
     assert page["statuses"] == {"green": 1, "amber": 0, "red": 1}
     assert [d["id"] for d in page["open_deviations"]] == [deviation["id"]]
-    assert [(a["title"], a["days_overdue"]) for a in page["overdue_actions"]] == [("Call", 3)]
+    # The overdue ones, the longest overdue first.
+    assert [(a["title"], a["days_overdue"]) for a in page["overdue_actions"]] == [
+        ("Visit", 5),
+        ("Call", 3),
+    ]
     assert page["budget"] == [
         {
             "currency": "CNY",

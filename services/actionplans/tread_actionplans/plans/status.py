@@ -13,7 +13,18 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Select,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tread_actionplans.deviations.models import CorrectiveAction, Deviation
@@ -121,40 +132,50 @@ def _objectives() -> Select[Any]:
     )
 
 
-@cache
-def _requests() -> Select[Any]:
-    table = ResourceRequest.__table__
-    names = ("kind", "currency", "amount", "approved_amount", "committed")
-    return (
-        select(*labelled_columns(ResourceRequest, "", names))
-        .where(table.c.plan_id == bindparam("plan_id"))
-        .order_by(table.c.id)
-    )
+# The page's three short lists, by part: a table, the columns the page reads of it, and which
+# of its rows (their order: ``_lists``).
+_LIST_PARTS: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (ResourceRequest, ("id", "kind", "currency", "amount", "approved_amount", "committed")),
+    (Deviation, ("id", "origin", "indicator_id", "period", "severity", "cause", "opened_at")),
+    (CorrectiveAction, ("id", "title", "owner_id", "due_on")),
+)
+REQUESTS, OPEN_DEVIATIONS, OVERDUE_ACTIONS = range(len(_LIST_PARTS))
 
 
 @cache
-def _open_deviations() -> Select[Any]:
-    table = Deviation.__table__
-    names = ("id", "origin", "indicator_id", "period", "severity", "cause", "opened_at")
-    return (
-        select(*labelled_columns(Deviation, "", names))
-        .where(table.c.plan_id == bindparam("plan_id"), table.c.status == "open")
-        .order_by(table.c.opened_at)
+def _lists() -> CompoundSelect[Any]:
+    # One round trip for three lists: a UNION ALL whose branches each fill their table's
+    # columns and leave the others NULL, cast to the column's type (PostgreSQL matches a
+    # UNION's types branch by branch: two untyped NULLs make text, which a date then does not
+    # match), the part numbered. The plan's resource requests by id,
+    # its open deviations by opening time, its open actions due before today by due date.
+    types: dict[str, Any] = {}
+    for model, names in _LIST_PARTS:
+        for name in names:
+            types.setdefault(name, model.__table__.c[name].type)
+    requests, deviations, actions = (model.__table__ for model, _ in _LIST_PARTS)
+    plan_id: Any = bindparam("plan_id")
+    conditions = (
+        (requests.c.plan_id == plan_id,),
+        (deviations.c.plan_id == plan_id, deviations.c.status == "open"),
+        (
+            actions.c.plan_id == plan_id,
+            actions.c.status == "open",
+            actions.c.due_on < bindparam("today"),
+        ),
     )
-
-
-@cache
-def _overdue_actions() -> Select[Any]:
-    table = CorrectiveAction.__table__
-    return (
-        select(*labelled_columns(CorrectiveAction, "", ("id", "title", "owner_id", "due_on")))
-        .where(
-            table.c.plan_id == bindparam("plan_id"),
-            table.c.status == "open",
-            table.c.due_on < bindparam("today"),
-        )
-        .order_by(table.c.due_on)
-    )
+    branches = []
+    for part, ((model, names), where) in enumerate(zip(_LIST_PARTS, conditions, strict=True)):
+        table = model.__table__
+        columns = [
+            table.c[name].label(name) if name in names else cast(null(), kind).label(name)
+            for name, kind in types.items()
+        ]
+        number = literal_column(str(part), Integer).label("part")
+        branches.append(select(number, *columns).where(*where))
+    lists = union_all(*branches)
+    order = lists.selected_columns
+    return lists.order_by(order.part, order.opened_at, order.due_on, order.id)
 
 
 async def plan_to_read(
@@ -266,9 +287,14 @@ async def plan_status(
                 met=met,
             )
         )
-    requests = (await connection.execute(_requests(), values)).all()
-    deviations = (await connection.execute(_open_deviations(), values)).all()
-    actions = (await connection.execute(_overdue_actions(), {**values, "today": today})).all()
+    parts: tuple[list[Any], ...] = tuple([] for _ in _LIST_PARTS)
+    for row in await connection.execute(_lists(), {**values, "today": today}):
+        parts[row.part].append(row)
+    requests, deviations, actions = (
+        parts[REQUESTS],
+        parts[OPEN_DEVIATIONS],
+        parts[OVERDUE_ACTIONS],
+    )
     return {
         "plan": plan_out(plan),
         "as_of": today,
