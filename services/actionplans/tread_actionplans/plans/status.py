@@ -15,15 +15,10 @@ from typing import Any
 
 from sqlalchemy import (
     CompoundSelect,
-    Integer,
     Select,
     bindparam,
-    cast,
     func,
-    literal_column,
-    null,
     select,
-    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -47,7 +42,7 @@ from tread_actionplans.plans.schemas import (
 from tread_actionplans.plans.service import may_see
 from tread_actionplans.resources.models import ResourceRequest
 from tread_shared.auth.principal import Principal
-from tread_shared.db.row_parts import RowPart, labelled_columns
+from tread_shared.db.row_parts import RowPart, labelled_columns, union_of_parts
 from tread_shared.db.types import plain_decimal
 from tread_shared.directory.handlers import SCOPE_COLUMNS
 from tread_shared.errors import NotFound
@@ -97,11 +92,10 @@ def _indicators() -> Select[Any]:
     )
 
 
-@cache
 def _objectives() -> Select[Any]:
     # The plan's live objectives, each with its bound indicator's latest measured period's
-    # actual and the indicator's direction (NULLs: unbound or not measured yet): one statement
-    # for what objectives.of_plan and objectives.latest_readings read in two.
+    # actual and the indicator's direction (NULLs: unbound or not measured yet): what
+    # objectives.of_plan and objectives.latest_readings read in two statements.
     objectives_table, indicators = Objective.__table__, Indicator.__table__
     periods = IndicatorPeriod.__table__
     later = periods.alias("later")
@@ -128,52 +122,46 @@ def _objectives() -> Select[Any]:
             objectives_table.c.plan_id == bindparam("plan_id"),
             objectives_table.c.deleted_at.is_(None),
         )
-        .order_by(objectives_table.c.id)
     )
 
 
-# The page's three short lists, by part: a table, the columns the page reads of it, and which
-# of its rows (their order: ``_lists``).
-_LIST_PARTS: tuple[tuple[Any, tuple[str, ...]], ...] = (
-    (ResourceRequest, ("id", "kind", "currency", "amount", "approved_amount", "committed")),
-    (Deviation, ("id", "origin", "indicator_id", "period", "severity", "cause", "opened_at")),
-    (CorrectiveAction, ("id", "title", "owner_id", "due_on")),
-)
-REQUESTS, OPEN_DEVIATIONS, OVERDUE_ACTIONS = range(len(_LIST_PARTS))
+def _requests() -> Select[Any]:
+    table = ResourceRequest.__table__
+    names = ("id", "kind", "currency", "amount", "approved_amount", "committed")
+    return select(*labelled_columns(ResourceRequest, "", names)).where(
+        table.c.plan_id == bindparam("plan_id")
+    )
+
+
+def _open_deviations() -> Select[Any]:
+    table = Deviation.__table__
+    names = ("id", "origin", "indicator_id", "period", "severity", "cause", "opened_at")
+    return select(*labelled_columns(Deviation, "", names)).where(
+        table.c.plan_id == bindparam("plan_id"), table.c.status == "open"
+    )
+
+
+def _overdue_actions() -> Select[Any]:
+    table = CorrectiveAction.__table__
+    return select(
+        *labelled_columns(CorrectiveAction, "", ("id", "title", "owner_id", "due_on"))
+    ).where(
+        table.c.plan_id == bindparam("plan_id"),
+        table.c.status == "open",
+        table.c.due_on < bindparam("today"),
+    )
+
+
+# The page's lists, read in one statement, by part number.
+OBJECTIVES, REQUESTS, OPEN_DEVIATIONS, OVERDUE_ACTIONS = range(4)
 
 
 @cache
 def _lists() -> CompoundSelect[Any]:
-    # One round trip for three lists: a UNION ALL whose branches each fill their table's
-    # columns and leave the others NULL, cast to the column's type (PostgreSQL matches a
-    # UNION's types branch by branch: two untyped NULLs make text, which a date then does not
-    # match), the part numbered. The plan's resource requests by id,
-    # its open deviations by opening time, its open actions due before today by due date.
-    types: dict[str, Any] = {}
-    for model, names in _LIST_PARTS:
-        for name in names:
-            types.setdefault(name, model.__table__.c[name].type)
-    requests, deviations, actions = (model.__table__ for model, _ in _LIST_PARTS)
-    plan_id: Any = bindparam("plan_id")
-    conditions = (
-        (requests.c.plan_id == plan_id,),
-        (deviations.c.plan_id == plan_id, deviations.c.status == "open"),
-        (
-            actions.c.plan_id == plan_id,
-            actions.c.status == "open",
-            actions.c.due_on < bindparam("today"),
-        ),
-    )
-    branches = []
-    for part, ((model, names), where) in enumerate(zip(_LIST_PARTS, conditions, strict=True)):
-        table = model.__table__
-        columns = [
-            table.c[name].label(name) if name in names else cast(null(), kind).label(name)
-            for name, kind in types.items()
-        ]
-        number = literal_column(str(part), Integer).label("part")
-        branches.append(select(number, *columns).where(*where))
-    lists = union_all(*branches)
+    # One round trip for four lists: the plan's objectives by id, its resource requests by id,
+    # its open deviations by opening time, its open actions due before today by due date (the
+    # columns the other parts leave NULL order each part).
+    lists = union_of_parts(_objectives(), _requests(), _open_deviations(), _overdue_actions())
     order = lists.selected_columns
     return lists.order_by(order.part, order.opened_at, order.due_on, order.id)
 
@@ -269,7 +257,15 @@ async def plan_status(
     for indicator in indicators:
         if indicator.status is not None:
             statuses[indicator.status] += 1
-    plan_objectives = (await connection.execute(_objectives(), values)).all()
+    parts: tuple[list[Any], ...] = ([], [], [], [])
+    for row in await connection.execute(_lists(), {**values, "today": today}):
+        parts[row.part].append(row)
+    plan_objectives = parts[OBJECTIVES]
+    requests, deviations, actions = (
+        parts[REQUESTS],
+        parts[OPEN_DEVIATIONS],
+        parts[OVERDUE_ACTIONS],
+    )
     readings = {
         row.indicator_id: (row.reading_actual, row.reading_direction)
         for row in plan_objectives
@@ -287,14 +283,6 @@ async def plan_status(
                 met=met,
             )
         )
-    parts: tuple[list[Any], ...] = tuple([] for _ in _LIST_PARTS)
-    for row in await connection.execute(_lists(), {**values, "today": today}):
-        parts[row.part].append(row)
-    requests, deviations, actions = (
-        parts[REQUESTS],
-        parts[OPEN_DEVIATIONS],
-        parts[OVERDUE_ACTIONS],
-    )
     return {
         "plan": plan_out(plan),
         "as_of": today,
