@@ -19,11 +19,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from functools import cache
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends, Request
 from pydantic import BaseModel
 from sqlalchemy import Row, Select, bindparam, inspect, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from tread_shared.db.engine import READ_ONLY, Database
@@ -85,6 +86,10 @@ class Reader:
         self.db = db
         self.engine = reading_engine(db)
 
+    @property
+    def dialect(self) -> Dialect:
+        return self.engine.dialect
+
     async def all(
         self, statement: Select[Any], values: Mapping[str, Any] | None = None
     ) -> list[Any]:
@@ -106,6 +111,38 @@ class Reader:
         """The row of the live (not deleted) ``model`` entity ``entity_id``, or ``None``
         (:func:`read_live`'s statement)."""
         return await self.one(_live_by_id(model), {"id": entity_id})
+
+
+class Rows(Protocol):
+    """Where a repository's Core statements run: a :class:`Reader` (a route that only reads),
+    or :class:`InSession` (a unit of work that must see its own changes)."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    async def all(
+        self, statement: Select[Any], values: Mapping[str, Any] | None = None
+    ) -> list[Any]: ...
+
+
+class InSession:
+    """:class:`Rows` of ``session``'s transaction: its statements through Core on the
+    session's connection, seeing what the session has flushed."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def dialect(self) -> Dialect:
+        bind: Any = self.session.bind
+        dialect: Dialect = bind.dialect
+        return dialect
+
+    async def all(
+        self, statement: Select[Any], values: Mapping[str, Any] | None = None
+    ) -> list[Any]:
+        connection = await self.session.connection()
+        return list((await connection.execute(statement, values or {})).all())
 
 
 async def reader(request: Request) -> Reader:

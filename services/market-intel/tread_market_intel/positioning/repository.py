@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tread_market_intel.observations.models import Observation
 from tread_market_intel.positioning.models import PositioningBand
 from tread_market_intel.products.models import Product
+from tread_shared.db.reading import Rows
 
 
 class ObservedPrice(NamedTuple):
@@ -42,7 +43,7 @@ def _amount(dialect: str) -> ColumnElement[Any]:
 
 
 async def observed_prices(
-    session: AsyncSession,
+    reads: Rows,
     *,
     product_code: str | None,
     range_: str | None,
@@ -50,15 +51,14 @@ async def observed_prices(
     since: datetime,
     until: datetime,
 ) -> list[ObservedPrice]:
-    """The competitor prices observed, read through the Core connection (plain tuples: no ORM
-    row handling, for about 2,000 rows an answer at a million observations)."""
-    connection = await session.connection()
-    dialect = connection.dialect.name
+    """The competitor prices observed, read as rows (no ORM row handling, for about 2,000 rows
+    an answer at a million observations; on the driver on PostgreSQL)."""
+    dialect = reads.dialect.name
     values: dict[str, Any] = {"since": since, "until": until}
     given = {"product_code": product_code, "range": range_, "territory": territory}
     values.update((name, value) for name, value in given.items() if value is not None)
     query = _observed(dialect, product_code is not None, range_ is not None, territory is not None)
-    rows = (await connection.execute(query, values)).all()
+    rows = await reads.all(query, values)
     if dialect == "sqlite":
         return [ObservedPrice(m, p, t, c, Decimal(a), cur, o) for m, p, t, c, a, cur, o in rows]
     return [ObservedPrice._make(row) for row in rows]

@@ -12,7 +12,7 @@ from tread_market_intel.settings import MarketSettings
 from tread_shared.clock import utcnow
 from tread_shared.currencies import ISO_4217
 from tread_shared.dates import PlausibleDate
-from tread_shared.db.reading import ReadSession
+from tread_shared.db.reading import Reads
 from tread_shared.errors import Unprocessable
 
 router = APIRouter(prefix="/v1/price-positioning", tags=["price-positioning"])
@@ -27,7 +27,7 @@ def _months_back(day: date, months: int) -> date:
 
 @router.get("", response_model_by_alias=True)
 async def get_price_positioning(
-    session: ReadSession,
+    reads: Reads,
     caller: Staff,
     settings: MarketSettings,
     product: Annotated[
@@ -61,7 +61,7 @@ async def get_price_positioning(
     if start < _months_back(end, MAX_MONTHS):
         raise Unprocessable(f"At most {MAX_MONTHS} months at once.", slug="period-too-long")
     return await service.positioning(
-        session,
+        reads,
         settings,
         product_code=product,
         range_=range,

@@ -35,6 +35,7 @@ from tread_market_intel.products import repository as products
 from tread_market_intel.settings import Settings
 from tread_shared.clock import utcnow
 from tread_shared.db.concurrency import flush_changes
+from tread_shared.db.reading import InSession, Rows
 from tread_shared.errors import Conflict
 from tread_shared.events.outbox import Outbox
 from tread_shared.events.payloads.market_intel import PricePositioningChanged
@@ -95,7 +96,7 @@ class _ListPrices:
 
 
 async def positioning(
-    session: AsyncSession,
+    reads: Rows,
     settings: Settings,
     *,
     product_code: str | None,
@@ -106,7 +107,7 @@ async def positioning(
     currency: str | None,
 ) -> PricePositioning:
     observed = await repository.observed_prices(
-        session,
+        reads,
         product_code=product_code,
         range_=range_,
         territory=territory,
@@ -121,7 +122,7 @@ async def positioning(
         )
     observed = [p for p in observed if p.currency == currency]
     codes = {p.product_code for p in observed} | ({product_code} if product_code else set())
-    book = await products.price_book(session, sorted(codes), currency or "")
+    book = await products.price_book(reads, sorted(codes), currency or "")
     list_prices = _ListPrices(book, utcnow().date())
     # Each price with its index against its own list price (None: no list price to compare).
     by_month: dict[str, list[tuple[ObservedPrice, Decimal | None]]] = defaultdict(list)
@@ -210,7 +211,7 @@ async def follow_band(
     month = month_of(observation.observed_at)
     first = date(int(month[:4]), int(month[5:]), 1)
     answer = await positioning(
-        session,
+        InSession(session),  # the observation just recorded counts
         settings,
         product_code=observation.product_code,
         range_=None,

@@ -10,6 +10,7 @@ from sqlalchemy import Select, bindparam, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_market_intel.products.models import DEFAULT_TERRITORY, PriceEntry, Product
+from tread_shared.db.reading import Rows
 
 
 async def get(session: AsyncSession, product_id: uuid.UUID) -> Product | None:
@@ -138,16 +139,13 @@ _PRICE_BOOK = (
 
 
 async def price_book(
-    session: AsyncSession, codes: Sequence[str], currency: str
+    reads: Rows, codes: Sequence[str], currency: str
 ) -> dict[str, list[BookEntry]]:
     """Every live entry of these products in ``currency``, by product code (for computing the
     price in force on many days at once, see :func:`in_force`)."""
     if not codes:
         return {}
-    connection = await session.connection()
-    rows = await connection.execute(
-        _PRICE_BOOK, {"codes": sorted(set(codes)), "currency": currency}
-    )
+    rows = await reads.all(_PRICE_BOOK, {"codes": sorted(set(codes)), "currency": currency})
     book: dict[str, list[BookEntry]] = {}
     for row in rows:
         book.setdefault(row.code, []).append(row)
