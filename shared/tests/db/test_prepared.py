@@ -93,6 +93,13 @@ async def test_rows_are_those_core_reads_for_any_length_of_list(
         assert isinstance(first.pinned, bool)
 
 
+async def test_a_list_the_statement_carries_is_read_as_core_reads_it(db: Database) -> None:
+    carried = select(Note.title).where(Note.title.in_(["Visit 0", "Visit 5", "Visit 9"]))
+    rows = await Reader(db).all(carried.order_by(Note.title))
+
+    assert [row.title for row in rows] == ["Visit 0", "Visit 5"]
+
+
 async def test_one_row_or_none(db: Database) -> None:
     reader = Reader(db)
     some = await reader.one(BY_OWNERS, {"owners": ["am-4"], "not_titled": ""})

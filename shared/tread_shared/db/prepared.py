@@ -83,7 +83,12 @@ class DriverStatement:
         self.dialect = dialect
         self._compiled = compiled
         self._types = [column.type for column in statement.selected_columns]
-        self._lists = tuple(name for name in compiled.positiontup if compiled.binds[name].expanding)
+        # Each list's name and the list the statement carries, if any (``in_([…])``).
+        self._lists = tuple(
+            (name, bind.effective_value)
+            for name in compiled.positiontup
+            if (bind := compiled.binds[name]).expanding
+        )
         self._variants: dict[tuple[int, ...], _Variant] = {}
         self._row: Any = namedtuple("ReadRow", keys)  # type: ignore[misc]
         # Found from the server's column types on the first run (asyncpg's numeric result
@@ -97,7 +102,7 @@ class DriverStatement:
 
     def variant(self, values: Mapping[str, Any]) -> _Variant:
         """The SQL and binding for the lengths of the lists in ``values``."""
-        lengths = tuple(len(values[name]) for name in self._lists)
+        lengths = tuple(len(values.get(name, default)) for name, default in self._lists)
         variant = self._variants.get(lengths)
         if variant is not None:
             return variant

@@ -24,6 +24,7 @@ from tread_reporting.settings import Settings
 from tread_shared.app import ServiceRuntime
 from tread_shared.auth.principal import Principal, Role
 from tread_shared.clock import utcnow
+from tread_shared.db.reading import InSession
 from tread_shared.events.payloads.reporting import CentralReportFigures, CentralReportProduced
 from tread_shared.ids import new_id
 
@@ -67,7 +68,7 @@ async def produce_closed_reports(runtime: ServiceRuntime, now: datetime | None =
     now = now or utcnow()
     async with runtime.db.unit_of_work() as session:
         done = await repository.stored_periods(session)
-        view = await read_view(session)
+        view = await read_view(InSession(session))
         first_event = await session.scalar(
             select(func.min(EventTypeCount.first_seen_at)).where(
                 EventTypeCount.generation == view.generation
@@ -88,7 +89,7 @@ async def produce_closed_reports(runtime: ServiceRuntime, now: datetime | None =
 
 async def _produce(runtime: ServiceRuntime, period: Period, now: datetime) -> bool:
     async with runtime.db.unit_of_work() as session:
-        view = await read_view(session)
+        view = await read_view(InSession(session))
         report = await central_report(session, CENTRAL_OFFICE, view, period, now)
         earlier = await central_report(session, CENTRAL_OFFICE, view, a_year_before(period), now)
         with_year_earlier(report, earlier)

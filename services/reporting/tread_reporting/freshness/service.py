@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_reporting.freshness.schemas import AsOf, ConsumerLag, LagOut, RebuildProgress
 from tread_reporting.generations import repository as generations
-from tread_shared.db.reading import ReadSession
+from tread_shared.db.reading import InSession, Reads, Rows
 from tread_shared.events.broker import Broker
 
 BROKER_TIMEOUT_SECONDS = 2.0
@@ -26,13 +26,13 @@ class ReadView:
     as_of: AsOf
 
 
-async def read_view(session: AsyncSession) -> ReadView:
-    generation, applied_time, applied_seq = await generations.active_view(session)
+async def read_view(rows: Rows) -> ReadView:
+    generation, applied_time, applied_seq = await generations.active_view(rows)
     return ReadView(generation=generation, as_of=AsOf(time=applied_time, sequence=applied_seq))
 
 
-async def current_view(session: ReadSession) -> ReadView:
-    return await read_view(session)
+async def current_view(reads: Reads) -> ReadView:
+    return await read_view(reads)
 
 
 CurrentView = Annotated[ReadView, Depends(current_view)]
@@ -42,7 +42,7 @@ async def lag(
     session: AsyncSession, broker: Broker | None, stream: str, durables: list[str]
 ) -> LagOut:
     """How far reporting is behind; with the broker away, what is known locally."""
-    view = await read_view(session)
+    view = await read_view(InSession(session))
     building = [g for g in await generations.in_states(session, "building")]
     rebuild = (
         RebuildProgress(

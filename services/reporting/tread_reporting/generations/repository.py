@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_reporting.generations.models import Generation, GenerationPointer
 from tread_shared.clock import utcnow
+from tread_shared.db.reading import Rows
 from tread_shared.db.upsert import insert_on_conflict
 
 POINTER_ID = 1
@@ -72,10 +73,9 @@ ACTIVE_VIEW = select(
 )
 
 
-async def active_view(session: AsyncSession) -> tuple[int, datetime | None, int]:
+async def active_view(rows: Rows) -> tuple[int, datetime | None, int]:
     """(generation, applied_time, applied_seq) of :func:`active`, read as a row."""
-    connection = await session.connection()
-    found = (await connection.execute(ACTIVE_VIEW)).one_or_none()
+    found = next(iter(await rows.all(ACTIVE_VIEW)), None)
     if found is None:
         # As :func:`active`: an empty first generation, as the consumer will create it.
         return FIRST_GENERATION, None, 0

@@ -26,6 +26,7 @@ from tread_reporting.partnerships.models import (
 from tread_reporting.timeline.models import Milestone
 from tread_shared.auth.principal import Principal
 from tread_shared.auth.scope import ScopeShape, account_scope_bound, account_scope_shape
+from tread_shared.db.reading import Reader
 from tread_shared.errors import Problem
 from tread_shared.http.pagination import PageParams, decode_cursor, encode_cursor
 
@@ -54,7 +55,7 @@ def partnership_join() -> Any:
 
 
 async def page(
-    session: AsyncSession,
+    reads: Reader,
     principal: Principal,
     generation: int,
     filters: PartnershipFilters,
@@ -89,8 +90,7 @@ async def page(
         except ValueError as exc:
             raise Problem("The cursor is not valid.", status=400, slug="invalid-cursor") from exc
     statement = _page(shape, given, status, renewal, bool(params.cursor))
-    connection = await session.connection()
-    rows = list((await connection.execute(statement, values)).all())
+    rows = await reads.all(statement, values)
     if len(rows) <= params.limit:
         return rows, None
     rows = rows[: params.limit]

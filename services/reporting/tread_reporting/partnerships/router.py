@@ -11,7 +11,7 @@ from tread_reporting.partnerships.repository import PartnershipFilters
 from tread_reporting.partnerships.schemas import PartnershipOut, PartnershipPage
 from tread_reporting.readers import Reader
 from tread_shared.clock import utcnow
-from tread_shared.db.reading import ReadSession
+from tread_shared.db.reading import Reads, ReadSession
 from tread_shared.http.pagination import PageParams, page_params
 
 router = APIRouter(prefix="/v1/reports/partnerships", tags=["partnerships"])
@@ -31,7 +31,7 @@ PartnershipStatus = Literal[
 
 @router.get("", response_model=PartnershipPage)
 async def list_partnerships(
-    session: ReadSession,
+    reads: Reads,
     view: CurrentView,
     caller: Reader,
     page: Annotated[PageParams, Depends(page_params)],
@@ -57,7 +57,7 @@ async def list_partnerships(
         status=status,
         renewal_due_within_days=renewal_due_within_days,
     )
-    return await service.partnership_page(session, caller, view, filters, page, utcnow().date())
+    return await service.partnership_page(reads, caller, view, filters, page, utcnow().date())
 
 
 @router.get("/{account_id}", response_model=PartnershipOut)

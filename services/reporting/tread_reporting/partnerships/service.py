@@ -37,6 +37,7 @@ from tread_reporting.partnerships.schemas import (
 )
 from tread_reporting.periods import Period
 from tread_shared.auth.principal import Principal
+from tread_shared.db.reading import Reader
 from tread_shared.http.pagination import PageParams
 from tread_shared.money import Money, SignedMoney
 
@@ -221,7 +222,7 @@ def _credit_out(credit: CreditRecord) -> CreditOut:
 
 
 async def partnership_page(
-    session: AsyncSession,
+    reads: Reader,
     principal: Principal,
     view: ReadView,
     filters: PartnershipFilters,
@@ -229,7 +230,7 @@ async def partnership_page(
     today: date,
 ) -> PartnershipPage:
     rows, next_cursor = await repository.page(
-        session, principal, view.generation, filters, params, today
+        reads, principal, view.generation, filters, params, today
     )
     return PartnershipPage(
         items=[_list_item(row) for row in rows], next_cursor=next_cursor, as_of=view.as_of
