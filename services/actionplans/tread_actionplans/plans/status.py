@@ -1,7 +1,8 @@
 """The plan status page: every indicator with its latest measured period, the objectives, open
 deviations and overdue actions, and the budget and resources used. A handful of indexed queries,
-whatever the plan's size: Core statements built once, their values bound, run on a connection
-outside any transaction; rows, not entities, since the page only renders them."""
+whatever the plan's size: three Core statements built once, their values bound, run by ``Reader``
+(on PostgreSQL on the driver itself) outside any transaction; rows, not entities, since the page
+only renders them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     CompoundSelect,
@@ -20,7 +21,6 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tread_actionplans.deviations.models import CorrectiveAction, Deviation
 from tread_actionplans.directory.models import AccountDirectory
@@ -42,6 +42,7 @@ from tread_actionplans.plans.schemas import (
 from tread_actionplans.plans.service import may_see
 from tread_actionplans.resources.models import ResourceRequest
 from tread_shared.auth.principal import Principal
+from tread_shared.db.reading import Reader
 from tread_shared.db.row_parts import RowPart, labelled_columns, union_of_parts
 from tread_shared.db.types import plain_decimal
 from tread_shared.directory.handlers import SCOPE_COLUMNS
@@ -166,12 +167,10 @@ def _lists() -> CompoundSelect[Any]:
     return lists.order_by(order.part, order.opened_at, order.due_on, order.id)
 
 
-async def plan_to_read(
-    connection: AsyncConnection, principal: Principal, plan_id: uuid.UUID
-) -> Any:
+async def plan_to_read(reads: Reader, principal: Principal, plan_id: uuid.UUID) -> Any:
     """The plan's row (its columns as attributes) if ``principal`` sees it; 404 otherwise, the
     same whether it does not exist or is out of scope (``service.plan_in_scope``'s rule)."""
-    plan = (await connection.execute(_plan(), {"plan_id": plan_id})).one_or_none()
+    plan = await reads.one(_plan(), {"plan_id": plan_id})
     if plan is None or plan.deleted_at is not None:
         raise NotFound(f"No plan {plan_id}.")
     entry = RowPart(plan, "directory_") if plan.directory_account_id is not None else None
@@ -242,7 +241,7 @@ def _resources(requests: Sequence[Any]) -> list[ResourceUseOut]:
 
 
 async def plan_status(
-    connection: AsyncConnection,
+    reads: Reader,
     principal: Principal,
     plan_id: uuid.UUID,
     today: date,
@@ -250,15 +249,17 @@ async def plan_status(
 ) -> dict[str, object]:
     """The status page of plan ``plan_id`` if ``principal`` sees it (404 otherwise), the plan
     rendered by ``plan_out``."""
-    plan = await plan_to_read(connection, principal, plan_id)
+    plan = await plan_to_read(reads, principal, plan_id)
     values = {"plan_id": plan_id}
-    indicators = _indicator_statuses(await connection.execute(_indicators(), values))
+    indicators = _indicator_statuses(await reads.all(_indicators(), values))
     statuses = {"green": 0, "amber": 0, "red": 0}
     for indicator in indicators:
         if indicator.status is not None:
             statuses[indicator.status] += 1
     parts: tuple[list[Any], ...] = ([], [], [], [])
-    for row in await connection.execute(_lists(), {**values, "today": today}):
+    # Reader runs any SELECT built once, a UNION too.
+    lists = cast(Select[Any], _lists())
+    for row in await reads.all(lists, {**values, "today": today}):
         parts[row.part].append(row)
     plan_objectives = parts[OBJECTIVES]
     requests, deviations, actions = (

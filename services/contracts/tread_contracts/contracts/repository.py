@@ -7,13 +7,14 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_contracts.contracts.models import Contract, ContractSignature, RenewalNotice
 from tread_contracts.directory.models import AccountDirectory
 from tread_contracts.directory.repository import within_scope
 from tread_contracts.programs.models import ProgramVersion
 from tread_shared.auth.principal import Principal
+from tread_shared.db.reading import Reader
 from tread_shared.db.row_parts import RowPart, labelled_columns
 from tread_shared.directory.handlers import SCOPE_COLUMNS
 
@@ -76,9 +77,9 @@ def _contract_read() -> Select[Any]:
     )
 
 
-async def read(connection: AsyncConnection, contract_id: uuid.UUID) -> ContractRead | None:
+async def read(reads: Reader, contract_id: uuid.UUID) -> ContractRead | None:
     """Contract ``contract_id`` to be rendered, in one statement; ``None`` if there is none."""
-    rows = (await connection.execute(_contract_read(), {"id": contract_id})).all()
+    rows = await reads.all(_contract_read(), {"id": contract_id})
     return ContractRead(rows) if rows else None
 
 

@@ -129,8 +129,7 @@ async def list_contracts(
 async def get_contract(
     contract_id: uuid.UUID, reads: Reads, caller: Staff, response: Response
 ) -> ContractOut:
-    async with reads.db.reading() as connection:
-        contract = await service.contract_to_read(connection, caller, contract_id)
+    contract = await service.contract_to_read(reads, caller, contract_id)
     return _answer(contract, response)
 
 

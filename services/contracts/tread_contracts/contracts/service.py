@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_contracts.compliance.policy import CompliancePolicy
 from tread_contracts.compliance.service import refresh_compliance
@@ -37,6 +37,7 @@ from tread_contracts.programs.service import current_version, referenced_program
 from tread_shared.auth.principal import Principal, Role
 from tread_shared.clock import utcnow
 from tread_shared.db.engine import Database
+from tread_shared.db.reading import Reader
 from tread_shared.directory.handlers import sees_entry
 from tread_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from tread_shared.events.outbox import Outbox
@@ -66,11 +67,12 @@ async def contract_in_scope(
 
 
 async def contract_to_read(
-    connection: AsyncConnection, principal: Principal, contract_id: uuid.UUID
+    reads: Reader, principal: Principal, contract_id: uuid.UUID
 ) -> repository.ContractRead:
     """:func:`contract_in_scope` for a route that only renders it: one Core statement, no ORM
-    session; the same 404 whether the contract does not exist or is out of scope."""
-    contract = await repository.read(connection, contract_id)
+    session (run by ``Reader``: on PostgreSQL on the driver itself); the same 404 whether the
+    contract does not exist or is out of scope."""
+    contract = await repository.read(reads, contract_id)
     if contract is None or not sees_entry(principal, contract.directory_entry):
         raise NotFound(f"No contract {contract_id}.")
     return contract
