@@ -24,6 +24,28 @@ _random = bytearray()
 _last_ms = 0
 
 
+def _forget_random_bits() -> None:
+    # A forked child must not hand out the bits its parent will hand out too.
+    global _random
+    _random = bytearray()
+
+
+os.register_at_fork(after_in_child=_forget_random_bits)
+
+
+def random_hex(size: int) -> str:
+    """``size`` random bytes as hexadecimal text (what ``secrets.token_hex`` answers), from the
+    same ``os.urandom`` bits read 4 KB at a time: a request's id and trace ids without three
+    system calls a request (3 % of a small GET's CPU)."""
+    global _random
+    with _lock:
+        if len(_random) < size:
+            _random = bytearray(os.urandom(4096))
+        chunk = _random[:size]
+        del _random[:size]
+    return chunk.hex()
+
+
 def new_id() -> uuid.UUID:
     """A new time-ordered UUID (v7)."""
     global _random, _last_ms

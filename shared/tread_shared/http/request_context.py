@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -14,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tread_shared.context import correlation_id_var, request_id_var, traceparent_var
 from tread_shared.errors import send_problem, unexpected_error
+from tread_shared.ids import random_hex
 from tread_shared.observability.logs import log_access
 from tread_shared.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
@@ -28,9 +28,9 @@ def child_traceparent(incoming: str | None) -> str:
     match = _TRACEPARENT.match(incoming or "")
     if match and (set(match.group(1)) == {"0"} or set(match.group(2)) == {"0"}):
         match = None  # all-zero ids are invalid (W3C Trace Context)
-    trace_id = match.group(1) if match else secrets.token_hex(16)
+    trace_id = match.group(1) if match else random_hex(16)
     flags = match.group(3) if match else "01"
-    return f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
+    return f"00-{trace_id}-{random_hex(8)}-{flags}"
 
 
 REQUEST_END = "tread.request_end"
@@ -83,7 +83,7 @@ class RequestContextMiddleware:
             if name.lower() in _WANTED_HEADERS
         }
         incoming_id = headers.get("x-request-id", "")
-        request_id = incoming_id if _REQUEST_ID.match(incoming_id) else secrets.token_hex(12)
+        request_id = incoming_id if _REQUEST_ID.match(incoming_id) else random_hex(12)
         traceparent = child_traceparent(headers.get("traceparent"))
         tokens = (
             request_id_var.set(request_id),
