@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from tread_shared.testing.http import Caller, assert_problem
-from tread_shared.testing.service_checks import assert_inputs_bounded
+from tread_shared.testing.service_checks import assert_bodies_checked, assert_inputs_bounded
 
 ACTIVITY = {"type": "visit", "started_at": "2026-11-27T02:00:00Z", "duration_minutes": 60}
 
@@ -63,3 +63,7 @@ async def test_list_times_outside_1900_to_2199_are_a_422(
 
 def test_every_date_and_count_a_client_may_send_is_bounded(app: FastAPI) -> None:
     assert_inputs_bounded(app)
+
+
+def test_every_body_model_takes_booleans_and_integers_as_documented(app: FastAPI) -> None:
+    assert_bodies_checked(app)

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from tread_contracts.contracts.models import Contract
 from tread_shared.clock import utcnow
 from tread_shared.testing.http import Caller, assert_problem
-from tread_shared.testing.service_checks import assert_inputs_bounded
+from tread_shared.testing.service_checks import assert_bodies_checked, assert_inputs_bounded
 
 SOME_ID = "0192f0c4-0000-7000-8000-000000000000"
 CONTRACT = {
@@ -170,3 +170,7 @@ async def test_a_contract_stored_ending_in_9999_before_the_bounds_reads_and_sign
     assert compliance.status_code == 200, compliance.text
     assert listed.status_code == 200, listed.text
     assert [c["end_date"] for c in listed.json()["items"]] == ["2199-12-31"]
+
+
+def test_every_body_model_takes_booleans_and_integers_as_documented(app: FastAPI) -> None:
+    assert_bodies_checked(app)

@@ -8,7 +8,7 @@ import httpx
 from fastapi import FastAPI
 
 from tread_shared.testing.http import Caller, assert_problem
-from tread_shared.testing.service_checks import assert_inputs_bounded
+from tread_shared.testing.service_checks import assert_bodies_checked, assert_inputs_bounded
 
 SOME_ID = "0192f0c4-0000-7000-8000-000000000000"
 
@@ -40,3 +40,7 @@ async def test_implausible_dates_are_refused(
     answer = await client.post("/v1/observations", json=observation, headers=central)
     problem = assert_problem(answer, 422)
     assert problem["errors"][0]["location"] == ["body", "observed_at"]
+
+
+def test_every_body_model_takes_booleans_and_integers_as_documented(app: FastAPI) -> None:
+    assert_bodies_checked(app)
