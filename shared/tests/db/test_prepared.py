@@ -126,6 +126,8 @@ async def test_a_missing_value_is_an_error_not_a_null(db: Database) -> None:
         SQLAlchemyError, match="A value is required for bind parameter 'not_titled'"
     ):
         await Reader(db).all(BY_OWNERS, {"owners": ["am-1"]})
+    with pytest.raises(SQLAlchemyError, match="bind parameter 'owners'"):
+        await Reader(db).all(BY_OWNERS, {"not_titled": ""})
 
 
 async def test_a_failing_statement_raises_what_core_raises_and_the_reader_goes_on(

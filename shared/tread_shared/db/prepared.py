@@ -53,6 +53,13 @@ _UNSET = object()
 _VARIANTS_KEPT = 64
 
 
+def _list_of(values: Mapping[str, Any], name: str, carried: Any) -> Any:
+    items = values.get(name, carried)
+    if items is None:
+        raise InvalidRequestError(f"A value is required for bind parameter {name!r}")
+    return items
+
+
 class _Variant:
     """The SQL of a statement for one length of each of its lists, and how to bind it: for
     each ``$n`` in order, the value's name, its index in a list (or ``None``), the value when
@@ -102,7 +109,7 @@ class DriverStatement:
 
     def variant(self, values: Mapping[str, Any]) -> _Variant:
         """The SQL and binding for the lengths of the lists in ``values``."""
-        lengths = tuple(len(values.get(name, default)) for name, default in self._lists)
+        lengths = tuple(len(_list_of(values, name, carried)) for name, carried in self._lists)
         variant = self._variants.get(lengths)
         if variant is not None:
             return variant
