@@ -6,13 +6,12 @@ queries' round trips and nothing more, and holds a pooled connection only while 
 Each statement sees the database as of its own start; a route that needs several reads to agree
 with each other, or writes anything, uses ``DbSession``.
 
-``Reads`` and :meth:`Reader.live` are the lighter path of a route that reads one entity and
-renders it: a Core connection instead of an ORM session, the row instead of an entity (same
-attribute names, read-only): no session, identity map or instrumented attributes, and a
-statement built once: a quarter less CPU for a GET by id (bench/RESULTS.md). The connection is
-taken and given back inside the read itself, so the dependency is a plain one: a dependency
-with ``yield`` costs FastAPI an exit stack and a cancel scope per request, a tenth of a GET's
-CPU."""
+``Reads`` (:class:`Reader`) is the lighter path of a route that only renders rows: Core
+statements built once, run on the driver on PostgreSQL (:mod:`tread_shared.db.prepared`),
+rows instead of entities (same attribute names, read-only): no session, identity map or
+instrumented attributes. Each read takes a connection and gives it back itself, so the
+dependency is a plain one: a dependency with ``yield`` costs FastAPI an exit stack and a
+cancel scope per request, a tenth of a GET's CPU."""
 
 from __future__ import annotations
 
@@ -25,7 +24,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel
 from sqlalchemy import Row, Select, bindparam, inspect, select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tread_shared.db.engine import READ_ONLY, Database
 from tread_shared.db.prepared import driver_read
@@ -108,8 +107,9 @@ class Reader:
         return rows[0] if rows else None
 
     async def live(self, model: Any, entity_id: uuid.UUID) -> Any:
-        """The row of the live (not deleted) ``model`` entity ``entity_id``, or ``None``
-        (:func:`read_live`'s statement)."""
+        """The row of the live (not deleted) ``model`` entity ``entity_id``, or ``None``:
+        ``model`` is an ``EntityMixin`` model, the row has its column attributes (what a route
+        renders, not something to change)."""
         return await self.one(_live_by_id(model), {"id": entity_id})
 
 
@@ -163,18 +163,6 @@ def _live_by_id(model: Any) -> Select[Any]:
     return select(*labelled_columns(model)).where(
         table.c.id == bindparam("id"), table.c.deleted_at.is_(None)
     )
-
-
-async def read_live(
-    connection: AsyncConnection, model: Any, entity_id: uuid.UUID
-) -> Row[Any] | None:
-    """The row of the live (not deleted) ``model`` entity ``entity_id``, or ``None``.
-
-    ``model`` is an ``EntityMixin`` model; the row has its column attributes, nothing loaded
-    lazily: what a route renders, not something to change."""
-    result = await connection.execute(_live_by_id(model), {"id": entity_id})
-    row: Row[Any] | None = result.one_or_none()
-    return row
 
 
 S = TypeVar("S", bound=BaseModel)

@@ -65,7 +65,7 @@ async def list_accounts(
         return Page(items=items, next_cursor=listed.next_cursor)
     # The ORM session only for a sync list (its statement is built per request).
     session = await read_session(request)
-    changed = await service.list_accounts(session, caller, filters, page, updated_since)
+    changed = await service.list_changed_accounts(session, caller, filters, page, updated_since)
     items = [
         Tombstone(id=account.id, updated_at=account.updated_at)
         if service.shows_as_tombstone(caller, account)

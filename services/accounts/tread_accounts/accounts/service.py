@@ -400,19 +400,16 @@ async def delete_account(
     await _follow_group(session, outbox, principal, account)
 
 
-async def list_accounts(
+async def list_changed_accounts(
     session: AsyncSession,
     principal: Principal,
     filters: AccountFilters,
     page: PageParams,
-    updated_since: datetime | None,
+    updated_since: datetime,
 ) -> Listed[Account]:
-    """Accounts in scope; with ``updated_since``, also those deleted or gone out of scope since
-    (to be shown as tombstones: see :func:`shows_as_tombstone`)."""
-    if updated_since is None:
-        return await repository.list_accounts(
-            session, visible_accounts(principal), filters, page, None
-        )
+    """Accounts in scope changed since ``updated_since``, and those deleted or gone out of
+    scope since (to be shown as tombstones: see :func:`shows_as_tombstone`); the live list is
+    :func:`list_live_accounts`."""
     left_scope = repository.left_scope_since(principal, updated_since)
     return await repository.list_accounts(
         session, visible_accounts(principal), filters, page, updated_since, left_scope
