@@ -1,20 +1,31 @@
 """Keeping the local account directory from account events.
 
 Each event carries the full entry at a version; an entry older than the one held is ignored, so
-redelivered or out-of-order events leave the directory as if applied once, in order."""
+redelivered or out-of-order events leave the directory as if applied once, in order.
+
+A consumer applies a run of account events set-based (:func:`directory_batch_handlers`): the
+newest entry of each account in the run, then one ``INSERT … ON CONFLICT DO UPDATE`` for all of
+them that keeps a stored entry of a greater version. Per event, through the ORM (a ``get``, then
+an INSERT or UPDATE), the directory cost each of four services about a millisecond of CPU per
+account event, and a consumer that had fallen behind paid it for every event of its batch."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
 
 from tread_shared.auth.principal import Principal
 from tread_shared.auth.scope import account_scope_clause, can_see_account
+from tread_shared.db.upsert import insert_on_conflict
 from tread_shared.directory.models import AccountDirectoryMixin
 from tread_shared.errors import NotFound
-from tread_shared.events.consumer import Handler
+from tread_shared.events.consumer import BatchHandler, Handler
 from tread_shared.events.envelope import CloudEvent
 from tread_shared.events.payloads.accounts import (
     AccountClosed,
@@ -34,6 +45,100 @@ DIRECTORY_EVENTS: tuple[type[AccountEvent], ...] = (
     AccountClosed,
     AccountDeleted,
 )
+
+
+# An entry as a row of the directory table: the event's entry and whether it was deleted.
+Entry = dict[str, Any]
+_PAYLOADS: dict[str, type[AccountEvent]] = {
+    payload.event_type(): payload for payload in DIRECTORY_EVENTS
+}
+
+
+def entry_of(event: CloudEvent) -> Entry:
+    """The directory row an account event carries."""
+    payload_type = _PAYLOADS[event.type]
+    values = payload_type.model_validate(event.data).account.model_dump()
+    values["deleted"] = payload_type is AccountDeleted
+    return values
+
+
+def newest_entries(events: Iterable[CloudEvent]) -> dict[uuid.UUID, Entry]:
+    """Each account's entry after ``events`` (in stream order) as applying them one by one
+    leaves it: the greatest version, the later of two equal ones."""
+    newest: dict[uuid.UUID, Entry] = {}
+    for event in events:
+        entry = entry_of(event)
+        held = newest.get(entry["account_id"])
+        if held is None or held["version"] <= entry["version"]:
+            newest[entry["account_id"]] = entry
+    return newest
+
+
+async def held_entries(
+    session: AsyncSession, model: type[AccountDirectoryMixin], account_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Any]:
+    """The stored entries of ``account_ids`` (rows; an unknown account is absent), in one
+    statement."""
+    ids = sorted(set(account_ids))
+    if not ids:
+        return {}
+    table = _table(model)
+    rows = await session.execute(select(table).where(table.c.account_id.in_(ids)))
+    return {row.account_id: row for row in rows}
+
+
+async def upsert_entries(
+    session: AsyncSession, model: type[AccountDirectoryMixin], entries: Iterable[Entry]
+) -> None:
+    """Store ``entries`` (one per account) in one statement; a stored entry of a greater
+    version stays. Rows are written in account order, so that two replicas writing the same
+    accounts lock them in the same order (no deadlock). A copy of an entry the session holds is
+    expired: read again, it is the stored one."""
+    rows = sorted(entries, key=lambda entry: entry["account_id"])
+    if not rows:
+        return
+    await session.flush()  # the session's own pending changes first, as the ORM path did
+    await session.execute(_upsert(session.get_bind().dialect.name, _table(model)), rows)
+    for row in rows:
+        held = session.identity_map.get(session.identity_key(model, row["account_id"]))
+        if held is not None:
+            session.expire(held)
+
+
+def directory_batch_handler(model: type[AccountDirectoryMixin]) -> BatchHandler:
+    """A consumer batch handler that keeps ``model`` (a service's directory table) from a run of
+    account events."""
+
+    async def apply(session: AsyncSession, events: Sequence[tuple[CloudEvent, int]]) -> None:
+        entries = newest_entries(event for event, _stream_seq in events)
+        await upsert_entries(session, model, entries.values())
+
+    return apply
+
+
+def directory_batch_handlers(model: type[AccountDirectoryMixin]) -> dict[str, BatchHandler]:
+    """``ConsumerSpec.batch_handlers`` for the directory: one handler for every account event
+    type, so that a run of mixed account events is one call."""
+    return dict.fromkeys(_PAYLOADS, directory_batch_handler(model))
+
+
+def _table(model: type[AccountDirectoryMixin]) -> Table:
+    table = model.__table__  # type: ignore[attr-defined]  # a mapped class
+    assert isinstance(table, Table)
+    return table
+
+
+@cache
+def _upsert(dialect: str, table: Table) -> Insert:
+    statement = insert_on_conflict(dialect, table)
+    excluded = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.account_id],
+        set_={c.name: excluded[c.name] for c in table.columns if not c.primary_key},
+        where=table.c.version <= excluded.version,
+    )
+    assert isinstance(statement, Insert)
+    return statement
 
 
 def directory_handlers(model: type[AccountDirectoryMixin]) -> dict[str, Handler]:

@@ -7,7 +7,7 @@ from tread_contracts.compliance.policy import CompliancePolicy
 from tread_contracts.directory.models import AccountDirectory
 from tread_contracts.settings import Settings
 from tread_shared.app import ServiceRuntime
-from tread_shared.directory.handlers import directory_handlers
+from tread_shared.directory.handlers import directory_batch_handlers
 from tread_shared.events.consumer import ConsumerSpec
 
 
@@ -21,8 +21,6 @@ def accounts_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
     return ConsumerSpec(
         durable="contracts-accounts",
         subjects=["accounts.>"],
-        handlers={
-            **directory_handlers(AccountDirectory),
-            **sell_in_handlers(runtime.outbox, _policy(runtime)),
-        },
+        handlers=sell_in_handlers(runtime.outbox, _policy(runtime)),
+        batch_handlers=directory_batch_handlers(AccountDirectory),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tread_market_intel.directory.models import AccountDirectory
 from tread_shared.app import ServiceRuntime
-from tread_shared.directory.handlers import directory_handlers
+from tread_shared.directory.handlers import directory_batch_handlers
 from tread_shared.events.consumer import ConsumerSpec
 
 
@@ -12,5 +12,6 @@ def accounts_consumer(_runtime: ServiceRuntime) -> ConsumerSpec:
     return ConsumerSpec(
         durable="market-intel-accounts",
         subjects=["accounts.>"],
-        handlers=directory_handlers(AccountDirectory),
+        handlers={},
+        batch_handlers=directory_batch_handlers(AccountDirectory),
     )
