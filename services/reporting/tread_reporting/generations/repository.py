@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_reporting.generations.models import Generation, GenerationPointer
+from tread_reporting.projection.writes import table_of
 from tread_shared.clock import utcnow
 from tread_shared.db.reading import Rows
 from tread_shared.db.upsert import insert_on_conflict
@@ -135,10 +136,14 @@ async def in_states(session: AsyncSession, *states: str) -> Sequence[Generation]
 async def advance(
     session: AsyncSession, generation: int, stream_seq: int, event_time: datetime
 ) -> None:
-    """Record that the event at ``stream_seq`` was applied (as_of moves forward, never back)."""
+    """Record that the event at ``stream_seq`` was applied (as_of moves forward, never back).
+    On the table, not the entity: no caller reads a ``Generation`` loaded in its session after
+    this (the swap loads it again), so the ORM's matching of loaded entities is cost for
+    nothing, paid once per batch of the live consumer."""
+    table = table_of(Generation)
     await session.execute(
-        update(Generation)
-        .where(Generation.generation == generation, Generation.applied_seq < stream_seq)
+        update(table)
+        .where(table.c.generation == generation, table.c.applied_seq < stream_seq)
         .values(applied_seq=stream_seq, applied_time=event_time)
     )
 
