@@ -78,8 +78,9 @@ ROOT = Path(__file__).resolve().parent.parent
 WRK_SCRIPT = ROOT / "bench" / "wrk_writes.lua"
 TERRITORY = "territory-01"
 OWNER = "am-bench"
-# Databases of its own (bench/accounts.py drops and uses bench_*): the two may run at once.
-PREFIX = stack_helpers.PREFIX = "bench_writes_"
+# Databases of its own, named after the process (it drops them with FORCE at start and end):
+# two runs at once, or bench/accounts.py beside it, never drop each other's.
+PREFIX = stack_helpers.PREFIX = f"bench_writes_{os.getpid()}_"
 
 # --- the raw endpoint -----------------------------------------------------------------------
 
