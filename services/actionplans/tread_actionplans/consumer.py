@@ -6,7 +6,7 @@ published."""
 from __future__ import annotations
 
 from tread_actionplans.deviations.feeds import compliance_handler
-from tread_actionplans.directory.events import account_handlers
+from tread_actionplans.directory.events import account_batch_handlers
 from tread_actionplans.indicators.feeds import audit_measurements, measurement_handlers
 from tread_actionplans.plans.audits import audit_handler
 from tread_actionplans.settings import Settings
@@ -27,7 +27,6 @@ def inputs_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
         durable="actionplans-inputs",
         subjects=["accounts.>", "contracts.>"],
         handlers={
-            **account_handlers(),
             # v1 (audits of a contract, before v2) reads as v2: one handler for both, so an
             # audit announced before an upgrade still drafts its plan.
             **dict.fromkeys(
@@ -36,5 +35,5 @@ def inputs_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
             ),
             ComplianceChanged.event_type(): compliance_handler(outbox),
         },
-        batch_handlers=measurement_handlers(outbox),
+        batch_handlers={**account_batch_handlers(), **measurement_handlers(outbox)},
     )

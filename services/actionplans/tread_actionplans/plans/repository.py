@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
@@ -110,8 +110,14 @@ async def by_audit(session: AsyncSession, audit_id: uuid.UUID) -> Plan | None:
     return plan
 
 
-async def open_of_account(session: AsyncSession, account_id: uuid.UUID) -> Sequence[Plan]:
+async def open_of_accounts(
+    session: AsyncSession, account_ids: Iterable[uuid.UUID]
+) -> Sequence[Plan]:
+    """The open plans of ``account_ids``, in one statement."""
+    ids = sorted(set(account_ids))
+    if not ids:
+        return []
     query = select(Plan).where(
-        Plan.account_id == account_id, Plan.status != "closed", Plan.deleted_at.is_(None)
+        Plan.account_id.in_(ids), Plan.status != "closed", Plan.deleted_at.is_(None)
     )
     return (await session.scalars(query.order_by(Plan.id))).all()
