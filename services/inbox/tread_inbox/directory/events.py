@@ -1,70 +1,82 @@
 """The one consumer of the other services' events: the account directory (items follow their
 account's owner, key account manager and territory) and every event that makes or closes an
-item. One consumer, so that an account's creation and the events about it apply in order."""
+item. One consumer, so that an account's creation and the events about it apply in order.
+
+Account events are applied a run at a time (the consumer's batch handler): the directory in
+one statement for every account of the run, then the items of the accounts that moved or went,
+found in one statement. A consumer that fell behind pays a few statements per pulled batch, not
+several per event; a new account, the usual event, has no items to follow it."""
 
 from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_inbox.directory.models import AccountDirectory
 from tread_inbox.items.events import item_handlers
-from tread_inbox.items.service import AccountAudience, follow_account, remove_items_of_account
+from tread_inbox.items.service import AccountAudience, AccountMove, follow_accounts
 from tread_inbox.settings import Settings
 from tread_shared.app import ServiceRuntime
-from tread_shared.directory.handlers import DIRECTORY_EVENTS, directory_handlers
-from tread_shared.events.consumer import ConsumerSpec, Handler
+from tread_shared.directory.handlers import (
+    DIRECTORY_EVENTS,
+    held_entries,
+    newest_entries,
+    upsert_entries,
+)
+from tread_shared.events.consumer import ConsumerSpec
 from tread_shared.events.envelope import CloudEvent
-from tread_shared.events.payloads.accounts import AccountDeleted, AccountEvent
 
 DURABLE = "inbox-events"
 
 
-def _deleting(apply: Handler) -> Handler:
-    async def handle(session: AsyncSession, event: CloudEvent, stream_seq: int) -> None:
-        payload = AccountDeleted.model_validate(event.data)
-        # The directory first, then the items (and the change counter): the order of every
-        # directory event, so that two of one account on two replicas never deadlock.
-        await apply(session, event, stream_seq)
-        await session.flush()
-        await remove_items_of_account(session, payload.account.account_id)
+async def apply_account_events(
+    session: AsyncSession, events: Sequence[tuple[CloudEvent, int]]
+) -> None:
+    """A run of account events (stream order): the directory, then the items of each account
+    whose audience the run changed, or that it deleted.
 
-    return handle
+    The directory first, then the items (and the change counter): the order of every directory
+    write, so that two runs of one account on two replicas never deadlock.
+
+    An account's items move once, from its audience before the run to the one after: the
+    entries in between were never committed, so nobody saw the items there, and one departure
+    from the audience before the run tells everyone who had them. Applied one by one, the
+    events would leave the same items, counts and pages, and departures from the in-between
+    audiences too, which tell users to drop items they never had."""
+    newest = newest_entries(event for event, _stream_seq in events)
+    held = await held_entries(session, AccountDirectory, newest)
+    await upsert_entries(session, AccountDirectory, newest.values())
+    moves: dict[uuid.UUID, AccountMove] = {}
+    for account_id, entry in newest.items():
+        stored = held.get(account_id)
+        if stored is not None and stored.version > entry["version"]:
+            continue  # older than the entry held: the directory kept it, nothing moved
+        former = _audience(stored._mapping if stored is not None else None)
+        if entry["deleted"]:
+            moves[account_id] = AccountMove(former, deleted=True)
+        elif _audience(entry) != former:
+            moves[account_id] = AccountMove(former)
+    await follow_accounts(session, moves)
 
 
-def _audience(entry: AccountDirectory | None) -> AccountAudience | None:
-    if entry is None or entry.deleted:
+def _audience(entry: Mapping[str, Any] | None) -> AccountAudience | None:
+    if entry is None or entry["deleted"]:
         return None
-    return AccountAudience(entry.owner_id, entry.territory, entry.key_account_manager_id)
-
-
-def _following(payload_type: type[AccountEvent], apply: Handler) -> Handler:
-    """The directory change, then the account's items follow it when it changed who they
-    reach (an older event, ignored by the directory, changes nothing)."""
-
-    async def handle(session: AsyncSession, event: CloudEvent, stream_seq: int) -> None:
-        account_id = payload_type.model_validate(event.data).account.account_id
-        before = _audience(await session.get(AccountDirectory, account_id))
-        await apply(session, event, stream_seq)
-        await session.flush()
-        after = _audience(await session.get(AccountDirectory, account_id))
-        if after is not None and after != before:
-            await follow_account(session, account_id, before)
-
-    return handle
+    return AccountAudience(entry["owner_id"], entry["territory"], entry["key_account_manager_id"])
 
 
 def events_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
     settings = runtime.settings
     assert isinstance(settings, Settings)
-    handlers = directory_handlers(AccountDirectory)
-    for payload_type in DIRECTORY_EVENTS:
-        name = payload_type.event_type()
-        if payload_type is AccountDeleted:
-            handlers[name] = _deleting(handlers[name])
-        else:
-            handlers[name] = _following(payload_type, handlers[name])
     return ConsumerSpec(
         durable=DURABLE,
         subjects=["accounts.>", "contracts.>", "actionplans.>", "market-intel.>"],
-        handlers={**handlers, **item_handlers(settings.public_url)},
+        handlers=item_handlers(settings.public_url),
+        # One handler object for every account event type: a run of them is one call.
+        batch_handlers=dict.fromkeys(
+            (payload.event_type() for payload in DIRECTORY_EVENTS), apply_account_events
+        ),
     )

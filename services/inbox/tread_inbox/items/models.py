@@ -54,7 +54,7 @@ class InboxItem(Base):
     # The account's audience as the directory has it now (its owner, key account manager and
     # territory; all NULL while the account is unknown here or deleted), kept with the item
     # so that each role's page and count is one index: set when the item is made, and when the
-    # account moves (the items take a new position then anyway, service.follow_account).
+    # account moves (the items take a new position then anyway, service.follow_accounts).
     account_owner_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     account_key_account_manager_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     account_territory: Mapped[str | None] = mapped_column(String(100), nullable=True)

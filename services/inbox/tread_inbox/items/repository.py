@@ -133,9 +133,15 @@ async def decision_progress(
     return found
 
 
-async def of_account(session: AsyncSession, account_id: uuid.UUID) -> Sequence[InboxItem]:
+async def of_accounts(
+    session: AsyncSession, account_ids: Sequence[uuid.UUID]
+) -> Sequence[InboxItem]:
+    """The items of ``account_ids`` not removed, in one statement, by account then position
+    (most accounts of a run of directory events have none: a new account's)."""
     rows = await session.scalars(
-        select(InboxItem).where(InboxItem.account_id == account_id, InboxItem.deleted_at.is_(None))
+        select(InboxItem)
+        .where(InboxItem.account_id.in_(account_ids), InboxItem.deleted_at.is_(None))
+        .order_by(InboxItem.account_id, InboxItem.position)
     )
     return rows.all()
 

@@ -4,9 +4,11 @@ change sequence, which is what the push stream follows."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,7 +59,7 @@ async def record_item(
     if await repository.by_key(session, draft.key) is not None:
         return None
     now = utcnow()
-    # The position first: its lock orders this against an account moving (follow_account),
+    # The position first: its lock orders this against an account moving (follow_accounts),
     # so the audience read below is the one the item keeps.
     position = await next_position(session)
     entry = None if draft.account_id is None else await _entry(session, draft.account_id)
@@ -125,17 +127,54 @@ class AccountAudience:
     key_account_manager_id: str | None
 
 
-async def follow_account(
-    session: AsyncSession, account_id: uuid.UUID, former: AccountAudience | None
-) -> None:
-    """The account moved to another owner, key account manager or territory (or became known
-    here, ``former`` ``None``): its items leave their former audience, each departure a change
-    that tells those users to drop the item, and reach the new one as changed items."""
-    now = utcnow()
-    # Items being made wait for this move (or it for them): each keeps the audience it sees.
+@dataclass(frozen=True)
+class AccountMove:
+    """An account whose items follow its directory entry after a run of directory events:
+    ``former``, its audience before the run (``None``: unknown here, or deleted); ``deleted``,
+    whether the run deleted it (its items go)."""
+
+    former: AccountAudience | None
+    deleted: bool = False
+
+
+async def follow_accounts(session: AsyncSession, moves: Mapping[uuid.UUID, AccountMove]) -> None:
+    """Accounts that moved to another owner, key account manager or territory (or became known
+    here), or were deleted, by directory events applied already in this transaction: a
+    deleted account's items become tombstones; a moved account's items leave their former
+    audience, each departure a change that tells those users to drop the item, and reach the
+    new one as changed items. Accounts in id order, the same on every replica.
+
+    Items being made wait for these moves (or they for them), so that each keeps the audience
+    it sees: an item is made under the change counter's lock (``record_item`` takes its
+    position before it reads the account's entry). So the lock is taken here before looking
+    for items, not only for the accounts found to have some: an item of a new account made
+    meanwhile by another replica, which read no entry yet, is found once it commits (the lock
+    waits for it) and follows the account; looked for first, it would be missed and reach
+    nobody. Then one statement finds the items of all the accounts; most have none (every new
+    account), and cost nothing more."""
+    if not moves:
+        return
     await lock_changes(session)
-    entry = await _entry(session, account_id)
-    for item in await repository.of_account(session, account_id):
+    items = await repository.of_accounts(session, sorted(moves))
+    now = utcnow()
+    for account_id, of_account in groupby(items, key=attrgetter("account_id")):
+        move = moves[account_id]
+        if move.deleted:
+            await _remove(session, of_account, now)
+        else:
+            entry = await _entry(session, account_id)  # as stored now, whoever wrote it
+            await _follow(session, account_id, of_account, entry, move.former, now)
+
+
+async def _follow(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    items: Iterable[InboxItem],
+    entry: AccountDirectory | None,
+    former: AccountAudience | None,
+    now: datetime,
+) -> None:
+    for item in items:
         await _count(session, item, -1)
         _keep_audience(item, entry)
         await _count(session, item, 1)
@@ -155,12 +194,8 @@ async def follow_account(
         item.updated_at = now
 
 
-async def remove_items_of_account(session: AsyncSession, account_id: uuid.UUID) -> None:
-    """The account was deleted: its items become tombstones."""
-    now = utcnow()
-    # As in follow_account: an item being made waits for this removal, or this for it.
-    await lock_changes(session)
-    for item in await repository.of_account(session, account_id):
+async def _remove(session: AsyncSession, items: Iterable[InboxItem], now: datetime) -> None:
+    for item in items:
         await _count(session, item, -1)
         item.deleted_at = now
         item.position = await next_position(session)
