@@ -23,7 +23,7 @@ from tread_shared.auth.tokens import TokenVerifier
 from tread_shared.background import stop_tasks
 from tread_shared.clock import utcnow
 from tread_shared.db.engine import Database
-from tread_shared.db.session import KeyFirstRoute
+from tread_shared.db.session import ServiceRoute
 from tread_shared.errors import PROBLEM_RESPONSES, document_problems, install_problem_handlers
 from tread_shared.events.broker import Broker
 from tread_shared.events.consumer import ConsumerSpec, EventConsumer
@@ -91,11 +91,11 @@ class ServiceApp(FastAPI):
 
 
 def _every_post_takes_the_key(app: FastAPI) -> bool:
-    """Whether every POST route is a :class:`KeyFirstRoute` (``include_flat``'s are): then
+    """Whether every POST route is a :class:`ServiceRoute` (``include_flat``'s are): then
     :class:`IdempotencyMiddleware` leaves the look-up for a stored answer to them. A route
     added any other way keeps the look-up before the app, for every route."""
     return all(
-        isinstance(route, KeyFirstRoute)
+        isinstance(route, ServiceRoute)
         for route in app.routes
         if isinstance(route, APIRoute) and "POST" in (route.methods or ())
     )
@@ -109,8 +109,9 @@ def include_flat(app: FastAPI, router: APIRouter) -> None:
     accounts: 175 -> 119 us with :class:`ServiceApp`'s layers). The routes are added as
     ``include_router`` would make them: same path, endpoint, answers, tags, operationId and
     dependency overrides (the OpenAPI document is the same, byte for byte; a test compares).
-    A POST route is a :class:`KeyFirstRoute`, which looks for a keyed request's stored answer
-    before anything of the route runs."""
+    Every route is a :class:`ServiceRoute`: one that takes ``DbSession`` runs inside its unit
+    of work, and a POST looks for a keyed request's stored answer before anything of the route
+    runs."""
     for route in router.routes:
         if type(route) is not APIRoute:
             app.include_router(APIRouter(routes=[route]))
@@ -144,7 +145,7 @@ def include_flat(app: FastAPI, router: APIRouter) -> None:
             strict_content_type=route.strict_content_type,
             max_body_size=route.max_body_size,
             form_limits=route.form_limits or None,
-            route_class_override=KeyFirstRoute if "POST" in (route.methods or ()) else None,
+            route_class_override=ServiceRoute,
         )
 
 

@@ -195,7 +195,7 @@ class IdempotencyMiddleware:
     """ASGI middleware; reads ``app.state.db`` and ``app.state.token_verifier``.
 
     ``routes_take_the_key``: every POST route of the app is a
-    :class:`~tread_shared.db.session.KeyFirstRoute` (a :class:`~tread_shared.app.ServiceApp`
+    :class:`~tread_shared.db.session.ServiceRoute` (a :class:`~tread_shared.app.ServiceApp`
     checks), which finds a stored answer before the route does anything; the
     middleware then does not look before calling the app (a round trip of every keyed POST). An
     answer given without a route (none matched) finds the stored one when it is to be stored,
