@@ -31,8 +31,8 @@ from tread_contracts.settings import Settings
 from tread_shared.auth.dev_keys import generate_key_pair, mint_token
 from tread_shared.clock import utcnow
 from tread_shared.db.migrations import upgrade
-from tread_shared.directory.handlers import upsert_entry
-from tread_shared.events.payloads.accounts import AccountCreated, AccountDirectoryEntry
+from tread_shared.directory.handlers import entry_row, upsert_entries
+from tread_shared.events.payloads.accounts import AccountDirectoryEntry
 from tread_shared.testing.plugin import serve_in_process
 
 timings: dict[str, list[float]] = defaultdict(list)
@@ -108,7 +108,7 @@ async def run(contracts: int, postgres: str | None) -> None:
                         owner_id="am-1",
                         updated_at=utcnow(),
                     )
-                    await upsert_entry(session, AccountDirectory, AccountCreated(account=entry))
+                    await upsert_entries(session, AccountDirectory, [entry_row(entry)])
             tier = {
                 "code": "gold",
                 "min_annual_volume": 5000,

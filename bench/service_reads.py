@@ -105,8 +105,8 @@ async def seed_contracts(url: str, private_pem: str, args: argparse.Namespace) -
     from tread_contracts.app import create_app
     from tread_contracts.directory.models import AccountDirectory
     from tread_contracts.settings import Settings
-    from tread_shared.directory.handlers import upsert_entry
-    from tread_shared.events.payloads.accounts import AccountCreated, AccountDirectoryEntry
+    from tread_shared.directory.handlers import entry_row, upsert_entries
+    from tread_shared.events.payloads.accounts import AccountDirectoryEntry
 
     _, public_pem = args.keys
     settings = Settings(
@@ -145,7 +145,7 @@ async def seed_contracts(url: str, private_pem: str, args: argparse.Namespace) -
                     owner_id="am-1",
                     updated_at=utcnow(),
                 )
-                await upsert_entry(session, AccountDirectory, AccountCreated(account=entry))
+                await upsert_entries(session, AccountDirectory, [entry_row(entry)])
         tier = {
             "code": "gold",
             "min_annual_volume": 5000,

@@ -25,12 +25,13 @@ from tread_shared.auth.scope import account_scope_clause, can_see_account
 from tread_shared.db.upsert import insert_on_conflict
 from tread_shared.directory.models import AccountDirectoryMixin
 from tread_shared.errors import NotFound
-from tread_shared.events.consumer import BatchHandler, Handler
+from tread_shared.events.consumer import BatchHandler
 from tread_shared.events.envelope import CloudEvent
 from tread_shared.events.payloads.accounts import (
     AccountClosed,
     AccountCreated,
     AccountDeleted,
+    AccountDirectoryEntry,
     AccountEvent,
     AccountQualified,
     AccountReassigned,
@@ -57,8 +58,14 @@ _PAYLOADS: dict[str, type[AccountEvent]] = {
 def entry_of(event: CloudEvent) -> Entry:
     """The directory row an account event carries."""
     payload_type = _PAYLOADS[event.type]
-    values = payload_type.model_validate(event.data).account.model_dump()
-    values["deleted"] = payload_type is AccountDeleted
+    account = payload_type.model_validate(event.data).account
+    return entry_row(account, deleted=payload_type is AccountDeleted)
+
+
+def entry_row(account: AccountDirectoryEntry, *, deleted: bool = False) -> Entry:
+    """The directory row of an account's entry."""
+    values = account.model_dump()
+    values["deleted"] = deleted
     return values
 
 
@@ -139,39 +146,6 @@ def _upsert(dialect: str, table: Table) -> Insert:
     )
     assert isinstance(statement, Insert)
     return statement
-
-
-def directory_handlers(model: type[AccountDirectoryMixin]) -> dict[str, Handler]:
-    """Consumer handlers, by event type, that keep ``model`` (a service's directory table)."""
-
-    def handler_for(payload_type: type[AccountEvent]) -> Handler:
-        async def apply(session: AsyncSession, event: CloudEvent, _stream_seq: int) -> None:
-            payload = payload_type.model_validate(event.data)
-            await upsert_entry(session, model, payload, deleted=payload_type is AccountDeleted)
-
-        return apply
-
-    return {payload.event_type(): handler_for(payload) for payload in DIRECTORY_EVENTS}
-
-
-async def upsert_entry(
-    session: AsyncSession,
-    model: type[AccountDirectoryMixin],
-    payload: AccountEvent,
-    *,
-    deleted: bool = False,
-) -> None:
-    entry = payload.account
-    row: Any = await session.get(model, entry.account_id)
-    values = entry.model_dump()
-    values["deleted"] = deleted
-    if row is None:
-        session.add(model(**values))
-        return
-    if row.version > entry.version:
-        return
-    for key, value in values.items():
-        setattr(row, key, value)
 
 
 def scope_clause(principal: Principal, model: type[AccountDirectoryMixin]) -> Any:
