@@ -15,6 +15,7 @@ from tread_shared.events.envelope import CloudEvent, nats_subject_for
 from tread_shared.events.payloads.accounts import (
     AccountCreated,
     AccountDirectoryEntry,
+    AccountEvent,
     AccountReassigned,
     AccountUpdated,
 )
@@ -22,6 +23,21 @@ from tread_shared.events.registry import EventPayload
 from tread_shared.settings import ServiceSettings
 
 _numbers = itertools.count(1)
+
+
+def cloud_event(payload: EventPayload, subject: uuid.UUID | str) -> CloudEvent:
+    """``payload`` about ``subject`` as its producer sends it."""
+    return CloudEvent(
+        source=payload.service or "test",
+        type=payload.event_type(),
+        subject=str(subject),
+        data=payload.model_dump(mode="json"),
+    )
+
+
+def account_event(payload: AccountEvent) -> CloudEvent:
+    """An account event as the accounts service sends it, about the account it carries."""
+    return cloud_event(payload, payload.account.account_id)
 
 
 class EventFeed:
@@ -36,12 +52,7 @@ class EventFeed:
     ) -> CloudEvent:
         """Publish ``payload`` (again, with the same ``event_id``, to play a redelivery that
         JetStream's de-duplication window no longer catches: pass a new id)."""
-        event = CloudEvent(
-            source=payload.service or "test",
-            type=payload.event_type(),
-            subject=str(subject),
-            data=payload.model_dump(mode="json"),
-        )
+        event = cloud_event(payload, subject)
         if event_id is not None:
             event = event.model_copy(update={"id": event_id})
         await self.publish_event(event)

@@ -24,11 +24,10 @@ from tread_shared.events.payloads.accounts import (
     AccountCreated,
     AccountDeleted,
     AccountDirectoryEntry,
-    AccountEvent,
     AccountReassigned,
     AccountUpdated,
 )
-from tread_shared.testing.event_feed import AccountFeed
+from tread_shared.testing.event_feed import AccountFeed, account_event
 from tread_shared.testing.http import Caller
 
 # What each account of the scenario looks like after the run, applied in whatever way: its
@@ -53,15 +52,6 @@ EXPECTED = {
     # Deleted: its plans are nobody's to see any more.
     "gone": {"entry": (2, "am-1", "north", True), "plans": []},
 }
-
-
-def _event(payload: AccountEvent) -> CloudEvent:
-    return CloudEvent(
-        source="accounts",
-        type=payload.event_type(),
-        subject=str(payload.account.account_id),
-        data=payload.model_dump(mode="json"),
-    )
 
 
 def _next(entry: AccountDirectoryEntry, **changes: Any) -> AccountDirectoryEntry:
@@ -101,7 +91,7 @@ async def _scenario(
     # directory, and the plan left without owner.
     async with app.state.runtime.db.unit_of_work() as session:
         await upsert_entries(
-            session, AccountDirectory, [entry_of(_event(AccountCreated(account=moved)))]
+            session, AccountDirectory, [entry_of(account_event(AccountCreated(account=moved)))]
         )
     for entry in (ahead, gone):
         await accounts.publish(AccountCreated(account=entry), entry.account_id)
@@ -115,13 +105,13 @@ async def _scenario(
     to_c = _reassigned(to_b.account, "am-3")
     south = _next(to_c.account, territory="south")
     run = [
-        _event(AccountCreated(account=fresh)),
-        _event(to_b),
-        _event(AccountCreated(account=ahead.model_copy(update={"version": 1}))),
-        _event(to_c),
-        _event(AccountUpdated(account=south, changed_fields=["territory"])),
-        _event(AccountDeleted(account=_next(gone))),
-        _event(to_b),  # redelivered late, under a new id: older than what the run holds
+        account_event(AccountCreated(account=fresh)),
+        account_event(to_b),
+        account_event(AccountCreated(account=ahead.model_copy(update={"version": 1}))),
+        account_event(to_c),
+        account_event(AccountUpdated(account=south, changed_fields=["territory"])),
+        account_event(AccountDeleted(account=_next(gone))),
+        account_event(to_b),  # redelivered late, under a new id: older than what the run holds
     ]
     names = {"fresh": fresh, "moved": moved, "ahead": ahead, "gone": gone}
     return Scenario({name: entry.account_id for name, entry in names.items()}, run)

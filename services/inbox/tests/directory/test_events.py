@@ -22,22 +22,14 @@ from tread_shared.clock import utcnow
 from tread_shared.db.engine import Database
 from tread_shared.events.envelope import CloudEvent, nats_subject_for
 from tread_shared.events.payloads import accounts as acc
-from tread_shared.events.payloads.accounts import AccountDirectoryEntry, AccountEvent
+from tread_shared.events.payloads.accounts import AccountDirectoryEntry
+from tread_shared.testing.event_feed import account_event
 from tread_shared.testing.http import Caller
 
 # The users of one set of accounts, by the part they play (each set has its own, so that two
 # sets in one database count apart).
 USERS = ("am-1", "am-2", "kam-1", "kam-2", "dm-north", "dm-south")
 Label = tuple[str, str]  # (the account's letter, the item's kind)
-
-
-def cloud(payload: AccountEvent) -> CloudEvent:
-    return CloudEvent(
-        source="accounts",
-        type=payload.event_type(),
-        subject=str(payload.account.account_id),
-        data=payload.model_dump(mode="json"),
-    )
 
 
 def at(entry: AccountDirectoryEntry, version: int, **changes: Any) -> AccountDirectoryEntry:
@@ -80,7 +72,7 @@ class AccountSet:
         return f"{self.prefix}south"
 
     def entry(self, letter: str) -> AccountDirectoryEntry:
-        entry = self.sources.entry(
+        entry: AccountDirectoryEntry = self.sources.entry(
             owner_id=f"{self.prefix}am-1",
             territory=self.north,
             key_account_manager_id=f"{self.prefix}kam-1",
@@ -117,15 +109,19 @@ class AccountSet:
         x, y, z, w, n, m = (self.entries[letter] for letter in "XYZWNM")
         am_2 = f"{self.prefix}am-2"
         return [
-            cloud(acc.AccountCreated(account=n)),
-            cloud(moved(x, 2, am_2)),
-            cloud(acc.AccountUpdated(account=at(z, 3, territory=self.south), changed_fields=[])),
-            cloud(moved(n, 2, am_2)),
-            cloud(acc.AccountDeleted(account=at(y, 2))),
-            cloud(moved(z, 2, am_2)),
-            cloud(acc.AccountCreated(account=m)),
-            cloud(moved(w, 2, am_2)),
-            cloud(acc.AccountUpdated(account=at(x, 3, owner_id=am_2, name="X"), changed_fields=[])),
+            account_event(acc.AccountCreated(account=n)),
+            account_event(moved(x, 2, am_2)),
+            account_event(
+                acc.AccountUpdated(account=at(z, 3, territory=self.south), changed_fields=[])
+            ),
+            account_event(moved(n, 2, am_2)),
+            account_event(acc.AccountDeleted(account=at(y, 2))),
+            account_event(moved(z, 2, am_2)),
+            account_event(acc.AccountCreated(account=m)),
+            account_event(moved(w, 2, am_2)),
+            account_event(
+                acc.AccountUpdated(account=at(x, 3, owner_id=am_2, name="X"), changed_fields=[])
+            ),
         ]
 
 
@@ -293,7 +289,7 @@ async def test_a_run_through_the_consumer(
     events = accounts.run()
     async with runtime.db.unit_of_work() as session:
         await lock_changes(session)
-        await publish(cloud(acc.AccountCreated(account=accounts.entry("G"))), 1)
+        await publish(account_event(acc.AccountCreated(account=accounts.entry("G"))), 1)
         await asyncio.sleep(0.1)  # the consumer's loop takes it, and waits for the counter
         for held, event in enumerate(events, start=2):
             last = await publish(event, held)
@@ -339,7 +335,7 @@ async def test_an_item_made_while_its_account_is_created_reaches_the_accounts_au
     async with db.unit_of_work() as session:
         assert await record_item(session, draft, settings.public_url) is not None
         creation = asyncio.create_task(
-            applied_at_once(db, [cloud(acc.AccountCreated(account=entry))])
+            applied_at_once(db, [account_event(acc.AccountCreated(account=entry))])
         )
         done, _ = await asyncio.wait([creation], timeout=0.5)
         assert not done, "the account's creation did not wait for the item being made"

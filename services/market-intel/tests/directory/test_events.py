@@ -11,29 +11,18 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from tread_market_intel.directory.models import AccountDirectory
-from tread_shared.events.envelope import CloudEvent
 from tread_shared.events.payloads.accounts import (
     AccountCreated,
     AccountDeleted,
     AccountDirectoryEntry,
-    AccountEvent,
     AccountReassigned,
 )
-from tread_shared.testing.event_feed import AccountFeed
+from tread_shared.testing.event_feed import AccountFeed, account_event
 from tread_shared.testing.http import Caller, assert_problem
 
 Seen = Callable[..., dict[str, Any]]
 CODE = "TR-315/80R22.5-XMD"
 AT = "2026-12-01T08:00:00Z"
-
-
-def _event(payload: AccountEvent) -> CloudEvent:
-    return CloudEvent(
-        source="accounts",
-        type=payload.event_type(),
-        subject=str(payload.account.account_id),
-        data=payload.model_dump(mode="json"),
-    )
 
 
 def _reassigned(entry: AccountDirectoryEntry, owner_id: str) -> AccountReassigned:
@@ -83,19 +72,19 @@ async def test_a_run_of_events_leaves_the_directory_as_one_by_one_would(
     # An entry already stored at a later version than the run brings.
     ahead = kept.model_copy(update={"owner_id": "am-5", "version": 3})
     async with db.unit_of_work() as session:
-        await handler(session, [(_event(AccountCreated(account=ahead)), 1)])
+        await handler(session, [(account_event(AccountCreated(account=ahead)), 1)])
 
     to_b = _reassigned(moved, "am-2")
     to_c = _reassigned(to_b.account, "am-3")
     deleted = gone.model_copy(update={"version": 2})
     run = [
-        _event(AccountCreated(account=moved)),
-        _event(AccountCreated(account=gone)),
-        _event(to_b),
-        _event(to_c),
-        _event(AccountCreated(account=moved)),  # older than what the run already holds
-        _event(AccountDeleted(account=deleted)),
-        _event(AccountCreated(account=kept)),  # older than what is stored
+        account_event(AccountCreated(account=moved)),
+        account_event(AccountCreated(account=gone)),
+        account_event(to_b),
+        account_event(to_c),
+        account_event(AccountCreated(account=moved)),  # older than what the run already holds
+        account_event(AccountDeleted(account=deleted)),
+        account_event(AccountCreated(account=kept)),  # older than what is stored
     ]
     async with db.unit_of_work() as session:
         # A copy the session holds before the run is read again after it.
@@ -104,7 +93,7 @@ async def test_a_run_of_events_leaves_the_directory_as_one_by_one_would(
         await handler(session, [(event, n) for n, event in enumerate(run, start=2)])
         again = await session.get(AccountDirectory, kept.account_id)
         assert again is held and (held.owner_id, held.version) == ("am-5", 3)
-        await handler(session, [(_event(_reassigned(ahead, "am-6")), 9)])
+        await handler(session, [(account_event(_reassigned(ahead, "am-6")), 9)])
         again = await session.get(AccountDirectory, kept.account_id)
         assert again is held and (held.owner_id, held.version) == ("am-6", 4)
 
