@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import Insert
 
 from tread_shared.auth.principal import Principal
 from tread_shared.auth.scope import account_scope_clause, can_see_account
-from tread_shared.db.upsert import insert_on_conflict
+from tread_shared.db.upsert import upsert_newer
 from tread_shared.directory.models import AccountDirectoryMixin
 from tread_shared.errors import NotFound
 from tread_shared.events.consumer import BatchHandler
@@ -72,9 +70,13 @@ def entry_row(account: AccountDirectoryEntry, *, deleted: bool = False) -> Entry
 def newest_entries(events: Iterable[CloudEvent]) -> dict[uuid.UUID, Entry]:
     """Each account's entry after ``events`` (in stream order) as applying them one by one
     leaves it: the greatest version, the later of two equal ones."""
+    return newest_of(entry_of(event) for event in events)
+
+
+def newest_of(entries: Iterable[Entry]) -> dict[uuid.UUID, Entry]:
+    """:func:`newest_entries` of entries already read off their events."""
     newest: dict[uuid.UUID, Entry] = {}
-    for event in events:
-        entry = entry_of(event)
+    for entry in entries:
         held = newest.get(entry["account_id"])
         if held is None or held["version"] <= entry["version"]:
             newest[entry["account_id"]] = entry
@@ -105,7 +107,10 @@ async def upsert_entries(
     if not rows:
         return
     await session.flush()  # the session's own pending changes first, as the ORM path did
-    await session.execute(_upsert(session.get_bind().dialect.name, _table(model)), rows)
+    upsert = upsert_newer(
+        session.get_bind().dialect.name, _table(model), "version", equal_replaces=True
+    )
+    await session.execute(upsert, rows)
     for row in rows:
         held = session.identity_map.get(session.identity_key(model, row["account_id"]))
         if held is not None:
@@ -133,19 +138,6 @@ def _table(model: type[AccountDirectoryMixin]) -> Table:
     table = model.__table__  # type: ignore[attr-defined]  # a mapped class
     assert isinstance(table, Table)
     return table
-
-
-@cache
-def _upsert(dialect: str, table: Table) -> Insert:
-    statement = insert_on_conflict(dialect, table)
-    excluded = statement.excluded
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.account_id],
-        set_={c.name: excluded[c.name] for c in table.columns if not c.primary_key},
-        where=table.c.version <= excluded.version,
-    )
-    assert isinstance(statement, Insert)
-    return statement
 
 
 def scope_clause(principal: Principal, model: type[AccountDirectoryMixin]) -> Any:

@@ -22,7 +22,7 @@ from tread_shared.directory.handlers import (
     Entry,
     entry_of,
     held_entries,
-    newest_entries,
+    newest_of,
     upsert_entries,
 )
 from tread_shared.events.consumer import BatchHandler
@@ -68,9 +68,7 @@ async def apply_account_events(
     # applying one event did. Nothing else in actionplans locks directory rows (requests and
     # the other handlers only read them), and the plans are updated in id order, so two
     # replicas applying runs about the same accounts take their locks in the same order.
-    await upsert_entries(
-        session, AccountDirectory, newest_entries(event for event, _stream_seq in events).values()
-    )
+    await upsert_entries(session, AccountDirectory, newest_of(entries).values())
 
 
 def account_batch_handlers() -> dict[str, BatchHandler]:

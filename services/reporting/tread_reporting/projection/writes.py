@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
 from tread_reporting.base import Base
-from tread_shared.db.upsert import insert_on_conflict
+from tread_shared.db.upsert import insert_on_conflict, upsert_newer
 
 Row = dict[str, Any]
 Model = type[Base]
@@ -106,7 +106,9 @@ class Writes:
         """Write everything: one statement per table and kind, executed for all its rows."""
         dialect = session.get_bind().dialect.name
         for (table, version), rows in self._newest.items():
-            await _execute(session, _upsert_newer(dialect, table, version), rows)
+            await _execute(
+                session, upsert_newer(dialect, table, version, equal_replaces=False), rows
+            )
         for table, rows in self._facts.items():
             await _execute(session, _insert_fact(dialect, table), rows)
         for (table, how), rows in self._sums.items():
@@ -128,19 +130,6 @@ def _shape(table: Table) -> tuple[frozenset[str], tuple[str, ...]]:
 
 def _key_names(table: Table) -> list[str]:
     return [c.name for c in table.primary_key.columns]
-
-
-@cache
-def _upsert_newer(dialect: str, table: Table, version: str) -> Insert:
-    statement = insert_on_conflict(dialect, table)
-    excluded = statement.excluded
-    statement = statement.on_conflict_do_update(
-        index_elements=_key_names(table),
-        set_={c.name: excluded[c.name] for c in table.columns if not c.primary_key},
-        where=table.c[version] < excluded[version],
-    )
-    assert isinstance(statement, Insert)
-    return statement
 
 
 @cache
