@@ -1,4 +1,4 @@
-"""Core SELECTs compiled once and run straight on the PostgreSQL driver.
+"""Core statements compiled once and run straight on the PostgreSQL driver.
 
 A statement sent through a SQLAlchemy ``AsyncConnection`` costs about 190 µs of CPU on
 PostgreSQL (the connection object, its greenlet hops, the cache key, the asyncpg adapter's
@@ -15,13 +15,18 @@ reset, its invalidation all apply). Rows come back as named tuples: attribute ac
 ``_asdict()``, as a Core ``Row`` offers.
 
 What the driver path does not take (``None``): SQLite (its driver runs in a thread; the Core
-path stays), statements with literal-rendered values, columns whose
+path stays), statements with literal-rendered values or with values Core computes per
+execution (a column's Python ``default`` or ``onupdate`` the statement leaves out), columns whose
 names are not plain attribute names, and any engine with a ``before_cursor_execute``
 listener (a bench recording the statements, a test counting them): those run through Core,
 with the same SQL and the same answer.
 
 An ``IN`` list (an expanding ``bindparam``) is expanded as Core expands it, the SQL kept per
 length of the list.
+
+A unit of work runs its own statements (INSERT, UPDATE, DELETE and SELECT) the same way on the
+connection of its transaction (:meth:`DriverStatement.fetch_on`, :meth:`DriverStatement.
+execute_on`; :mod:`tread_shared.db.in_transaction`).
 
 Errors are SQLAlchemy's, as through Core: asyncpg's exception is translated by the dialect's
 adapter and wrapped as ``DBAPIError.instance`` does, so a lost connection is an
@@ -42,9 +47,12 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import Pool
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.util.concurrency import greenlet_spawn
 
 Processor = Callable[[Any], Any] | None
+# What runs on the driver: a SELECT, or an INSERT, UPDATE or DELETE.
+Statement = Select[Any] | UpdateBase
 _UNSET = object()
 
 
@@ -82,14 +90,17 @@ class _Variant:
 
 
 class DriverStatement:
-    """One SELECT compiled for asyncpg: run by :meth:`fetch`."""
+    """One statement compiled for asyncpg: a SELECT run by :meth:`fetch` on a connection of its
+    own, any statement by :meth:`fetch_on` or :meth:`execute_on` on a connection in use."""
 
     def __init__(
-        self, statement: Select[Any], compiled: Any, dialect: Dialect, keys: list[str]
+        self, statement: Statement, compiled: Any, dialect: Dialect, keys: list[str]
     ) -> None:
         self.dialect = dialect
         self._compiled = compiled
-        self._types = [column.type for column in statement.selected_columns]
+        # A SELECT's columns, or those an INSERT, UPDATE or DELETE returns (none without
+        # RETURNING).
+        self._types = [column.type for column in statement.exported_columns]
         # Each list's name and the list the statement carries, if any (``in_([…])``).
         self._lists = tuple(
             (name, bind.effective_value)
@@ -136,20 +147,25 @@ class DriverStatement:
 
     async def fetch(self, pool: Pool, values: Mapping[str, Any]) -> list[Any]:
         """Every row of the statement with ``values`` bound, on a connection of ``pool``."""
-        variant = self.variant(values)
-        sql, arguments = variant.sql, variant.arguments(values)
         fairy = await greenlet_spawn(pool.connect)
         try:
-            driver: Any = fairy.driver_connection
-            try:
-                if self._processors is _UNSET:
-                    prepared = await driver.prepare(sql)
-                    self._processors = self._result_processors(prepared.get_attributes())
-                records = await driver.fetch(sql, *arguments)
-            except Exception as error:
-                raise self._translated(fairy, error, sql, arguments) from error
+            return await self.fetch_on(fairy, values)
         finally:
             await greenlet_spawn(fairy.close)
+
+    async def fetch_on(self, fairy: Any, values: Mapping[str, Any]) -> list[Any]:
+        """Every row of the statement with ``values`` bound, on ``fairy`` (a connection checked
+        out of the engine's pool), in whatever transaction it is in."""
+        variant = self.variant(values)
+        sql, arguments = variant.sql, variant.arguments(values)
+        driver: Any = fairy.driver_connection
+        try:
+            if self._processors is _UNSET:
+                prepared = await driver.prepare(sql)
+                self._processors = self._result_processors(prepared.get_attributes())
+            records = await driver.fetch(sql, *arguments)
+        except Exception as error:
+            raise self._translated(fairy, error, sql, arguments) from error
         make = self._row._make
         processors = self._processors
         if processors is None:
@@ -164,6 +180,19 @@ class DriverStatement:
             )
             for record in records
         ]
+
+    async def execute_on(self, fairy: Any, values: Mapping[str, Any]) -> int:
+        """Run the statement (one without rows to answer) with ``values`` bound on ``fairy``;
+        how many rows it inserted, changed or deleted."""
+        variant = self.variant(values)
+        sql, arguments = variant.sql, variant.arguments(values)
+        try:
+            status: str = await fairy.driver_connection.execute(sql, *arguments)
+        except Exception as error:
+            raise self._translated(fairy, error, sql, arguments) from error
+        # "INSERT 0 1", "UPDATE 3", "DELETE 0": the count is the last word.
+        count = status.rpartition(" ")[2]
+        return int(count) if count.isdigit() else -1
 
     def _result_processors(self, attributes: Any) -> list[Processor] | None:
         processors = [
@@ -199,12 +228,13 @@ class DriverStatement:
 
 
 @lru_cache(maxsize=2048)
-def driver_statement(statement: Select[Any], dialect: Dialect) -> DriverStatement | None:
+def driver_statement(statement: Statement, dialect: Dialect) -> DriverStatement | None:
     """``statement`` compiled for ``dialect``'s driver, or ``None`` when it runs through Core
-    (see the module's notes). Kept per statement object: build statements once."""
+    (see the module's notes). Kept per statement object: build statements once. An INSERT is
+    run as it is written: build it ``inline()`` unless it is to return the new key."""
     if dialect.driver != "asyncpg":
         return None
-    keys = list(statement.selected_columns.keys())
+    keys = cast(list[str], list(statement.exported_columns.keys()))
     if len(set(keys)) != len(keys) or not all(
         key.isidentifier() and not keyword.iskeyword(key) and not key.startswith("_")
         for key in keys
@@ -215,11 +245,14 @@ def driver_statement(statement: Select[Any], dialect: Dialect) -> DriverStatemen
         bind.literal_execute for bind in compiled.binds.values()
     ):
         return None
+    if compiled.insert_prefetch or compiled.update_prefetch:
+        # Values Core computes at each execution (a column's Python default or onupdate).
+        return None
     return DriverStatement(statement, compiled, dialect, keys)
 
 
 async def driver_read(
-    engine: AsyncEngine, statement: Select[Any], values: Mapping[str, Any]
+    engine: AsyncEngine, statement: Statement, values: Mapping[str, Any]
 ) -> list[Any] | None:
     """The rows of ``statement`` run on the driver, or ``None`` when it must run through Core
     (the caller then does)."""

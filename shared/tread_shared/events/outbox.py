@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_shared.clock import utcnow
 from tread_shared.context import correlation_id_var, request_id_var, traceparent_var
 from tread_shared.db.engine import OUTBOX_DIRTY
+from tread_shared.db.in_transaction import execute_in
 from tread_shared.db.platform_tables import outbox_events
 from tread_shared.events.envelope import CloudEvent, nats_subject_for
 from tread_shared.events.registry import EventPayload
@@ -20,6 +21,24 @@ from tread_shared.ids import new_id
 # Built once, the row as parameters: ``insert(…).values(**row)`` built a new statement per
 # event, its values coerced into bound parameters (a twentieth of a keyed POST's CPU).
 _INSERT_ROW = insert(outbox_events)
+_ROW_COLUMNS = (
+    "event_id",
+    "type",
+    "nats_subject",
+    "entity_id",
+    "envelope",
+    "headers",
+    "state",
+    "times_sent",
+    "created_at",
+)
+# One event's row, run on the driver in the session's transaction on PostgreSQL
+# (``execute_in``); ``inline``: its sequence number is not read back.
+_INSERT_ONE = (
+    insert(outbox_events)
+    .inline()
+    .values({name: bindparam(name, type_=outbox_events.c[name].type) for name in _ROW_COLUMNS})
+)
 
 
 class Outbox:
@@ -39,7 +58,7 @@ class Outbox:
         """
         await session.flush()
         event, row = self._row(payload, subject)
-        await session.execute(_INSERT_ROW, row)
+        await execute_in(session, _INSERT_ONE, row)
         session.info[OUTBOX_DIRTY] = True
         return event
 

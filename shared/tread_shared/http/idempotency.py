@@ -41,6 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tread_shared.auth.tokens import TokenVerifier
 from tread_shared.clock import as_utc, utcnow
 from tread_shared.db.engine import Database
+from tread_shared.db.in_transaction import execute_in, fetch_in
 from tread_shared.db.platform_tables import idempotency_keys
 from tread_shared.db.upsert import insert_on_conflict
 from tread_shared.errors import Conflict, Problem, Unprocessable, send_problem, unexpected_error
@@ -55,7 +56,8 @@ _REPLAYED_HEADERS = {"content-type", "etag", "location"}
 
 
 # The statements of a keyed request, built once (their values bound per request): SQLAlchemy
-# then finds each compiled form by a cache key memoized on the statement.
+# then finds each compiled form by a cache key memoized on the statement, and on PostgreSQL
+# those of the unit of work run on the driver, compiled once (``fetch_in``, ``execute_in``).
 _THE_KEY = and_(
     idempotency_keys.c.principal == bindparam("principal"),
     idempotency_keys.c.key == bindparam("key"),
@@ -81,7 +83,9 @@ _FORGET_KEY = delete(idempotency_keys).where(
     ),
 )
 _STORE_ANSWER = {
-    dialect: insert_on_conflict(dialect, idempotency_keys).on_conflict_do_nothing()
+    dialect: insert_on_conflict(dialect, idempotency_keys)
+    .values({column.key: bindparam(column.key, type_=column.type) for column in idempotency_keys.c})
+    .on_conflict_do_nothing()
     for dialect in ("postgresql", "sqlite")
 }
 
@@ -143,12 +147,13 @@ class Claim:
 
     async def _take(self, db: Database, session: AsyncSession) -> None:
         if db.is_sqlite:
-            row = (await session.execute(_KEY_ROW, self.the_key)).first()
+            rows = await fetch_in(session, _KEY_ROW, self.the_key)
+            row = rows[0] if rows else None
         else:
             lock_name = f"{self.principal}\n{self.key}"
-            row = (
-                await session.execute(_LOCK_AND_KEY_ROW, {**self.the_key, "lock_name": lock_name})
-            ).one()
+            (row,) = await fetch_in(
+                session, _LOCK_AND_KEY_ROW, {**self.the_key, "lock_name": lock_name}
+            )
             if not row.locked:
                 raise _in_use()
             if row.principal is None:  # no row joined: the key is new
@@ -158,8 +163,8 @@ class Claim:
         if as_utc(row.created_at) < self.forgotten_before or row.state == "in_progress":
             # Past its time to live, or left in progress by an earlier version of this code
             # whose owner is gone (we hold the key now): the key is free.
-            await session.execute(
-                _FORGET_KEY, {**self.the_key, "forgotten_before": self.forgotten_before}
+            await execute_in(
+                session, _FORGET_KEY, {**self.the_key, "forgotten_before": self.forgotten_before}
             )
             return
         if row.request_hash != self.digest:
@@ -351,16 +356,14 @@ class IdempotencyMiddleware:
         }
         statement = _STORE_ANSWER[db.engine.dialect.name]
         if session is not None:
-            stored = await session.execute(statement, row)
-            if stored.rowcount == 0:  # type: ignore[attr-defined]  # a CursorResult
+            if await execute_in(session, statement, row) == 0:
                 # The key has a row after all: another request's answer (another replica,
                 # committed between the claim's snapshot and its lock) undoes this request's
                 # effect and is replayed. A row past its time to live is left as it is, and the
                 # answer not stored, as ``ON CONFLICT DO NOTHING`` always did.
                 try:
-                    claim.replay = _live_answer(
-                        (await session.execute(_KEY_ROW, claim.the_key)).first(), claim
-                    )
+                    rows = await fetch_in(session, _KEY_ROW, claim.the_key)
+                    claim.replay = _live_answer(rows[0] if rows else None, claim)
                 except Problem as problem:
                     claim.refusal = problem
                 if claim.replay is not None or claim.refusal is not None:
