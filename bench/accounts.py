@@ -16,7 +16,10 @@ raw endpoint, measured minutes apart on the same machine.
    services run, uvloop + httptools, one process), a Starlette app, an asyncpg pool, the same
    ``SELECT`` as the service (one row by id; the list page: territory, status, not deleted,
    in id order, 51 rows), rendered with ``json.dumps``; Starlette's ``GZipMiddleware`` (1 KiB,
-   level 6) for clients that accept gzip. No token, no middleware of the platform.
+   level 6) for clients that accept gzip. No token, no middleware of the platform. A second raw
+   endpoint (``rawfastapi``) runs the same on a bare FastAPI app, the id and the filters as
+   typed parameters: issue 12's own yardstick ("raw FastAPI + asyncpg"), reported beside the
+   stronger Starlette one.
 4. Drives each target with ``wrk`` (``-t2 -c50``, ``--seconds`` each after a 3 s warm-up run),
    random requests from a file through ``bench/wrk_requests.lua``: closed loop (each connection
    sends again when answered: the throughput), raw, service direct and through the gateway,
@@ -30,7 +33,7 @@ Needs ``wrk`` on PATH (Debian/Ubuntu: ``apt-get install wrk``; the test suite do
 
     .venv/bin/python bench/accounts.py [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432]
         [--accounts 100000] [--activities 1000000] [--seconds 15] [--rate 200]
-        [--only raw,direct,gateway,list,paced] [--rounds 1] [--profile DIR] [--workers N]
+        [--only raw,rawfastapi,direct,gateway,list,paced] [--rounds 1] [--profile DIR] [--workers N]
         [--keep]
 
 ``--profile DIR`` also records a py-spy flame graph of the service for each closed-loop target
@@ -61,6 +64,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -313,8 +317,10 @@ def _plain(value: object) -> object:
     raise TypeError(type(value).__name__)
 
 
-def serve_raw(port: int, dsn: str) -> None:
-    """The anchor: the same queries with asyncpg, ``json.dumps``, nothing of the platform."""
+def serve_raw(port: int, dsn: str, framework: str = "starlette") -> None:
+    """The anchor: the same queries with asyncpg, ``json.dumps``, nothing of the platform; on a
+    bare Starlette app (the strongest yardstick) or a bare FastAPI app (issue 12's own, "raw
+    FastAPI + asyncpg": the id and the list's filters as typed parameters)."""
     pool: asyncpg.Pool | None = None
 
     async def setup(connection: asyncpg.Connection) -> None:
@@ -323,24 +329,17 @@ def serve_raw(port: int, dsn: str) -> None:
                 name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
             )
 
-    async def one(request: Request) -> Response:
+    async def read_one(account_id: uuid.UUID) -> Response:
         assert pool is not None
-        try:
-            account_id = uuid.UUID(request.path_params["account_id"])
-        except ValueError:
-            return Response(b'{"status":404}', status_code=404, media_type="application/json")
         row = await pool.fetchrow(RAW_ONE, account_id)
         if row is None:
             return Response(b'{"status":404}', status_code=404, media_type="application/json")
         body = json.dumps(dict(row), default=_plain)
         return Response(body, media_type="application/json")
 
-    async def page(request: Request) -> Response:
+    async def read_page(territory: str, status: str, limit: int) -> Response:
         assert pool is not None
-        limit = int(request.query_params.get("limit", "50"))
-        rows = await pool.fetch(
-            RAW_LIST, request.query_params["territory"], request.query_params["status"], limit + 1
-        )
+        rows = await pool.fetch(RAW_LIST, territory, status, limit + 1)
         items = [dict(row) for row in rows[:limit]]
         cursor = str(items[-1]["id"]) if len(rows) > limit else None
         body = json.dumps({"items": items, "next_cursor": cursor}, default=_plain)
@@ -353,24 +352,54 @@ def serve_raw(port: int, dsn: str) -> None:
         yield
         await pool.close()
 
-    app = Starlette(
-        routes=[
-            Route("/raw/accounts", page),
-            Route("/raw/accounts/{account_id}", one),
-            Route("/healthz", lambda request: Response(b"ok")),
-        ],
-        middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)],
-        lifespan=lifespan,
-    )
+    app: Starlette
+    if framework == "fastapi":
+        app = FastAPI(lifespan=lifespan)
+
+        @app.get("/raw/accounts")
+        async def page_fastapi(territory: str, status: str, limit: int = 50) -> Response:
+            return await read_page(territory, status, limit)
+
+        @app.get("/raw/accounts/{account_id}")
+        async def one_fastapi(account_id: uuid.UUID) -> Response:
+            return await read_one(account_id)
+
+        app.add_api_route("/healthz", lambda: Response(b"ok"))
+        app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    else:
+
+        async def one(request: Request) -> Response:
+            try:
+                account_id = uuid.UUID(request.path_params["account_id"])
+            except ValueError:
+                return Response(b'{"status":404}', status_code=404, media_type="application/json")
+            return await read_one(account_id)
+
+        async def page(request: Request) -> Response:
+            query = request.query_params
+            limit = int(query.get("limit", "50"))
+            return await read_page(query["territory"], query["status"], limit)
+
+        app = Starlette(
+            routes=[
+                Route("/raw/accounts", page),
+                Route("/raw/accounts/{account_id}", one),
+                Route("/healthz", lambda request: Response(b"ok")),
+            ],
+            middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)],
+            lifespan=lifespan,
+        )
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 @contextlib.contextmanager
-def raw_server(script: str | Path, dsn: str) -> Iterator[tuple[str, int]]:
-    """A bench script's raw endpoint (``script --serve-raw PORT DSN``) in a process of its own:
-    its base URL and pid."""
+def raw_server(script: str | Path, dsn: str, *options: str) -> Iterator[tuple[str, int]]:
+    """A bench script's raw endpoint (``script --serve-raw PORT DSN [OPTION…]``) in a process
+    of its own: its base URL and pid."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, str(script), "--serve-raw", str(port), dsn])
+    process = subprocess.Popen(
+        [sys.executable, str(script), "--serve-raw", str(port), dsn, *options]
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until(f"{base}/healthz")
@@ -380,8 +409,10 @@ def raw_server(script: str | Path, dsn: str) -> Iterator[tuple[str, int]]:
         process.wait(timeout=30)
 
 
-def raw_endpoint(postgres: str) -> contextlib.AbstractContextManager[tuple[str, int]]:
-    return raw_server(__file__, database_dsn(postgres, PREFIX + "accounts"))
+def raw_endpoint(
+    postgres: str, framework: str = "starlette"
+) -> contextlib.AbstractContextManager[tuple[str, int]]:
+    return raw_server(__file__, database_dsn(postgres, PREFIX + "accounts"), framework)
 
 
 # --- the load -------------------------------------------------------------------------------
@@ -433,6 +464,8 @@ class Target:
     gzip: bool
     gateway_pid: int | None = None
     anchor: bool = False
+    # The raw FastAPI endpoint: issue 12's own yardstick, beside the stronger Starlette anchor.
+    fastapi_anchor: bool = False
 
 
 @dataclass
@@ -613,7 +646,10 @@ async def run(args: argparse.Namespace) -> None:
 
             pids = process_ids(stack)
             service_pid, gateway_pid = pids["accounts"], pids.get("gateway")
-            with raw_endpoint(postgres) as (raw, raw_pid):
+            with (
+                raw_endpoint(postgres) as (raw, raw_pid),
+                raw_endpoint(postgres, "fastapi") as (raw_fastapi, raw_fastapi_pid),
+            ):
                 closed: list[Target] = []
                 for gzip in (False, True):
                     tag = "gz" if gzip else "id"
@@ -627,6 +663,18 @@ async def run(args: argparse.Namespace) -> None:
                                 raw_pid,
                                 gzip,
                                 anchor=True,
+                            )
+                        )
+                    if "rawfastapi" in only:
+                        closed.append(
+                            Target(
+                                "raw FastAPI + asyncpg, same query",
+                                "one",
+                                raw_fastapi,
+                                one_file(f"rawfa-{tag}", "/raw/accounts", False, gzip),
+                                raw_fastapi_pid,
+                                gzip,
+                                fastapi_anchor=True,
                             )
                         )
                     if "direct" in only:
@@ -665,6 +713,18 @@ async def run(args: argparse.Namespace) -> None:
                             anchor=True,
                         )
                     )
+                    if "rawfastapi" in only:
+                        closed.append(
+                            Target(
+                                "raw FastAPI list, same query (50)",
+                                "list",
+                                raw_fastapi,
+                                list_file(f"rawfalist-{tag}", "/raw/accounts", False, gzip),
+                                raw_fastapi_pid,
+                                gzip,
+                                fastapi_anchor=True,
+                            )
+                        )
                     closed.append(
                         Target(
                             "list territory+status (50), gateway",
@@ -729,11 +789,24 @@ def report(args: argparse.Namespace, results: list[Figures], memory: dict[str, f
     anchors = {
         (f.target.group, f.target.gzip, f.rate): f.per_second for f in results if f.target.anchor
     }
-    print("| target | req/s | of raw | p50 ms | p99 ms | max ms | server CPU ms/req | bad |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    fastapi_anchors = {
+        (f.target.group, f.target.gzip, f.rate): f.per_second
+        for f in results
+        if f.target.fastapi_anchor
+    }
+    print(
+        "| target | req/s | of raw | of raw FastAPI | p50 ms | p99 ms | max ms "
+        "| server CPU ms/req | bad |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for f in results:
-        anchor = anchors.get((f.target.group, f.target.gzip, f.rate))
+        key = (f.target.group, f.target.gzip, f.rate)
+        anchor, fastapi_anchor = anchors.get(key), fastapi_anchors.get(key)
         ratio = f"{100 * f.per_second / anchor:.0f} %" if anchor and not f.rate else ""
+        if fastapi_anchor and not f.rate and not f.target.anchor:
+            ratio += f" | {100 * f.per_second / fastapi_anchor:.0f} %"
+        else:
+            ratio += " | "
         cpu = f"{f.server_cpu_ms:.2f}"
         if f.gateway_cpu_ms is not None:
             cpu += f" (+{f.gateway_cpu_ms:.2f} gateway)"
@@ -760,8 +833,8 @@ def add_postgres_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--serve-raw":
-        serve_raw(int(sys.argv[2]), sys.argv[3])
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "--serve-raw":
+        serve_raw(int(sys.argv[2]), sys.argv[3], *sys.argv[4:])
         return
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     add_postgres_argument(parser)
@@ -774,7 +847,7 @@ def main() -> None:
     parser.add_argument(
         "--sample", type=int, default=20_000, help="accounts in wrk's request files"
     )
-    parser.add_argument("--only", default="raw,direct,gateway,list,paced")
+    parser.add_argument("--only", default="raw,rawfastapi,direct,gateway,list,paced")
     parser.add_argument("--profile", help="directory for py-spy flame graphs (slows the runs)")
     parser.add_argument(
         "--rounds", type=int, default=1, help="closed-loop targets run in turn, median kept"

@@ -20,12 +20,14 @@ requests while every SQL statement it sends is recorded with its parameters (SQL
 ``before_cursor_execute``: the very text and values asyncpg receives). The raw endpoint (this
 file with ``--serve-raw``: uvicorn with uvloop and httptools, Starlette, an asyncpg pool of 10,
 no token, no middleware) answers ``/raw/{n}`` by running request n's statements in order on one
-pooled connection, outside a transaction, and rendering their rows with ``json.dumps``. The
+pooled connection, outside a transaction, and rendering their rows with ``json.dumps``; a
+second raw endpoint does the same on a bare FastAPI app (``n`` a typed path parameter): issue
+12's own yardstick ("raw FastAPI + asyncpg"), beside the stronger Starlette one. The
 service runs as it is deployed (``python -m tread_<service> serve``, events and schedules off,
 one process), its JSON access log to a file.
 
 wrk (``-t2 -c50``, ``--seconds`` a target after a 3 s warm-up, closed loop, random requests of
-the sample through ``bench/wrk_requests.lua``) drives the raw endpoint and the service in turn,
+the sample through ``bench/wrk_requests.lua``) drives both raw endpoints and the service in turn,
 ``--rounds`` times (median kept); server CPU is the answering process's per request. Prints the
 ratio table and each service's resident memory after its runs.
 
@@ -60,6 +62,7 @@ import asyncpg
 import market_intel as market_bench
 import reporting as reporting_bench
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
@@ -292,14 +295,16 @@ def _plain(value: object) -> object:
     return str(value)
 
 
-def serve_raw(port: int, dsn: str, capture_file: str) -> None:
-    """The anchor: request n's statements run in order on one pooled connection, rows as JSON."""
+def serve_raw(port: int, dsn: str, capture_file: str, framework: str) -> None:
+    """The anchor: request n's statements run in order on one pooled connection, rows as JSON,
+    on a bare Starlette app (the strongest yardstick) or a bare FastAPI app (issue 12's own:
+    "raw FastAPI + asyncpg"), whose route takes ``n`` as a typed path parameter."""
     captured: list[Statements] = pickle.loads(Path(capture_file).read_bytes())
     pool: asyncpg.Pool | None = None
 
-    async def answer(request: Request) -> Response:
+    async def run_statements(n: int) -> Response:
         assert pool is not None
-        statements = captured[int(request.path_params["n"]) % len(captured)]
+        statements = captured[n % len(captured)]
         results = []
         async with pool.acquire() as connection:
             for sql, parameters in statements:
@@ -313,22 +318,36 @@ def serve_raw(port: int, dsn: str, capture_file: str) -> None:
         yield
         await pool.close()
 
-    app = Starlette(
-        routes=[
-            Route("/raw/{n:int}", answer),
-            Route("/healthz", lambda request: Response(b"ok")),
-        ],
-        lifespan=lifespan,
-    )
+    app: Starlette
+    if framework == "fastapi":
+        app = FastAPI(lifespan=lifespan)
+
+        @app.get("/raw/{n}")
+        async def answer_fastapi(n: int) -> Response:
+            return await run_statements(n)
+
+        app.add_api_route("/healthz", lambda: Response(b"ok"))
+    else:
+
+        async def answer(request: Request) -> Response:
+            return await run_statements(int(request.path_params["n"]))
+
+        app = Starlette(
+            routes=[
+                Route("/raw/{n:int}", answer),
+                Route("/healthz", lambda request: Response(b"ok")),
+            ],
+            lifespan=lifespan,
+        )
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 @contextlib.contextmanager
-def raw_endpoint(url: str, capture_file: Path) -> Iterator[tuple[str, int]]:
+def raw_endpoint(url: str, capture_file: Path, framework: str) -> Iterator[tuple[str, int]]:
     port = free_port()
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     process = subprocess.Popen(
-        [sys.executable, __file__, "--serve-raw", str(port), dsn, str(capture_file)]
+        [sys.executable, __file__, "--serve-raw", str(port), dsn, str(capture_file), framework]
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -346,6 +365,7 @@ def raw_endpoint(url: str, capture_file: Path) -> Iterator[tuple[str, int]]:
 class Outcome:
     read: ServiceRead
     raw: accounts_bench.Figures
+    raw_fastapi: accounts_bench.Figures
     service: accounts_bench.Figures
     statements: float
     memory_mb: float
@@ -385,15 +405,22 @@ async def measure(read: ServiceRead, args: argparse.Namespace, folder: Path) -> 
         process.start(timeout=120)
         try:
             assert process.process is not None
-            with raw_endpoint(url, capture_file) as (raw_base, raw_pid):
+            with (
+                raw_endpoint(url, capture_file, "starlette") as (raw_base, raw_pid),
+                raw_endpoint(url, capture_file, "fastapi") as (fastapi_base, fastapi_pid),
+            ):
                 targets = [
-                    accounts_bench.Target(f"{read.service}: raw, same queries", read.service,
-                                          raw_base, raw_file, raw_pid, False, anchor=True),
+                    accounts_bench.Target(f"{read.service}: raw Starlette, same queries",
+                                          read.service, raw_base, raw_file, raw_pid, False,
+                                          anchor=True),
+                    accounts_bench.Target(f"{read.service}: raw FastAPI, same queries",
+                                          read.service, fastapi_base, raw_file, fastapi_pid,
+                                          False),
                     accounts_bench.Target(f"{read.service}: {read.label}", read.service,
                                           process.base_url, service_file, process.process.pid,
                                           False),
                 ]  # fmt: skip
-                rounds: list[list[accounts_bench.Figures]] = [[], []]
+                rounds: list[list[accounts_bench.Figures]] = [[] for _ in targets]
                 for _ in range(args.rounds):
                     for n, target in enumerate(targets):
                         figures = await asyncio.to_thread(
@@ -404,8 +431,10 @@ async def measure(read: ServiceRead, args: argparse.Namespace, folder: Path) -> 
             memory = accounts_bench.resident_mb(process.process.pid)
         finally:
             process.stop()
-        raw, service = (sorted(r, key=lambda f: f.per_second)[len(r) // 2] for r in rounds)
-        return Outcome(read, raw, service, statements, memory)
+        raw, raw_fastapi, service = (
+            sorted(r, key=lambda f: f.per_second)[len(r) // 2] for r in rounds
+        )
+        return Outcome(read, raw, raw_fastapi, service, statements, memory)
     finally:
         databases.drop(url)
 
@@ -424,17 +453,20 @@ def report(args: argparse.Namespace, outcomes: list[Outcome], load_before: float
     )
     print()
     print(
-        "| read | statements | raw req/s | service req/s | of raw | raw p99 ms | service p99 ms "
-        "| raw CPU ms/req | service CPU ms/req | bad | RSS MB |"
+        "| read | statements | raw Starlette req/s | raw FastAPI req/s | service req/s "
+        "| of raw Starlette | of raw FastAPI | raw p99 ms | service p99 ms | raw CPU ms/req "
+        "| raw FastAPI CPU ms/req | service CPU ms/req | bad | RSS MB |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for o in outcomes:
         print(
             f"| {o.read.service}: {o.read.label} | {o.statements:.1f} | {o.raw.per_second:,.0f} "
-            f"| {o.service.per_second:,.0f} "
+            f"| {o.raw_fastapi.per_second:,.0f} | {o.service.per_second:,.0f} "
             f"| {100 * o.service.per_second / o.raw.per_second:.0f} % "
+            f"| {100 * o.service.per_second / o.raw_fastapi.per_second:.0f} % "
             f"| {o.raw.p99_ms:.1f} | {o.service.p99_ms:.1f} | {o.raw.server_cpu_ms:.2f} "
-            f"| {o.service.server_cpu_ms:.2f} | {o.service.bad} | {o.memory_mb:.0f} |"
+            f"| {o.raw_fastapi.server_cpu_ms:.2f} | {o.service.server_cpu_ms:.2f} "
+            f"| {o.service.bad} | {o.memory_mb:.0f} |"
         )
 
 
@@ -451,8 +483,8 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) == 5 and sys.argv[1] == "--serve-raw":
-        serve_raw(int(sys.argv[2]), sys.argv[3], sys.argv[4])
+    if len(sys.argv) == 6 and sys.argv[1] == "--serve-raw":
+        serve_raw(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5])
         return
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument(

@@ -291,6 +291,9 @@ async def test_a_contract_keeps_the_program_version_it_was_signed_under(
     account_id = await accounts.open()
     program = await partnerships.program()
     contract = await partnerships.active_contract(account_id, program)
+    draft = await partnerships.draft(await accounts.open(), program)
+    am = callers["am"]
+    assert (await _state(client, draft["id"], am))["rebate_pct"] == "2.5"
     central = callers["central"]
     etag = (await client.get(f"/v1/programs/{program['id']}", headers=central.headers)).headers[
         "etag"
@@ -310,6 +313,17 @@ async def test_a_contract_keeps_the_program_version_it_was_signed_under(
     # A new draft is written under the new version.
     later = await partnerships.draft(await accounts.open(), program)
     assert later["program_version"] == 2 and later["rebate_pct"] == "4"
+    # Each read answers its own version's terms, whichever was read before it.
+    assert (await _state(client, contract["id"], am))["rebate_pct"] == "2.5"
+    # A draft amended after the publication moves to the new version, and its terms with it.
+    amended = await client.patch(
+        f"/v1/contracts/{draft['id']}",
+        json={"terms": "Net 60"},
+        headers=am.with_(**{"If-Match": (await _state(client, draft["id"], am))["etag"]}),
+    )
+    assert amended.status_code == 200, amended.text
+    assert amended.json()["program_version"] == 2 and amended.json()["rebate_pct"] == "4"
+    assert (await _state(client, draft["id"], am))["rebate_pct"] == "4"
 
 
 async def test_a_draft_can_be_amended_with_if_match_only(

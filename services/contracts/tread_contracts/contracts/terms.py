@@ -3,6 +3,7 @@ commitments."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from tread_contracts.contracts.models import Contract
@@ -10,9 +11,23 @@ from tread_contracts.contracts.repository import ContractRead
 from tread_contracts.programs.schemas import Tier
 from tread_contracts.programs.service import tier_of
 
+# A program version never changes once written (a change is a new version), so the tier a
+# contract was written under is validated once per process, not on every read of the contract
+# (4 % of a contract's read). Bounded: a process sees few programs, versions and tiers.
+_TIERS: dict[tuple[uuid.UUID, int, str], Tier] = {}
+_TIERS_KEPT = 4096
+
 
 def tier_terms(contract: Contract | ContractRead) -> Tier:
-    return tier_of(contract.program_terms, contract.tier)
+    """The tier of its program version ``contract`` is written under."""
+    version = contract.program_terms
+    key = (contract.program_id, version.number, contract.tier)
+    tier = _TIERS.get(key)
+    if tier is None:
+        tier = tier_of(version, contract.tier)
+        if len(_TIERS) < _TIERS_KEPT:
+            _TIERS[key] = tier
+    return tier
 
 
 def required_scores(contract: Contract) -> dict[str, int]:

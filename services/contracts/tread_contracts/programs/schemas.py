@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, Strict, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, field_validator
 
 from tread_shared.http.inputs import JsonBody
 from tread_shared.money import Money
@@ -31,7 +31,10 @@ class NamedRequirementIn(JsonBody):
 
 
 class Tier(JsonBody):
-    """A tier's requirements (volume, audit score per criterion, others) and benefits."""
+    """A tier's requirements (volume, audit score per criterion, others) and benefits. Frozen:
+    a contract's tier is validated once and shared by every read of it (``tier_terms``)."""
+
+    model_config = ConfigDict(frozen=True)
 
     code: TierCode
     name: Annotated[str, StringConstraints(max_length=100)] | None = None
