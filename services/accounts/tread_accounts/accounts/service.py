@@ -29,6 +29,7 @@ from tread_shared.auth.principal import Principal, Role
 from tread_shared.clock import utcnow
 from tread_shared.db.concurrency import flush_changes
 from tread_shared.db.listing import Listed
+from tread_shared.db.new_rows import insert_new
 from tread_shared.db.reading import Reader
 from tread_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from tread_shared.events.outbox import Outbox
@@ -162,9 +163,13 @@ async def _ensure_billing_number_free(
     )
 
 
-async def _save(session: AsyncSession) -> None:
+async def _save(session: AsyncSession, new: Account | None = None) -> None:
+    """Write the changes, or the ``new`` account."""
     try:
-        await flush_changes(session)
+        if new is None:
+            await flush_changes(session)
+        else:
+            await insert_new(session, new)
     except IntegrityError as exc:
         # Two requests raced past the check above with one billing number.
         raise _billing_number_refused() from exc
@@ -260,8 +265,7 @@ async def create_account(
         addresses=[address.model_dump(mode="json") for address in data.addresses],
     )
     _ensure_still_theirs(principal, account)
-    session.add(account)
-    await _save(session)
+    await _save(session, new=account)
     await record_account_event(session, outbox, AccountCreated, account)
     return account
 
