@@ -172,3 +172,51 @@ async def test_a_connection_lost_mid_statement_is_an_outage_the_next_read_recove
     assert unexpected_error(lost.value).status == 503  # an outage, not a bug
     rows = await reader.all(BY_OWNERS, {"owners": OWNERS, "not_titled": ""})
     assert len(rows) == 8  # a new connection, without the service restarting
+
+
+BACKEND = select(func.pg_backend_pid().label("pid"))
+# A column named as no attribute of a named tuple can be: the driver's path does not take it,
+# Core runs it.
+CORE_ONLY = select(Note.title.label("_title")).where(Note.owner == bindparam("owner"))
+
+
+async def test_reads_together_read_what_the_reader_reads(db: Database) -> None:
+    reader = Reader(db)
+    values = {"owners": ["am-1", "am-3"], "not_titled": "Visit 0"}
+    alone = [row._asdict() for row in await reader.all(BY_OWNERS, values)]
+
+    async with reader.together() as rows:
+        together = [row._asdict() for row in await rows.all(BY_OWNERS, values)]
+        first = await rows.one(BY_OWNERS, {"owners": ["am-4"], "not_titled": ""})
+        live = await rows.live(Note, first.id)
+        twice = await rows.all(CORE_ONLY, {"owner": "am-2"})
+
+    assert together == alone
+    assert first.title == "Visit 3" and live.title == "Visit 3"
+    assert sorted(row[0] for row in twice) == ["Visit 1", "Visit 5"]
+
+
+async def test_reads_together_hold_one_connection_until_the_block_ends(
+    db: Database, database_backend: str
+) -> None:
+    if database_backend != "postgresql":
+        pytest.skip("the held connection is the driver's path, PostgreSQL's")
+    reader = Reader(db)
+    pool: Any = db.engine.sync_engine.pool
+
+    async with reader.together() as rows:
+        assert pool.checkedout() == 0  # taken by the first read, not before
+        backends = {(await rows.one(BACKEND)).pid for _ in range(3)}
+        assert pool.checkedout() == 1
+        # A statement Core runs gives the held connection back before taking one.
+        await rows.all(CORE_ONLY, {"owner": "am-2"})
+        assert pool.checkedout() == 0
+        backends_after = {(await rows.one(BACKEND)).pid for _ in range(2)}
+    assert pool.checkedout() == 0
+
+    assert len(backends) == 1 and len(backends_after) == 1
+    with pytest.raises(RuntimeError):
+        async with reader.together() as rows:
+            await rows.one(BACKEND)
+            raise RuntimeError("the route failed")
+    assert pool.checkedout() == 0  # given back all the same

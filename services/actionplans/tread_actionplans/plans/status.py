@@ -1,8 +1,8 @@
 """The plan status page: every indicator with its latest measured period, the objectives, open
 deviations and overdue actions, and the budget and resources used. A handful of indexed queries,
 whatever the plan's size: three Core statements built once, their values bound, run by ``Reader``
-(on PostgreSQL on the driver itself) outside any transaction; rows, not entities, since the page
-only renders them."""
+(on PostgreSQL on the driver itself, the three on one connection) outside any transaction; rows,
+not entities, since the page only renders them."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ from tread_actionplans.plans.schemas import (
 from tread_actionplans.plans.service import may_see
 from tread_actionplans.resources.models import ResourceRequest
 from tread_shared.auth.principal import Principal
-from tread_shared.db.reading import Reader
+from tread_shared.db.reading import Reader, RowReads
 from tread_shared.db.row_parts import RowPart, labelled_columns, union_of_parts
 from tread_shared.db.types import plain_decimal
 from tread_shared.directory.handlers import SCOPE_COLUMNS
@@ -167,7 +167,7 @@ def _lists() -> CompoundSelect[Any]:
     return lists.order_by(order.part, order.opened_at, order.due_on, order.id)
 
 
-async def plan_to_read(reads: Reader, principal: Principal, plan_id: uuid.UUID) -> Any:
+async def plan_to_read(reads: RowReads, principal: Principal, plan_id: uuid.UUID) -> Any:
     """The plan's row (its columns as attributes) if ``principal`` sees it; 404 otherwise, the
     same whether it does not exist or is out of scope (``service.plan_in_scope``'s rule)."""
     plan = await reads.one(_plan(), {"plan_id": plan_id})
@@ -249,17 +249,20 @@ async def plan_status(
 ) -> dict[str, object]:
     """The status page of plan ``plan_id`` if ``principal`` sees it (404 otherwise), the plan
     rendered by ``plan_out``."""
-    plan = await plan_to_read(reads, principal, plan_id)
     values = {"plan_id": plan_id}
-    indicators = _indicator_statuses(await reads.all(_indicators(), values))
+    # Reader runs any SELECT built once, a UNION too.
+    lists = cast(Select[Any], _lists())
+    async with reads.together() as rows:  # three reads, one connection
+        plan = await plan_to_read(rows, principal, plan_id)
+        indicator_rows = await rows.all(_indicators(), values)
+        list_rows = await rows.all(lists, {**values, "today": today})
+    indicators = _indicator_statuses(indicator_rows)
     statuses = {"green": 0, "amber": 0, "red": 0}
     for indicator in indicators:
         if indicator.status is not None:
             statuses[indicator.status] += 1
     parts: tuple[list[Any], ...] = ([], [], [], [])
-    # Reader runs any SELECT built once, a UNION too.
-    lists = cast(Select[Any], _lists())
-    for row in await reads.all(lists, {**values, "today": today}):
+    for row in list_rows:
         parts[row.part].append(row)
     plan_objectives = parts[OBJECTIVES]
     requests, deviations, actions = (
