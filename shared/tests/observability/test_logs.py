@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -52,6 +53,7 @@ async def test_each_line_of_a_request_is_json_with_its_request_id_and_trace(
             json={"title": "Winter stock check"},
             headers=author.with_(**{"X-Request-Id": "req-log-1", "traceparent": TRACEPARENT}),
         )
+        await asyncio.sleep(0)  # access lines are written when the loop's turn ends
         lines = json_log_lines()
 
     assert response.status_code == 201
@@ -116,3 +118,19 @@ def test_the_access_line_written_straight_is_the_line_logging_writes(
     for line in (straight, through_logging):
         assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", line["time"])
     assert raw[0].encode().isascii()  # escaped as logging escapes it
+
+
+async def test_access_lines_of_one_turn_of_the_loop_come_out_whole_and_in_order(
+    json_log_lines: Callable[[], list[dict[str, Any]]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("notes", "INFO", json=True)
+    for n in range(3):  # requests ending in the same turn of the event loop
+        log_access("GET", f"/v1/notes/{n}é", 200, 0.5 + n)
+    await asyncio.sleep(0)
+    raw = capsys.readouterr().err.splitlines()
+
+    lines = [json.loads(line) for line in raw]
+    assert [line["message"] for line in lines] == [f"GET /v1/notes/{n}é 200" for n in range(3)]
+    assert [line["duration_ms"] for line in lines] == [0.5, 1.5, 2.5]
+    assert all(line.isascii() for line in raw)  # escaped as logging escapes it

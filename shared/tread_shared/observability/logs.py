@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import json
 import logging
 import sys
 import time
 from typing import TextIO
 
+import orjson
 from pythonjsonlogger.json import JsonFormatter
 
 from tread_shared.context import current_trace
@@ -37,6 +40,8 @@ class _JsonLines:
     trace_filter: _TraceContextFilter | None = None
     second: int = -1
     second_text: str = ""
+    # Access lines of the event loop's current turn, written together when it ends.
+    pending: list[str] = []
 
 
 def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:
@@ -71,8 +76,11 @@ def log_access(method: str, path: str, status: int, duration_ms: float) -> None:
     When the JSON handler of :func:`configure_logging` alone takes it, the line is written
     straight to that handler's stream, the same JSON object logging would write (keys, order,
     time format): logging's record, filter and formatter cost a tenth of a GET's CPU
-    (bench/RESULTS.md). Any other set-up (another handler, a filter, a level) goes through
-    logging as before."""
+    (bench/RESULTS.md). On the event loop, the lines of requests that end in one turn of it
+    are written together at its end: one system call for all of them (stderr is line-buffered,
+    a call per line), the line's text made by orjson (a tenth of ``json.dumps``'s time).
+    Nothing waits longer than the loop's turn. Any other set-up (another handler, a filter, a
+    level) goes through logging as before."""
     handler, trace_filter = _JsonLines.handler, _JsonLines.trace_filter
     if (
         handler is None
@@ -104,13 +112,35 @@ def log_access(method: str, path: str, status: int, duration_ms: float) -> None:
     for key, value in current_trace().items():
         if value is not None:
             fields[key] = value
-    line = json.dumps(fields) + handler.terminator
+    encoded = orjson.dumps(fields)
+    # Escaped as logging escapes it (ASCII only): orjson writes UTF-8 as it is.
+    line = (encoded.decode() if encoded.isascii() else json.dumps(fields)) + handler.terminator
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # not on the event loop: at once
+        _write(handler, line)
+        return
+    pending = _JsonLines.pending
+    pending.append(line)
+    if len(pending) == 1:
+        loop.call_soon(_write_pending)
+
+
+def _write(handler: logging.StreamHandler[TextIO], text: str) -> None:
     with handler.lock:  # type: ignore[union-attr]  # a StreamHandler always has its lock
         try:
-            handler.stream.write(line)
+            handler.stream.write(text)
             handler.flush()
         except (OSError, ValueError):
             pass  # as logging does: a log line never fails the request
+
+
+@atexit.register
+def _write_pending() -> None:
+    lines, _JsonLines.pending = _JsonLines.pending, []
+    handler = _JsonLines.handler
+    if lines and handler is not None:
+        _write(handler, "".join(lines))
 
 
 def _log_time(formatter: logging.Formatter | None, created: float) -> str:
