@@ -7,12 +7,14 @@ each answer's first message until its body comes, parses its headers into a mapp
 process, for one header). Here that header is added to the first message as it passes, decided
 from the headers the answer starts with: the same header on the same answers (a body of
 ``minimum_size`` or more, or one whose length is not known yet; not a partial answer, one with
-an encoding of its own, or one of a type never compressed). Clients that accept gzip get
-Starlette's own responder."""
+an encoding of its own, or one of a type never compressed). A client that accepts gzip gets
+Starlette's own responder for every answer but those whose length, known from their start, is
+under ``minimum_size``: Starlette sends those as they are, and so does this, without holding
+them."""
 
 from __future__ import annotations
 
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import GZipMiddleware, GZipResponder
 from starlette.types import Message, Receive, Scope, Send
 
 _ACCEPT_ENCODING = b"accept-encoding"
@@ -23,8 +25,11 @@ class Compression(GZipMiddleware):
     """``GZipMiddleware`` that passes answers to clients not accepting gzip straight on."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _accepts_gzip(scope):
-            await super().__call__(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if _accepts_gzip(scope):
+            await self._gzipped(scope, receive, send)
             return
 
         async def send_with_vary(message: Message) -> None:
@@ -33,6 +38,35 @@ class Compression(GZipMiddleware):
             await send(message)
 
         await self.app(scope, receive, send_with_vary)
+
+    async def _gzipped(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Starlette's responder, made when an answer starts that it may compress.
+        responder: GZipResponder | None = None
+        as_is = False
+
+        async def send_gzipped(message: Message) -> None:
+            nonlocal responder, as_is
+            if as_is:
+                await send(message)
+                return
+            if responder is None:
+                if message["type"] == "http.response.start" and _length(message) < (
+                    self.minimum_size
+                ):
+                    as_is = True
+                    await send(message)
+                    return
+                responder = GZipResponder(
+                    self.app,
+                    self.minimum_size,
+                    compresslevel=self.compresslevel,
+                    thread_minimum_size=self.thread_minimum_size,
+                    exclude_content_types=self.exclude_content_types,
+                )
+                responder.send = send
+            await responder.send_with_compression(message)
+
+        await self.app(scope, receive, send_gzipped)
 
     def _could_compress(self, start: Message) -> bool:
         if start["status"] == 206:
@@ -52,6 +86,14 @@ class Compression(GZipMiddleware):
                 if not kinds.isdisjoint(self.exclude_content_types):
                     return False
         return length is None or length >= self.minimum_size
+
+
+def _length(start: Message) -> float:
+    """The body's length as the answer's start gives it (infinite when it does not)."""
+    for name, value in start.get("headers", ()):
+        if name.lower() == b"content-length":
+            return int(value)
+    return float("inf")
 
 
 def _accepts_gzip(scope: Scope) -> bool:
