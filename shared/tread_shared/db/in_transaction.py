@@ -14,65 +14,72 @@ The ORM does not see these statements: nothing is flushed before them, and what 
 not in the session's identity map (the callers write platform tables the ORM does not map).
 SQLite, statements with literal-rendered values, and engines with a ``before_cursor_execute``
 listener (a bench or a test recording the statements) run them through the session instead:
-same SQL, same rows."""
+same SQL, same rows. A connection of its own (the outbox relay's) runs its statements the same
+way, in its transaction or in autocommit."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tread_shared.db.prepared import DriverStatement, Statement, driver_statement
 
 # Where a session keeps the driver connection of its current transaction.
 _DRIVER = "tread_driver_connection"
 
+Runner = AsyncSession | AsyncConnection
 
-async def _on_driver(
-    session: AsyncSession, statement: Statement
-) -> tuple[DriverStatement, Any] | None:
-    """The statement compiled for the driver and the pooled connection of the session's
-    transaction (its driver transaction begun), or ``None`` to run it through the session."""
-    engine = session.sync_session.get_bind()
+
+async def _on_driver(runner: Runner, statement: Statement) -> tuple[DriverStatement, Any] | None:
+    """The statement compiled for the driver and the pooled connection ``runner`` runs on (its
+    driver transaction begun, unless in autocommit), or ``None`` to run it through ``runner``."""
+    engine = (
+        runner.sync_session.get_bind() if isinstance(runner, AsyncSession) else runner.sync_engine
+    )
     if engine.dispatch.before_cursor_execute:
         return None
     prepared = driver_statement(statement, engine.dialect)
     if prepared is None:
         return None
-    transaction = session.sync_session.get_transaction()
-    kept = session.info.get(_DRIVER)
-    if kept is not None and kept[0] is transaction:
-        fairy = kept[1]
+    if isinstance(runner, AsyncConnection):
+        fairy = await runner.get_raw_connection()
     else:
-        connection = await session.connection()
-        fairy = await connection.get_raw_connection()
-        session.info[_DRIVER] = (session.sync_session.get_transaction(), fairy)
-    adapter = fairy.dbapi_connection
+        transaction = runner.sync_session.get_transaction()
+        kept = runner.info.get(_DRIVER)
+        if kept is not None and kept[0] is transaction:
+            fairy = kept[1]
+        else:
+            connection = await runner.connection()
+            fairy = await connection.get_raw_connection()
+            runner.info[_DRIVER] = (runner.sync_session.get_transaction(), fairy)
+    adapter: Any = fairy.dbapi_connection
     if adapter._transaction is None:
         # What the adapter does before its first statement (BEGIN, at the engine's isolation
-        # level); it commits or rolls this transaction back with the session.
+        # level; nothing in autocommit); it commits or rolls this transaction back with the
+        # session or connection.
         await adapter._start_transaction()
     return prepared, fairy
 
 
-async def fetch_in(
-    session: AsyncSession, statement: Statement, values: Mapping[str, Any]
-) -> list[Any]:
-    """The rows ``statement`` answers with ``values`` bound, in ``session``'s transaction."""
-    on_driver = await _on_driver(session, statement)
+async def fetch_in(runner: Runner, statement: Statement, values: Mapping[str, Any]) -> list[Any]:
+    """The rows ``statement`` answers with ``values`` bound, in ``runner``'s transaction (a
+    session's, or a connection's)."""
+    on_driver = await _on_driver(runner, statement)
     if on_driver is None:
-        return list((await session.execute(statement, values)).all())
+        return list((await runner.execute(statement, values)).all())
     prepared, fairy = on_driver
     return await prepared.fetch_on(fairy, values)
 
 
-async def execute_in(session: AsyncSession, statement: Statement, values: Mapping[str, Any]) -> int:
-    """Run ``statement`` (one that answers no rows) with ``values`` bound in ``session``'s
-    transaction; how many rows it inserted, changed or deleted."""
-    on_driver = await _on_driver(session, statement)
+async def execute_in(runner: Runner, statement: Statement, values: Mapping[str, Any]) -> int:
+    """Run ``statement`` (one that answers no rows) with ``values`` bound in ``runner``'s
+    transaction (a session's, or a connection's); how many rows it inserted, changed or
+    deleted."""
+    on_driver = await _on_driver(runner, statement)
     if on_driver is None:
-        result: Any = await session.execute(statement, values)
+        result: Any = await runner.execute(statement, values)
         return int(result.rowcount)
     prepared, fairy = on_driver
     return await prepared.execute_on(fairy, values)
