@@ -295,11 +295,21 @@ async def test_the_status_page_shows_what_a_follow_up_meeting_needs(
     ]
     assert page["statuses"] == {"green": 1, "amber": 0, "red": 1}
     assert [d["id"] for d in page["open_deviations"]] == [deviation["id"]]
+    # Each brief says what the deviation's and the action's own pages say, in the same words.
+    [brief] = page["open_deviations"]
+    shown = await planner.call("GET", f"/v1/deviations/{deviation['id']}")
+    assert brief == {name: shown[name] for name in brief}
     # The overdue ones, the longest overdue first.
     assert [(a["title"], a["days_overdue"]) for a in page["overdue_actions"]] == [
         ("Visit", 5),
         ("Call", 3),
     ]
+    actions = await planner.call("GET", f"/v1/deviations/{deviation['id']}/actions")
+    listed = {action["id"]: action for action in actions["items"]}
+    for action in page["overdue_actions"]:
+        assert {name: listed[action["id"]][name] for name in ("title", "owner_id", "due_on")} == {
+            name: action[name] for name in ("title", "owner_id", "due_on")
+        }
     assert page["budget"] == [
         {
             "currency": "CNY",

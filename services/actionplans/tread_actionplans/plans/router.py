@@ -135,8 +135,7 @@ async def plan_status(plan_id: uuid.UUID, reads: Reads, caller: Staff) -> PlanSt
     """Every indicator with its latest period (actual, target, status), the objectives, open
     deviations and overdue actions, budget and resources used: what a manager opens before a
     follow-up meeting."""
-    page = await status_page.plan_status(reads, caller, plan_id, utcnow().date(), plan_out)
-    return PlanStatusOut.model_validate(page)
+    return await status_page.plan_status(reads, caller, plan_id, utcnow().date(), plan_out)
 
 
 @router.patch("/{plan_id}")

@@ -37,6 +37,7 @@ from tread_actionplans.plans.schemas import (
     IndicatorStatusOut,
     ObjectiveBriefOut,
     PlanOut,
+    PlanStatusOut,
     ResourceUseOut,
 )
 from tread_actionplans.plans.service import may_see
@@ -47,6 +48,7 @@ from tread_shared.db.row_parts import RowPart, labelled_columns, union_of_parts
 from tread_shared.db.types import plain_decimal
 from tread_shared.directory.handlers import SCOPE_COLUMNS
 from tread_shared.errors import NotFound
+from tread_shared.trusted import trusted
 
 ZERO = Decimal(0)
 BUDGET_FIGURES = ("planned", "committed", "spent", "requested", "approved", "approved_committed")
@@ -185,7 +187,8 @@ def _indicator_statuses(rows: Any) -> list[IndicatorStatusOut]:
         measured = row.period_period is not None
         target = target_of(row, row.period_period) if measured else None
         out.append(
-            IndicatorStatusOut(
+            trusted(
+                IndicatorStatusOut,
                 id=row.id,
                 code=row.code,
                 name=row.name,
@@ -217,7 +220,8 @@ def _budget(plan: Any, requests: Sequence[Any]) -> list[BudgetUseOut]:
         currency["approved"] += request.approved_amount or ZERO
         currency["approved_committed"] += request.committed
     return [
-        BudgetUseOut(
+        trusted(
+            BudgetUseOut,
             currency=code,
             **{name: plain_decimal(values[name]) for name in BUDGET_FIGURES},
         )
@@ -235,7 +239,7 @@ def _resources(requests: Sequence[Any]) -> list[ResourceUseOut]:
         values[1] += request.approved_amount or ZERO
         values[2] += request.committed
     return [
-        ResourceUseOut(kind=kind, requested=v[0], approved=v[1], committed=v[2])
+        trusted(ResourceUseOut, kind=kind, requested=v[0], approved=v[1], committed=v[2])
         for kind, v in sorted(totals.items())
     ]
 
@@ -246,7 +250,7 @@ async def plan_status(
     plan_id: uuid.UUID,
     today: date,
     plan_out: Callable[[Any], PlanOut],
-) -> dict[str, object]:
+) -> PlanStatusOut:
     """The status page of plan ``plan_id`` if ``principal`` sees it (404 otherwise), the plan
     rendered by ``plan_out``."""
     values = {"plan_id": plan_id}
@@ -279,7 +283,8 @@ async def plan_status(
     for objective in plan_objectives:
         latest, met = objectives.progress(objective, readings)
         objective_briefs.append(
-            ObjectiveBriefOut(
+            trusted(
+                ObjectiveBriefOut,
                 id=objective.id,
                 statement=objective.statement,
                 target=objective.target,
@@ -287,14 +292,17 @@ async def plan_status(
                 met=met,
             )
         )
-    return {
-        "plan": plan_out(plan),
-        "as_of": today,
-        "indicators": indicators,
-        "statuses": statuses,
-        "objectives": objective_briefs,
-        "open_deviations": [
-            DeviationBriefOut(
+    # The page's parts are built from typed columns: not validated again (tread_shared.trusted).
+    return trusted(
+        PlanStatusOut,
+        plan=plan_out(plan),
+        as_of=today,
+        indicators=indicators,
+        statuses=statuses,
+        objectives=objective_briefs,
+        open_deviations=[
+            trusted(
+                DeviationBriefOut,
                 id=d.id,
                 origin=d.origin,
                 indicator_id=d.indicator_id,
@@ -305,8 +313,9 @@ async def plan_status(
             )
             for d in deviations
         ],
-        "overdue_actions": [
-            ActionBriefOut(
+        overdue_actions=[
+            trusted(
+                ActionBriefOut,
                 id=a.id,
                 title=a.title,
                 owner_id=a.owner_id,
@@ -315,6 +324,6 @@ async def plan_status(
             )
             for a in actions
         ],
-        "budget": _budget(plan, requests),
-        "resources": _resources(requests),
-    }
+        budget=_budget(plan, requests),
+        resources=_resources(requests),
+    )
