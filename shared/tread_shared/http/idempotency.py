@@ -12,10 +12,6 @@ then sends the answer (a failed commit is an error answer, and nothing is stored
 exists exactly when the effect does: a retry after any crash either finds the original answer
 or runs the request for the first time; it never waits, and never gets a 409 without the answer.
 
-The route's events are held for that INSERT (:func:`~tread_shared.events.outbox.hold_events`)
-and written in its statement on PostgreSQL: BEGIN, the claim, the change, the events with the
-answer, COMMIT — the five round trips of the same INSERTs done by hand.
-
 **A claim dies with its owner.** Nothing is written before the commit, so a process that dies
 mid-request leaves nothing behind. Meanwhile a second request with the key is refused at once:
 in the same process by the set of keys in flight; across processes (PostgreSQL) by a
@@ -49,7 +45,6 @@ from tread_shared.db.in_transaction import execute_in, fetch_in
 from tread_shared.db.platform_tables import idempotency_keys
 from tread_shared.db.upsert import insert_on_conflict
 from tread_shared.errors import Conflict, Problem, Unprocessable, send_problem, unexpected_error
-from tread_shared.events.outbox import hold_events, insert_with_held_events
 
 log = logging.getLogger(__name__)
 
@@ -148,8 +143,6 @@ class Claim:
         except Problem:
             self.refused = True
             raise
-        # The route's events go in with the answer's INSERT: one round trip less.
-        hold_events(session)
         return session
 
     async def _take(self, db: Database, session: AsyncSession) -> None:
@@ -363,7 +356,7 @@ class IdempotencyMiddleware:
         }
         statement = _STORE_ANSWER[db.engine.dialect.name]
         if session is not None:
-            if await insert_with_held_events(session, statement, row) == 0:
+            if await execute_in(session, statement, row) == 0:
                 # The key has a row after all: another request's answer (another replica,
                 # committed between the claim's snapshot and its lock) undoes this request's
                 # effect and is replayed. A row past its time to live is left as it is, and the
