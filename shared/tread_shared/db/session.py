@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_shared.db.engine import Database
 from tread_shared.http.idempotency import CLAIM_STATE, Claim, look_up_answer
+from tread_shared.http.route_handler import lean_app, lean_handler
 
 # Where a ServiceRoute leaves the request's open session for ``DbSession``.
 SESSION_SCOPE_KEY = "tread.session"
@@ -50,10 +51,26 @@ class ServiceRoute(APIRoute):
     (:class:`~tread_shared.http.idempotency.IdempotencyMiddleware`). A keyed POST without
     ``DbSession`` looks for a stored answer here. Either way a stored answer stops the route
     before its first effect and is replayed. A request without a key pays one function call.
-    A route without ``DbSession``, other than a POST, is FastAPI's handler unchanged."""
+    A route without ``DbSession``, other than a POST, is FastAPI's handler unchanged.
+
+    A route that needs no more of FastAPI's handler than its dependencies, its parameters and a
+    JSON answer (every GET here) runs a handler worked out once instead
+    (:mod:`tread_shared.http.route_handler`), inside the same unit of work."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        lean = lean_handler(self)
+        if lean is not None:
+            self.app = lean_app(
+                self._in_its_unit_of_work(lean), self.app, self.dependency_overrides_provider
+            )
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
+        return self._in_its_unit_of_work(super().get_route_handler())
+
+    def _in_its_unit_of_work(
+        self, handler: Callable[[Request], Coroutine[Any, Any, Response]]
+    ) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         opens_a_session = _depends_on_session(self.dependant)
         takes_the_key = "POST" in (self.methods or ())
         if not opens_a_session and not takes_the_key:
