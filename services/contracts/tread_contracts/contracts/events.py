@@ -7,10 +7,13 @@ from tread_shared.events.payloads.contracts import (
     ContractState,
     SignatureRecord,
 )
+from tread_shared.trusted import trusted
 
 
 def signature_record(signature: ContractSignature) -> SignatureRecord:
-    return SignatureRecord(
+    # A stored signature's columns, written from a validated request: not validated again.
+    return trusted(
+        SignatureRecord,
         party=signature.party,
         signer_name=signature.signer_name,
         signer_role=signature.signer_role,
