@@ -204,10 +204,9 @@ def _indicator_statuses(rows: Any) -> list[IndicatorStatusOut]:
     return out
 
 
-def _budget(plan: Any, requests: Sequence[Any]) -> list[BudgetUseOut]:
+def _budget(lines: Sequence[BudgetLine], requests: Sequence[Any]) -> list[BudgetUseOut]:
     totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    for item in plan.budget_lines:
-        line = BudgetLine.model_validate(item)
+    for line in lines:
         currency = totals[line.planned.currency]
         currency["planned"] += line.planned.amount
         currency["committed"] += line.committed.amount if line.committed else ZERO
@@ -293,9 +292,10 @@ async def plan_status(
             )
         )
     # The page's parts are built from typed columns: not validated again (tread_shared.trusted).
+    shown = plan_out(plan)
     return trusted(
         PlanStatusOut,
-        plan=plan_out(plan),
+        plan=shown,
         as_of=today,
         indicators=indicators,
         statuses=statuses,
@@ -324,6 +324,6 @@ async def plan_status(
             )
             for a in actions
         ],
-        budget=_budget(plan, requests),
+        budget=_budget(shown.budget_lines, requests),  # validated once, by plan_out
         resources=_resources(requests),
     )
