@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Mapping
 from functools import cache
 from typing import Annotated, Any, Protocol, TypeVar
@@ -76,18 +77,20 @@ async def read_session(request: Request) -> AsyncSession:
 ReadSession = Annotated[AsyncSession, Depends(read_session)]
 
 
-class RowReads:
+class RowReads(ABC):
     """What a route that only reads reads rows with: a :class:`Reader`, or the reads of one
     of its ``together`` blocks (``one`` and ``live`` made from ``all``)."""
 
     @property
+    @abstractmethod
     def dialect(self) -> Dialect:
-        raise NotImplementedError
+        """The dialect the statements run on."""
 
+    @abstractmethod
     async def all(
         self, statement: Select[Any], values: Mapping[str, Any] | None = None
     ) -> list[Any]:
-        raise NotImplementedError
+        """Every row of ``statement`` with ``values`` bound."""
 
     async def one(self, statement: Select[Any], values: Mapping[str, Any] | None = None) -> Any:
         """The first row of ``statement`` with ``values`` bound, or ``None``."""
