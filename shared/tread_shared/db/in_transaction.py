@@ -11,20 +11,31 @@ session's changes, and a driver error is raised as SQLAlchemy raises it (an ``In
 a lost connection invalidated).
 
 The ORM does not see these statements: nothing is flushed before them, and what they change is
-not in the session's identity map (the callers write platform tables the ORM does not map).
+not in the session's identity map (the callers write platform tables the ORM does not map, or
+flush first and expire what the session holds of the rows, as the account directory does).
 SQLite, statements with literal-rendered values, and engines with a ``before_cursor_execute``
 listener (a bench or a test recording the statements) run them through the session instead:
 same SQL, same rows. A connection of its own (the outbox relay's) runs its statements the same
-way, in its transaction or in autocommit."""
+way, in its transaction or in autocommit.
+
+An INSERT of several rows (:func:`fetch_rows_in`, :func:`execute_rows_in`: a consumer's inbox
+rows, the directory's entries) is one statement whatever their number, its rows unnested from
+one array per column (:func:`tread_shared.db.prepared.driver_rows_statement`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.dml import Insert
 
-from tread_shared.db.prepared import DriverStatement, Statement, driver_statement
+from tread_shared.db.prepared import (
+    DriverStatement,
+    Statement,
+    driver_rows_statement,
+    driver_statement,
+)
 
 # Where a session keeps the driver connection of its current transaction.
 _DRIVER = "tread_driver_connection"
@@ -35,14 +46,37 @@ Runner = AsyncSession | AsyncConnection
 async def _on_driver(runner: Runner, statement: Statement) -> tuple[DriverStatement, Any] | None:
     """The statement compiled for the driver and the pooled connection ``runner`` runs on (its
     driver transaction begun, unless in autocommit), or ``None`` to run it through ``runner``."""
-    engine = (
-        runner.sync_session.get_bind() if isinstance(runner, AsyncSession) else runner.sync_engine
-    )
+    engine = _engine_of(runner)
     if engine.dispatch.before_cursor_execute:
         return None
     prepared = driver_statement(statement, engine.dialect)
     if prepared is None:
         return None
+    return prepared, await _driver_connection(runner)
+
+
+async def _rows_on_driver(
+    runner: Runner, statement: Insert, names: tuple[str, ...]
+) -> tuple[DriverStatement, Any] | None:
+    """:func:`_on_driver` for an INSERT of rows of the columns ``names``, one array each."""
+    engine = _engine_of(runner)
+    if engine.dispatch.before_cursor_execute:
+        return None
+    prepared = driver_rows_statement(statement, names, engine.dialect)
+    if prepared is None:
+        return None
+    return prepared, await _driver_connection(runner)
+
+
+def _engine_of(runner: Runner) -> Any:
+    if isinstance(runner, AsyncSession):
+        return runner.sync_session.get_bind()
+    return runner.sync_engine
+
+
+async def _driver_connection(runner: Runner) -> Any:
+    """The pooled connection ``runner`` runs on, its driver transaction begun (unless in
+    autocommit)."""
     if isinstance(runner, AsyncConnection):
         fairy = await runner.get_raw_connection()
     else:
@@ -60,7 +94,7 @@ async def _on_driver(runner: Runner, statement: Statement) -> tuple[DriverStatem
         # level; nothing in autocommit); it commits or rolls this transaction back with the
         # session or connection.
         await adapter._start_transaction()
-    return prepared, fairy
+    return fairy
 
 
 async def fetch_in(runner: Runner, statement: Statement, values: Mapping[str, Any]) -> list[Any]:
@@ -83,3 +117,39 @@ async def execute_in(runner: Runner, statement: Statement, values: Mapping[str, 
         return int(result.rowcount)
     prepared, fairy = on_driver
     return await prepared.execute_on(fairy, values)
+
+
+async def fetch_rows_in(
+    runner: Runner, statement: Insert, rows: Sequence[Mapping[str, Any]]
+) -> list[Any]:
+    """What an ``INSERT`` (``statement``, its rows given here: ``ON CONFLICT`` and
+    ``RETURNING`` as it says) of ``rows`` answers, in ``runner``'s transaction. Every row has
+    the same keys; the rows go in in their order, in one statement whatever their number: on
+    PostgreSQL one array per column, unnested; elsewhere SQLAlchemy's multi-row INSERT."""
+    if not rows:
+        return []
+    on_driver = await _rows_on_driver(runner, statement, tuple(rows[0]))
+    if on_driver is None:
+        return list((await runner.execute(statement, list(rows))).all())
+    prepared, fairy = on_driver
+    return await prepared.fetch_on(fairy, _columns(rows))
+
+
+async def execute_rows_in(
+    runner: Runner, statement: Insert, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Run an ``INSERT`` (``statement``, without ``RETURNING``) of ``rows`` as
+    :func:`fetch_rows_in` does."""
+    if not rows:
+        return
+    on_driver = await _rows_on_driver(runner, statement, tuple(rows[0]))
+    if on_driver is None:
+        await runner.execute(statement, list(rows))
+        return
+    prepared, fairy = on_driver
+    await prepared.execute_on(fairy, _columns(rows))
+
+
+def _columns(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """The rows' values as one list per column, in the rows' order."""
+    return {name: [row[name] for row in rows] for name in rows[0]}

@@ -28,6 +28,15 @@ A unit of work runs its own statements (INSERT, UPDATE, DELETE and SELECT) the s
 connection of its transaction (:meth:`DriverStatement.fetch_on`, :meth:`DriverStatement.
 execute_on`; :mod:`tread_shared.db.in_transaction`).
 
+An INSERT of several rows (:func:`driver_rows_statement`) takes them as one list of values per
+column. A few rows (up to :data:`ROWS_AS_VALUES`: a consumer applying live events has one or
+two) go as a ``VALUES`` list compiled for their count, as SQLAlchemy's "insertmanyvalues"
+writes it; more go as one array parameter per column, ``unnest``-ed in the order given
+(``WITH ORDINALITY … ORDER BY``), one statement whatever the count: no statement per count
+for asyncpg to prepare and keep in its cache of 100, and no limit of 32767 parameters. The
+arrays cost about 40 µs of CPU more than a ``VALUES`` list per statement of one to eight rows,
+the same at fifty (``docs/architecture.md``, events).
+
 Errors are SQLAlchemy's, as through Core: asyncpg's exception is translated by the dialect's
 adapter and wrapped as ``DBAPIError.instance`` does, so a lost connection is an
 ``OperationalError`` or ``InterfaceError`` (the 503 of :data:`tread_shared.errors.
@@ -42,12 +51,13 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Select
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import Pool
-from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.dml import Insert, UpdateBase
 from sqlalchemy.util.concurrency import greenlet_spawn
 
 Processor = Callable[[Any], Any] | None
@@ -249,6 +259,104 @@ def driver_statement(statement: Statement, dialect: Dialect) -> DriverStatement 
         # Values Core computes at each execution (a column's Python default or onupdate).
         return None
     return DriverStatement(statement, compiled, dialect, keys)
+
+
+# Rows of an INSERT up to which each count has a statement of its own (``VALUES`` lists);
+# past it, the rows are arrays unnested (see the module's notes).
+ROWS_AS_VALUES = 4
+
+
+@lru_cache(maxsize=256)
+def driver_rows_statement(
+    statement: Insert, names: tuple[str, ...], dialect: Dialect
+) -> DriverStatement | None:
+    """``statement`` (an ``INSERT`` into a table, its rows given when it runs: ``ON CONFLICT``
+    and ``RETURNING`` as it says) compiled for ``dialect``'s driver to insert rows of the
+    columns ``names`` given as one list of values per column, in their order; ``None`` when it
+    runs through Core (see the module's notes; also a column left out that has a default Core
+    computes). Kept per statement object and names: build statements once."""
+    if dialect.driver != "asyncpg" or "ordinality" in names:
+        return None
+    table: Any = statement.table
+    left_out = [column for column in table.columns if column.name not in names]
+    if any(column.default is not None or column.onupdate is not None for column in left_out):
+        return None
+    arrays = [bindparam(name, type_=ARRAY(table.c[name].type)) for name in names]
+    unnested = (
+        func.unnest(*arrays).table_valued(*names, with_ordinality="ordinality").render_derived()
+    )
+    rows = select(*(unnested.c[name] for name in names)).order_by(unnested.c.ordinality)
+    insert = statement.from_select(list(names), rows)
+    if driver_statement.__wrapped__(insert, dialect) is None:  # its checks, not its cache
+        return None
+    return _DriverRows(statement, insert, names, dialect)
+
+
+class _DriverRows(DriverStatement):
+    """An INSERT of rows given as one list of values per column: up to
+    :data:`ROWS_AS_VALUES` rows, a ``VALUES`` list compiled for their count; past it, the lists
+    as arrays, unnested. Each value goes through its column type's bind processor; the arrays
+    are given to asyncpg as they are (SQLAlchemy's ARRAY processor checks and copies every
+    list, nested lists included: a third of the statement's CPU for one row)."""
+
+    def __init__(
+        self, statement: Insert, unnested: Insert, names: tuple[str, ...], dialect: Dialect
+    ) -> None:
+        compiled: Any = unnested.compile(dialect=dialect)
+        keys = cast(list[str], list(unnested.exported_columns.keys()))
+        super().__init__(unnested, compiled, dialect, keys)
+        self._insert = statement
+        self._names = names
+        table: Any = statement.table
+        self._columns = {name: table.c[name] for name in names}
+
+    def variant(self, values: Mapping[str, Any]) -> _Variant:
+        count = len(_list_of(values, self._names[0], None))
+        key = (count if count <= ROWS_AS_VALUES else 0,)
+        variant = self._variants.get(key)
+        if variant is None:
+            variant = self._as_values(count) if key[0] else self._as_arrays()
+            self._variants[key] = variant
+        return variant
+
+    def _as_arrays(self) -> _Variant:
+        binds = []
+        for name in self._compiled.positiontup:
+            if name not in self._columns:
+                binds.append(self._bind(name, None))
+                continue
+            process = self._columns[name].type._cached_bind_processor(self.dialect)
+            binds.append((name, None, _UNSET, None if process is None else _each(process)))
+        return _Variant(self._compiled.string, binds)
+
+    def _as_values(self, count: int) -> _Variant:
+        row_of = {
+            f"tread_row{index}_{name}": (name, index)
+            for index in range(count)
+            for name in self._names
+        }
+        rows = [
+            {
+                name: bindparam(f"tread_row{index}_{name}", type_=column.type)
+                for name, column in self._columns.items()
+            }
+            for index in range(count)
+        ]
+        compiled: Any = self._insert.values(rows).compile(dialect=self.dialect)
+        binds = []
+        for key in compiled.positiontup:
+            bind = compiled.binds[key]
+            name, index = row_of.get(key, (key, None))
+            default = _UNSET if key in row_of or bind.required else bind.effective_value
+            binds.append((name, index, default, bind.type._cached_bind_processor(self.dialect)))
+        return _Variant(compiled.string, binds)
+
+
+def _each(process: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
+    def processed(values: list[Any]) -> list[Any]:
+        return [process(value) for value in values]
+
+    return processed
 
 
 async def driver_read(

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_shared.auth.principal import Principal
 from tread_shared.auth.scope import account_scope_clause, can_see_account
+from tread_shared.db.in_transaction import execute_rows_in
 from tread_shared.db.upsert import upsert_newer
 from tread_shared.directory.models import AccountDirectoryMixin
 from tread_shared.errors import NotFound
@@ -106,11 +107,16 @@ async def upsert_entries(
     rows = sorted(entries, key=lambda entry: entry["account_id"])
     if not rows:
         return
-    await session.flush()  # the session's own pending changes first, as the ORM path did
+    if session.new or session.dirty or session.deleted:
+        await session.flush()  # the session's own pending changes first, as the ORM path did
+    # On the driver on PostgreSQL (through the session it cost ~130 us of CPU more, and every
+    # service applies every account event).
     upsert = upsert_newer(
         session.get_bind().dialect.name, _table(model), "version", equal_replaces=True
     )
-    await session.execute(upsert, rows)
+    await execute_rows_in(session, upsert, rows)
+    if not session.identity_map:
+        return
     for row in rows:
         held = session.identity_map.get(session.identity_key(model, row["account_id"]))
         if held is not None:

@@ -66,6 +66,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tread_shared.clock import utcnow
 from tread_shared.context import correlation_id_var, traceparent_var
 from tread_shared.db.engine import Database
+from tread_shared.db.in_transaction import fetch_rows_in
 from tread_shared.db.platform_tables import inbox_events
 from tread_shared.db.upsert import insert_on_conflict
 from tread_shared.errors import database_is_unavailable
@@ -424,12 +425,12 @@ class EventConsumer:
         already; the ids inserted, i.e. the events to apply. A replica inserting the same id at
         the same moment makes PostgreSQL wait for its commit, then skip the row."""
         rows = {d.event.id: self._inbox_row(d) for d in reversed(deliveries)}  # first copy kept
-        # One compiled statement whatever the batch size: SQLAlchemy sends the rows as one
-        # multi-row INSERT ("insertmanyvalues").
-        result = await session.execute(
-            _record_in_inbox(self.db.engine.dialect.name), list(rows.values())
+        # One statement built once whatever the batch size, run on the driver on PostgreSQL
+        # (through the session it cost ~130 us of CPU more, a live event's largest share).
+        inserted = await fetch_rows_in(
+            session, _record_in_inbox(self.db.engine.dialect.name), list(rows.values())
         )
-        return set(result.scalars())
+        return {row.event_id for row in inserted}
 
     async def _call_batch_handler(self, session: AsyncSession, run: list[_Delivery]) -> None:
         handler = self.spec.batch_handlers[run[0].event.type]
