@@ -53,8 +53,8 @@ class ServiceRoute(APIRoute):
     before its first effect and is replayed. A request without a key pays one function call.
     A route without ``DbSession``, other than a POST, is FastAPI's handler unchanged.
 
-    A route that needs no more of FastAPI's handler than its dependencies, its parameters and a
-    JSON answer (every GET here) runs a handler worked out once instead
+    A route that needs no more of FastAPI's handler than its dependencies, its parameters, a
+    JSON body and a JSON answer (every route here) runs a handler worked out once instead
     (:mod:`tread_shared.http.route_handler`), inside the same unit of work."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

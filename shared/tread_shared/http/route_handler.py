@@ -11,29 +11,42 @@ name and cache key, the parameter fields to validate (through FastAPI's own
 serialised as FastAPI serialises it (the response field's validation, then its JSON
 serialiser, the sub-response's status and headers merged).
 
-Only routes FastAPI's handler does nothing more for qualify: no body, no generator or plain
+A JSON body is read and validated as FastAPI does it: the same content-type rule (JSON when the
+type is ``application/json`` or ``+json``, or absent where the route is not strict), the same
+422 for JSON that does not parse and 400 for a body that cannot be read, then FastAPI's own
+``request_body_to_args`` after the dependencies and parameters, so errors come in its order.
+On a keyed ``POST /v1/accounts`` FastAPI's handler cost ~100 µs of CPU beside the endpoint.
+
+Only routes FastAPI's handler does nothing more for qualify: a JSON body or none (no form, no
+body size limit of the route's own), no body parameter in a dependency, no generator or plain
 ``def`` endpoint or dependency, no security scopes, background tasks, websockets or
 concurrency limits, a JSON answer. Any other route, and every route while the app has
 dependency overrides (tests), keeps FastAPI's handler."""
 
 from __future__ import annotations
 
+import email.message
 import inspect
+import json
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import HTTPException, Request, Response
+from fastapi._body_limit import get_body_limit_error
 from fastapi._compat import ModelField
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant, _get_cache_key
-from fastapi.dependencies.utils import request_params_to_args
+from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError, ResponseValidationError
+from fastapi.params import Form
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.utils import is_body_allowed_for_status_code
+from pydantic_core import PydanticUndefined
 from starlette._exception_handler import wrap_app_handling_exceptions
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -47,14 +60,17 @@ class _Solver:
     params: tuple[tuple[list[ModelField], Callable[[Request], Mapping[str, Any]]], ...]
     request_name: str | None
     response_name: str | None
+    # The endpoint's own body parameters (a dependency's make the route FastAPI's).
+    body_fields: list[ModelField]
+    embed_body_fields: bool
 
     async def solve(
-        self, request: Request, response: Response, cache: dict[Any, Any]
+        self, request: Request, response: Response, cache: dict[Any, Any], body: Any
     ) -> tuple[dict[str, Any], list[Any]]:
         values: dict[str, Any] = {}
         errors: list[Any] = []
         for solver, call, name, use_cache, key in self.subs:
-            sub_values, sub_errors = await solver.solve(request, response, cache)
+            sub_values, sub_errors = await solver.solve(request, response, cache, body)
             if sub_errors:
                 errors.extend(sub_errors)
                 continue
@@ -70,6 +86,12 @@ class _Solver:
             param_values, param_errors = request_params_to_args(fields, source(request))
             values.update(param_values)
             errors += param_errors
+        if self.body_fields:
+            body_values, body_errors = await request_body_to_args(
+                self.body_fields, body, self.embed_body_fields
+            )
+            values.update(body_values)
+            errors += body_errors
         if self.request_name is not None:
             values[self.request_name] = request
         if self.response_name is not None:
@@ -93,10 +115,11 @@ def _cookies(request: Request) -> Mapping[str, Any]:
     return request.cookies
 
 
-def _solver(dependant: Dependant) -> _Solver | None:
-    """The dependant's solver, or ``None`` when it needs more than this handler does."""
+def _solver(dependant: Dependant, embed_body_fields: bool | None = None) -> _Solver | None:
+    """The dependant's solver, or ``None`` when it needs more than this handler does. Only the
+    endpoint's (``embed_body_fields`` given) may take the body."""
     if (
-        dependant.body_params
+        (dependant.body_params and embed_body_fields is None)
         or dependant.websocket_param_name
         or dependant.http_connection_param_name
         or dependant.background_tasks_param_name
@@ -127,7 +150,14 @@ def _solver(dependant: Dependant) -> _Solver | None:
         )
         if fields
     )
-    return _Solver(tuple(subs), params, dependant.request_param_name, dependant.response_param_name)
+    return _Solver(
+        tuple(subs),
+        params,
+        dependant.request_param_name,
+        dependant.response_param_name,
+        list(dependant.body_params),
+        bool(embed_body_fields),
+    )
 
 
 def _is_coroutine_function(call: Any) -> bool:
@@ -146,15 +176,19 @@ def lean_handler(route: APIRoute) -> Handler | None:
         if isinstance(route.response_class, DefaultPlaceholder)
         else route.response_class
     )
+    body_field = route.body_field
     if (
-        route.body_field is not None
+        (body_field is not None and isinstance(body_field.field_info, Form))
+        or route.max_body_size is not None
         or not _is_coroutine_function(dependant.call)
         or response_class is not JSONResponse
     ):
         return None
-    solver = _solver(dependant)
+    solver = _solver(dependant, route._embed_body_fields)
     if solver is None:
         return None
+    strict = route.strict_content_type
+    strict_content_type = bool(strict.value if isinstance(strict, DefaultPlaceholder) else strict)
     call = dependant.call
     assert call is not None
     field = route.response_field
@@ -173,9 +207,12 @@ def lean_handler(route: APIRoute) -> Handler | None:
         sub_response = Response()
         del sub_response.headers["content-length"]
         sub_response.status_code = None  # type: ignore[assignment]
-        values, errors = await solver.solve(request, sub_response, {})
+        body = PydanticUndefined
+        if body_field is not None:
+            body = await _json_body(request, strict_content_type)
+        values, errors = await solver.solve(request, sub_response, {}, body)
         if errors:
-            raise RequestValidationError(errors, body=None)
+            raise RequestValidationError(errors, body=None if body is PydanticUndefined else body)
         answer = await call(**values)
         if isinstance(answer, Response):
             return answer
@@ -205,6 +242,44 @@ def lean_handler(route: APIRoute) -> Handler | None:
         return response
 
     return handle
+
+
+async def _json_body(request: Request, strict_content_type: bool) -> Any:
+    """The request's body as FastAPI's handler reads it for a JSON body parameter: parsed when
+    its type says JSON (or, not strict, says nothing), else the bytes; nothing when empty."""
+    try:
+        body_bytes = await request.body()
+        if not body_bytes:
+            return PydanticUndefined
+        content_type = request.headers.get("content-type")
+        if not content_type:
+            return body_bytes if strict_content_type else await request.json()
+        message = email.message.Message()
+        message["content-type"] = content_type
+        if message.get_content_maintype() == "application":
+            subtype = message.get_content_subtype()
+            if subtype == "json" or subtype.endswith("+json"):
+                return await request.json()
+        return body_bytes
+    except json.JSONDecodeError as exc:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "json_invalid",
+                    "loc": ("body", exc.pos),
+                    "msg": "JSON decode error",
+                    "input": {},
+                    "ctx": {"error": exc.msg},
+                }
+            ],
+            body=exc.doc,
+        ) from exc
+    except HTTPException:
+        raise
+    except Exception as exc:
+        if MAX_BODY_SIZE_SCOPE_KEY in request.scope and (error := get_body_limit_error(exc)):
+            raise error from exc
+        raise HTTPException(400, "There was an error parsing the body") from exc
 
 
 def lean_app(handler: Handler, fastapis: ASGIApp, overrides_provider: Any) -> ASGIApp:
