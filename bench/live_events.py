@@ -42,6 +42,7 @@ from tread_shared.db.migrations import upgrade
 from tread_shared.events.broker import Broker
 from tread_shared.events.consumer import ConsumerSpec, EventConsumer
 from tread_shared.events.envelope import nats_subject_for
+from tread_shared.events.outbox import Outbox
 from tread_shared.events.payloads.accounts import (
     AccountCreated,
     AccountDirectoryEntry,
@@ -167,7 +168,10 @@ async def consume(args: argparse.Namespace) -> dict[str, Any]:
         nats_subject_root=f"live{tag}",
     )
     settings_class = importlib.import_module(f"{package}.settings").Settings
-    runtime = SimpleNamespace(settings=settings_class(**settings.model_dump()))
+    runtime = SimpleNamespace(
+        settings=settings_class(**settings.model_dump()),
+        outbox=Outbox(settings.service_name, settings.nats_subject_root),
+    )
     spec: ConsumerSpec = getattr(importlib.import_module(module), builder)(runtime)
     collect_less_often(settings.gc_gen0_threshold)
     db = Database(url)

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Select, Table, Uuid, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_shared.auth.principal import Principal
 from tread_shared.auth.scope import account_scope_clause, can_see_account
-from tread_shared.db.in_transaction import execute_rows_in
+from tread_shared.db.in_transaction import execute_rows_in, fetch_in
 from tread_shared.db.upsert import upsert_newer
 from tread_shared.directory.models import AccountDirectoryMixin
 from tread_shared.errors import NotFound
@@ -86,15 +88,19 @@ def newest_of(entries: Iterable[Entry]) -> dict[uuid.UUID, Entry]:
 
 async def held_entries(
     session: AsyncSession, model: type[AccountDirectoryMixin], account_ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, Any]:
-    """The stored entries of ``account_ids`` (rows; an unknown account is absent), in one
-    statement."""
+) -> dict[uuid.UUID, Entry]:
+    """The stored entries of ``account_ids`` (an unknown account is absent), in one statement,
+    run on the driver in the session's transaction on PostgreSQL (``fetch_in``): through the
+    session it cost ~130 us of CPU more, on every account event of the services that read the
+    entries before the run (action plans, the inbox)."""
     ids = sorted(set(account_ids))
     if not ids:
         return {}
+    if session.new or session.dirty or session.deleted:
+        await session.flush()  # what the session's autoflush did before its SELECT
     table = _table(model)
-    rows = await session.execute(select(table).where(table.c.account_id.in_(ids)))
-    return {row.account_id: row for row in rows}
+    rows = await fetch_in(session, _held(table, session.get_bind().dialect.name), {"ids": ids})
+    return {row.account_id: row._asdict() for row in rows}
 
 
 async def upsert_entries(
@@ -138,6 +144,17 @@ def directory_batch_handlers(model: type[AccountDirectoryMixin]) -> dict[str, Ba
     """``ConsumerSpec.batch_handlers`` for the directory: one handler for every account event
     type, so that a run of mixed account events is one call."""
     return dict.fromkeys(_PAYLOADS, directory_batch_handler(model))
+
+
+@cache
+def _held(table: Table, dialect: str) -> Select[Any]:
+    """The entries of a list of accounts: on PostgreSQL one array parameter (one statement for
+    any number), elsewhere an expanding ``IN`` list."""
+    if dialect == "postgresql":
+        of_accounts = table.c.account_id == any_(bindparam("ids", type_=ARRAY(Uuid)))
+    else:
+        of_accounts = table.c.account_id.in_(bindparam("ids", expanding=True))
+    return select(table).where(of_accounts)
 
 
 def _table(model: type[AccountDirectoryMixin]) -> Table:

@@ -52,9 +52,7 @@ async def apply_account_events(
     entries = [entry_of(event) for event, _stream_seq in events]
     account_ids = {entry["account_id"] for entry in entries}
     held = await held_entries(session, AccountDirectory, account_ids)
-    previous: dict[uuid.UUID, Entry] = {
-        account_id: dict(row._mapping) for account_id, row in held.items()
-    }
+    previous: dict[uuid.UUID, Entry] = dict(held)
     open_plans: dict[uuid.UUID, list[Plan]] = {}
     for plan in await plans.open_of_accounts(session, account_ids):
         assert plan.account_id is not None  # selected by account

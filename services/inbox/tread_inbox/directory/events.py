@@ -52,9 +52,9 @@ async def apply_account_events(
     moves: dict[uuid.UUID, AccountMove] = {}
     for account_id, entry in newest.items():
         stored = held.get(account_id)
-        if stored is not None and stored.version > entry["version"]:
+        if stored is not None and stored["version"] > entry["version"]:
             continue  # older than the entry held: the directory kept it, nothing moved
-        former = _audience(stored._mapping if stored is not None else None)
+        former = _audience(stored)
         if entry["deleted"]:
             moves[account_id] = AccountMove(former, deleted=True)
         elif _audience(entry) != former:
