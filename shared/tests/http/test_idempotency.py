@@ -18,7 +18,6 @@ from tread_notes.settings import Settings as NotesSettings
 from tread_shared.clock import utcnow
 from tread_shared.db.platform_tables import idempotency_keys
 from tread_shared.events.retention import purge_platform_rows
-from tread_shared.http import idempotency
 from tread_shared.http.idempotency import IdempotencyMiddleware
 from tread_shared.testing.http import Caller, assert_problem
 from tread_shared.testing.plugin import serve_in_process
@@ -296,27 +295,51 @@ async def test_a_key_left_in_progress_by_a_dead_process_is_free_at_once(
     assert await _titles(notes, author) == [DRAFT["title"]]
 
 
-async def test_a_key_answered_by_another_replica_after_the_claim_looked_undoes_the_effect(
-    notes: httpx.AsyncClient, author: Caller, monkeypatch: pytest.MonkeyPatch
+async def test_a_key_answered_by_another_replica_while_the_request_ran_undoes_its_effect(
+    notes_settings: NotesSettings, author: Caller
 ) -> None:
-    """On PostgreSQL the claim reads the key's row in the statement that takes its lock, from a
-    snapshot that may predate the lock: another replica's request with the key can commit in
-    between, unseen. Then the answer's INSERT finds that replica's row: the effect is undone
-    and the stored answer replayed, never a second effect."""
+    """The key is not looked at before the route runs: two replicas may run one key at once.
+    The first to commit stores its answer; the other's INSERT of its answer meets that row, so
+    its effect is undone and the stored answer replayed, never a second effect."""
+    held, other = create_app(notes_settings), create_app(notes_settings)
+    held.state.slow_notes_started = asyncio.Event()
+    held.state.release_slow_notes = asyncio.Event()
+    other.state.slow_notes_started = asyncio.Event()
+    other.state.release_slow_notes = asyncio.Event()
+    other.state.release_slow_notes.set()  # not held
     headers = _keyed(author, "key-raced")
-    first = await notes.post("/v1/notes", json=DRAFT, headers=headers)
-    assert first.status_code == 201
+    async with serve_in_process(held) as first, serve_in_process(other) as second:
+        running = asyncio.create_task(
+            first.post("/v1/probes/slow-notes", json=DRAFT, headers=headers)
+        )
+        await asyncio.wait_for(held.state.slow_notes_started.wait(), timeout=5)
+        answered = await second.post("/v1/probes/slow-notes", json=DRAFT, headers=headers)
+        held.state.release_slow_notes.set()
+        raced = await running
 
-    async def unseen_by_the_claim(self: Any, db: Any, session: Any) -> None:
-        return None
+        assert answered.status_code == 201 and "idempotent-replayed" not in answered.headers
+        assert raced.status_code == 201
+        assert raced.headers["idempotent-replayed"] == "true"
+        assert raced.content == answered.content
+        assert await _titles(second, author) == [DRAFT["title"]]
 
-    with monkeypatch.context() as patched:
-        patched.setattr(idempotency.Claim, "_take", unseen_by_the_claim)
-        raced = await notes.post("/v1/notes", json=DRAFT, headers=headers)
 
-    assert raced.status_code == 201
-    assert raced.headers["idempotent-replayed"] == "true"
-    assert raced.content == first.content
+async def test_a_retry_that_fails_this_time_still_gets_the_stored_answer(
+    notes: httpx.AsyncClient, notes_app: FastAPI, author: Caller
+) -> None:
+    """A retry runs the route again before its answer's INSERT finds the stored one; should
+    the route fail this time (a 500, its effect rolled back), the stored answer is replayed."""
+    notes_app.state.flaky_failures = 0
+    headers = _keyed(author, "key-flaky-retry")
+    first = await notes.post("/v1/probes/flaky-notes", json=DRAFT, headers=headers)
+    notes_app.state.flaky_failures = 1
+
+    retried = await notes.post("/v1/probes/flaky-notes", json=DRAFT, headers=headers)
+
+    assert notes_app.state.flaky_failures == 0  # the route did run, and failed
+    assert first.status_code == retried.status_code == 201
+    assert retried.headers["idempotent-replayed"] == "true"
+    assert retried.content == first.content
     assert await _titles(notes, author) == [DRAFT["title"]]
 
 

@@ -45,13 +45,13 @@ class ServiceRoute(APIRoute):
     committed after it and before the answer is sent, so a failed commit is the client's error
     answer rather than a success followed by lost data; rolled back if anything raised.
 
-    A keyed POST (``Idempotency-Key``) has its unit of work opened by its claim instead (the
-    key's lock and row, one round trip on PostgreSQL, which finds a stored answer); the
-    middleware commits it with the answer stored in the same transaction
-    (:class:`~tread_shared.http.idempotency.IdempotencyMiddleware`). A keyed POST without
-    ``DbSession`` looks for a stored answer here. Either way a stored answer stops the route
-    before its first effect and is replayed. A request without a key pays one function call.
-    A route without ``DbSession``, other than a POST, is FastAPI's handler unchanged.
+    A keyed POST (``Idempotency-Key``) has its unit of work opened by its claim instead; the
+    middleware commits it with the answer stored in the same transaction, whose INSERT finds a
+    stored answer (:class:`~tread_shared.http.idempotency.IdempotencyMiddleware`: the effect is
+    then rolled back and that answer replayed). A keyed POST without ``DbSession`` looks for a
+    stored answer here, which stops the route before its first effect. A request without a key
+    pays one function call. A route without ``DbSession``, other than a POST, is FastAPI's
+    handler unchanged.
 
     A route that needs no more of FastAPI's handler than its dependencies, its parameters, a
     JSON body and a JSON answer (every route here) runs a handler worked out once instead

@@ -2,28 +2,34 @@
 
 Keys are stored per service and per caller (the token's ``sub``). A replay answers the stored
 response with ``Idempotent-Replayed: true``; the same key with another body is 422; the same key
-while the first request is still running is 409 (``Retry-After: 1``). Server errors (5xx) are
-not stored, so the client may retry them. A key is forgotten ``ttl_hours`` after its first use.
+while the first request is still running in the same process is 409 (``Retry-After: 1``).
+Server errors (5xx) are not stored, so the client may retry them. A key is forgotten
+``ttl_hours`` after its first use.
 
-**The answer is stored in the transaction of the effect.** For a route that takes
-``DbSession``, the middleware holds the request's unit of work open until the route's answer is
-complete, writes the key's row with that answer into the same transaction, commits, and only
-then sends the answer (a failed commit is an error answer, and nothing is stored). So the row
-exists exactly when the effect does: a retry after any crash either finds the original answer
-or runs the request for the first time; it never waits, and never gets a 409 without the answer.
+**The answer is stored in the transaction of the effect, and its INSERT decides.** For a route
+that takes ``DbSession``, the middleware holds the request's unit of work open until the
+route's answer is complete, writes the key's row with that answer into the same transaction
+(an INSERT that takes the place of a row past its time to live, or left in progress by an
+earlier version of this code), commits, and only then sends the answer (a failed commit is an
+error answer, and nothing is stored). So the row exists exactly when the effect does: a retry
+after any crash either finds the original answer or runs the request for the first time.
 
-**A claim dies with its owner.** Nothing is written before the commit, so a process that dies
-mid-request leaves nothing behind. Meanwhile a second request with the key is refused at once:
-in the same process by the set of keys in flight; across processes (PostgreSQL) by a
-transaction-level advisory lock on the key, taken with ``pg_try_advisory_xact_lock``, which
-PostgreSQL releases when the owner's transaction ends — or its connection does, when the owner
-dies. The lock and the key's row are read in one statement, whose snapshot may predate the
-lock; the answer's INSERT is the last word: should it find the key's row after all (another
-replica committed in between), the request's effect is rolled back and that answer replayed.
-On SQLite the service is the only writer, so the set of keys in flight is the whole story.
+The key is not looked at before the route runs: that look was a round trip of every keyed
+write (a twelfth of a keyed ``POST /v1/accounts``), for the rare retry. A retry of an answered
+request runs the route again, in its transaction; its answer's INSERT then meets the stored row
+(the primary key), the retry's effect is rolled back and the stored answer replayed — or 422 if
+the key was used for another request. Should the route fail with a server error this time, the
+stored answer is replayed all the same. Two requests with one key at the same moment: in one
+process the second is refused at once (the set of keys in flight); on two replicas
+(PostgreSQL) the second's INSERT waits for the first's transaction, then finds its row and
+replays its answer, or, if the first rolled back, stores its own. Nothing is written before
+the commit, so a process that dies mid-request leaves nothing behind. Routes run before their
+key is known to be new must keep every effect in the request's transaction (the outbox, not a
+call to another system): every POST route here does.
 
-A route that writes without ``DbSession`` still has its answer stored, but in a transaction of
-its own after the route's: a crash in between loses that answer (the retry runs again)."""
+A route that writes without ``DbSession`` has a stored answer looked up before it runs
+(:func:`look_up_answer`), and its answer stored in a transaction of its own after the route's:
+a crash in between loses that answer (the retry runs again)."""
 
 from __future__ import annotations
 
@@ -34,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, literal, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -63,31 +69,28 @@ _THE_KEY = and_(
     idempotency_keys.c.key == bindparam("key"),
 )
 _KEY_ROW = select(idempotency_keys).where(_THE_KEY)
-# PostgreSQL: the advisory lock on the key and the key's row in one round trip. The row is read
-# from the statement's snapshot, which may predate the lock: a request with the same key that
-# committed in between is not seen here, but its row is, by the INSERT of the answer (see
-# ``IdempotencyMiddleware._store``), which then undoes this request's effect.
-_LOCK_AND_KEY_ROW = select(
-    func.pg_try_advisory_xact_lock(func.hashtextextended(bindparam("lock_name"), 0)).label(
-        "locked"
-    ),
-    *idempotency_keys.c,
-).select_from(select(literal(1)).subquery("one").outerjoin(idempotency_keys, _THE_KEY))
-# A key past its time to live, or left in progress by an earlier version of this code, is
-# forgotten; a row answered meanwhile (committed after the snapshot above) is not.
-_FORGET_KEY = delete(idempotency_keys).where(
-    _THE_KEY,
-    or_(
-        idempotency_keys.c.created_at < bindparam("forgotten_before"),
-        idempotency_keys.c.state == "in_progress",
-    ),
-)
-_STORE_ANSWER = {
-    dialect: insert_on_conflict(dialect, idempotency_keys)
-    .values({column.key: bindparam(column.key, type_=column.type) for column in idempotency_keys.c})
-    .on_conflict_do_nothing()
-    for dialect in ("postgresql", "sqlite")
-}
+
+
+def _store_answer(dialect: str) -> Any:
+    """The answer's INSERT: a row of the key past its time to live (``forgotten_before``), or
+    left in progress by an earlier version of this code, is replaced; a live one is left as it
+    is (no row inserted: the caller replays it)."""
+    statement = insert_on_conflict(dialect, idempotency_keys).values(
+        {column.key: bindparam(column.key, type_=column.type) for column in idempotency_keys.c}
+    )
+    stored = idempotency_keys.c
+    return statement.on_conflict_do_update(
+        index_elements=[stored.principal, stored.key],
+        set_={
+            column.key: statement.excluded[column.key]
+            for column in idempotency_keys.c
+            if not column.primary_key
+        },
+        where=or_(stored.created_at < bindparam("forgotten_before"), stored.state == "in_progress"),
+    )
+
+
+_STORE_ANSWER = {dialect: _store_answer(dialect) for dialect in ("postgresql", "sqlite")}
 
 
 def _in_use() -> Conflict:
@@ -120,10 +123,11 @@ class Claim:
     failed: bool = False
     # Refused because of the key itself (in use, reused, lost): that answer is not stored.
     refused: bool = False
-    # The stored answer found once the route had started (by ``look_up_answer``, the claim or
-    # the answer's INSERT): replayed instead of the route's.
+    # The stored answer found (by ``look_up_answer``, or when the answer was to be stored):
+    # replayed instead of the route's.
     replay: dict[str, Any] | None = None
-    # The key found used for another request by the answer's INSERT: answered instead.
+    # The key found used for another request when the answer was to be stored: answered
+    # instead.
     refusal: Problem | None = None
 
     @property
@@ -131,55 +135,22 @@ class Claim:
         return {"principal": self.principal, "key": self.key}
 
     async def open(self, db: Database) -> AsyncSession:
-        """The request's unit of work, committed by the middleware once the answer is known;
-        takes the key for this transaction (a Problem if another request has it). Opened
-        once: a second call answers the same session."""
-        if self.session is not None:
-            return self.session
-        session = await self.stack.enter_async_context(db.unit_of_work())
-        self.session = session
-        try:
-            await self._take(db, session)
-        except Problem:
-            self.refused = True
-            raise
-        return session
+        """The request's unit of work, committed by the middleware with the answer once it is
+        known. Opened once: a second call answers the same session."""
+        if self.session is None:
+            self.session = await self.stack.enter_async_context(db.unit_of_work())
+        return self.session
 
-    async def _take(self, db: Database, session: AsyncSession) -> None:
-        if db.is_sqlite:
-            rows = await fetch_in(session, _KEY_ROW, self.the_key)
-            row = rows[0] if rows else None
-        else:
-            lock_name = f"{self.principal}\n{self.key}"
-            (row,) = await fetch_in(
-                session, _LOCK_AND_KEY_ROW, {**self.the_key, "lock_name": lock_name}
-            )
-            if not row.locked:
-                raise _in_use()
-            if row.principal is None:  # no row joined: the key is new
-                return
-        if row is None:
-            return
-        if as_utc(row.created_at) < self.forgotten_before or row.state == "in_progress":
-            # Past its time to live, or left in progress by an earlier version of this code
-            # whose owner is gone (we hold the key now): the key is free.
-            await execute_in(
-                session, _FORGET_KEY, {**self.the_key, "forgotten_before": self.forgotten_before}
-            )
-            return
-        if row.request_hash != self.digest:
-            raise _reused()
-        if row.state == "committed":
-            # Only an earlier version of this code left effects without their answer.
-            raise Conflict(
-                "The request with this Idempotency-Key was carried out, but its answer was "
-                "lost; read the resource to see the result.",
-                slug="idempotent-request-completed",
-            )
-        # Answered already (before this request, or by another replica since the middleware
-        # looked): that answer stops the route and is replayed.
-        self.replay = _answer_of(row)
-        raise _in_use()
+    async def replay_stored(self, session: AsyncSession) -> bool:
+        """After the request's effect was rolled back: the answer stored under the key becomes
+        the one to give (or the problem of a key used for another request); whether there is
+        one."""
+        rows = await fetch_in(session, _KEY_ROW, self.the_key)
+        try:
+            self.replay = _live_answer(rows[0] if rows else None, self)
+        except Problem as problem:
+            self.refusal = problem
+        return self.replay is not None or self.refusal is not None
 
 
 async def look_up_answer(db: Database, claim: Claim) -> None:
@@ -201,10 +172,10 @@ class IdempotencyMiddleware:
 
     ``routes_take_the_key``: every POST route of the app is a
     :class:`~tread_shared.db.session.ServiceRoute` (a :class:`~tread_shared.app.ServiceApp`
-    checks), which finds a stored answer before the route does anything; the
-    middleware then does not look before calling the app (a round trip of every keyed POST). An
-    answer given without a route (none matched) finds the stored one when it is to be stored,
-    and that one is replayed."""
+    checks), whose answer's INSERT finds a stored answer (or which looks before running, for a
+    route without ``DbSession``); the middleware then does not look before calling the app (a
+    round trip of every keyed POST). An answer given without a route (none matched) finds the
+    stored one when it is to be stored, and that one is replayed."""
 
     def __init__(
         self, app: ASGIApp, *, ttl_hours: int = 24, routes_take_the_key: bool = False
@@ -310,7 +281,11 @@ class IdempotencyMiddleware:
             # Leaving the stack committed the effect and its answer, together.
         except Exception as exc:
             if app_raised:
-                raise
+                if claim.session is None or not await self._replay_after_failure(
+                    db, claim, exc, scope, send
+                ):
+                    raise
+                return
             # Storing or committing failed: nothing was kept; say so instead of the answer.
             log.warning("idempotent request not committed (key %s): %s", claim.key, exc)
             await send_problem(send, unexpected_error(exc), scope["path"])
@@ -322,6 +297,25 @@ class IdempotencyMiddleware:
         else:
             await _send_answer(send, answer)
 
+    async def _replay_after_failure(
+        self, db: Database, claim: Claim, exc: Exception, scope: Scope, send: Send
+    ) -> bool:
+        """A retry of an answered request whose route failed this time (its effect rolled
+        back with the unit of work): the stored answer, if there is one, is still the one to
+        give; whether it was given."""
+        try:
+            stored = await _stored_answer(db, claim)
+        except Problem as problem:  # the key was used for another request
+            await send_problem(send, problem, scope["path"])
+            return True
+        if stored is None:
+            return False
+        log.warning(
+            "a retried request failed (key %s), its stored answer given: %r", claim.key, exc
+        )
+        await _replay(send, stored)
+        return True
+
     async def _store(self, db: Database, claim: Claim, answer: dict[str, Any]) -> None:
         session = claim.session
         if claim.refused:
@@ -329,9 +323,11 @@ class IdempotencyMiddleware:
                 await session.rollback()
             return
         if answer["status"] >= 500:
-            # Not remembered, and nothing of the request is kept: the retry runs for real.
+            # Not remembered, and nothing of the request is kept: the retry runs for real. A
+            # retry of an answered request that failed this time gets the stored answer.
             if session is not None:
                 await session.rollback()
+                await claim.replay_stored(session)
             return
         if session is not None and claim.failed:
             await session.rollback()  # a refused request (4xx): its answer alone is kept
@@ -353,21 +349,22 @@ class IdempotencyMiddleware:
             "response_body": answer["body"],
             "created_at": now,
             "locked_until": now,
+            "forgotten_before": claim.forgotten_before,
         }
         statement = _STORE_ANSWER[db.engine.dialect.name]
         if session is not None:
             if await execute_in(session, statement, row) == 0:
-                # The key has a row after all: another request's answer (another replica,
-                # committed between the claim's snapshot and its lock) undoes this request's
-                # effect and is replayed. A row past its time to live is left as it is, and the
-                # answer not stored, as ``ON CONFLICT DO NOTHING`` always did.
-                try:
-                    rows = await fetch_in(session, _KEY_ROW, claim.the_key)
-                    claim.replay = _live_answer(rows[0] if rows else None, claim)
-                except Problem as problem:
-                    claim.refusal = problem
-                if claim.replay is not None or claim.refusal is not None:
-                    await session.rollback()
+                # The key has a live answer: a retry of an answered request, or a request with
+                # the key that committed first (another replica). This request's effect is
+                # undone and that answer replayed (422 if the key was for another request).
+                await session.rollback()
+                if not await claim.replay_stored(session):
+                    # Left by an earlier version of this code: effects without their answer.
+                    claim.refusal = Conflict(
+                        "The request with this Idempotency-Key was carried out, but its answer "
+                        "was lost; read the resource to see the result.",
+                        slug="idempotent-request-completed",
+                    )
             return
         # The route wrote (if at all) in transactions of its own: the answer follows them.
         async with db.unit_of_work() as own:
