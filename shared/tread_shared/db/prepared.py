@@ -58,7 +58,8 @@ from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import Pool
 from sqlalchemy.sql.dml import Insert, UpdateBase
-from sqlalchemy.util.concurrency import greenlet_spawn
+
+from tread_shared.db.checkout import given_back, taken
 
 Processor = Callable[[Any], Any] | None
 # What runs on the driver: a SELECT, or an INSERT, UPDATE or DELETE.
@@ -157,11 +158,11 @@ class DriverStatement:
 
     async def fetch(self, pool: Pool, values: Mapping[str, Any]) -> list[Any]:
         """Every row of the statement with ``values`` bound, on a connection of ``pool``."""
-        fairy = await greenlet_spawn(pool.connect)
+        fairy = await taken(pool)
         try:
             return await self.fetch_on(fairy, values)
         finally:
-            await greenlet_spawn(fairy.close)
+            await given_back(fairy)
 
     async def fetch_on(self, fairy: Any, values: Mapping[str, Any]) -> list[Any]:
         """Every row of the statement with ``values`` bound, on ``fairy`` (a connection checked

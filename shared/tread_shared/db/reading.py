@@ -30,8 +30,8 @@ from pydantic import BaseModel
 from sqlalchemy import Row, Select, bindparam, inspect, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.util import greenlet_spawn
 
+from tread_shared.db.checkout import given_back, taken
 from tread_shared.db.engine import READ_ONLY, Database
 from tread_shared.db.prepared import driver_read, driver_statement
 from tread_shared.db.row_parts import labelled_columns
@@ -177,7 +177,7 @@ class _HeldReads(RowReads):
         if self._fairy is None:
             leave = await self.reader.db.connections.enter()
             try:
-                self._fairy = await greenlet_spawn(self.reader.engine.sync_engine.pool.connect)
+                self._fairy = await taken(self.reader.engine.sync_engine.pool)
             except BaseException:
                 leave()
                 raise
@@ -189,7 +189,7 @@ class _HeldReads(RowReads):
         self._fairy = self._leave = None
         try:
             if fairy is not None:
-                await greenlet_spawn(fairy.close)
+                await given_back(fairy)
         finally:
             if leave is not None:
                 leave()
