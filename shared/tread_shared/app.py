@@ -36,6 +36,7 @@ from tread_shared.http.idempotency import IdempotencyMiddleware
 from tread_shared.http.openapi import document_contract
 from tread_shared.http.request_context import RequestContextMiddleware
 from tread_shared.http.request_limits import RequestLimitsMiddleware
+from tread_shared.http.route_index import RouteIndex
 from tread_shared.observability.health import health_router
 from tread_shared.observability.logs import configure_logging
 from tread_shared.observability.metrics import metrics_router
@@ -70,8 +71,9 @@ class ServiceApp(FastAPI):
     and already answers an unhandled error with a problem document (the server-error layer's
     job), Tread has no OpenTelemetry and no ``max_body_size`` (its limits are
     :class:`RequestLimitsMiddleware`'s), and the exit stack FastAPI's handler wants for closing
-    uploaded files is opened by :class:`RequestContextMiddleware`. An app built any other way
-    keeps FastAPI's stack."""
+    uploaded files is opened by :class:`RequestContextMiddleware`. A request tries only the
+    routes its path could match (:class:`RouteIndex`). An app built any other way keeps
+    FastAPI's stack."""
 
     def build_middleware_stack(self) -> ASGIApp:
         outermost: object = self.user_middleware[0].cls if self.user_middleware else None
@@ -82,7 +84,11 @@ class ServiceApp(FastAPI):
             for key, handler in self.exception_handlers.items()
             if key not in (500, Exception)
         }
-        app: ASGIApp = ExceptionMiddleware(self.router, handlers=handlers, debug=self.debug)
+        # The routes a request could match, not every route (http.route_index); a router with
+        # middleware of its own is called as it is.
+        router = self.router
+        routes: ASGIApp = RouteIndex(router) if router.middleware_stack == router.app else router
+        app: ASGIApp = ExceptionMiddleware(routes, handlers=handlers, debug=self.debug)
         for cls, args, kwargs in reversed(self.user_middleware):
             if cls is IdempotencyMiddleware and _every_post_takes_the_key(self):
                 kwargs = {**kwargs, "routes_take_the_key": True}
