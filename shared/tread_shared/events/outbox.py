@@ -1,13 +1,30 @@
-"""The transactional outbox: an event row written in the same transaction as the change."""
+"""The transactional outbox: an event row written in the same transaction as the change.
+
+**Events held for the last statement.** A unit of work that ends with an INSERT of its own (a
+keyed request's answer, :mod:`tread_shared.http.idempotency`) may hold its events
+(:func:`hold_events`): :meth:`Outbox.add` then keeps the event's row, and
+:func:`insert_with_held_events` writes the rows in that last INSERT's statement on PostgreSQL
+(a data-modifying ``WITH``), just before it elsewhere: one round trip a keyed write less
+(issue 12). The rows still commit with the change, in one transaction, and their sequence
+numbers are still taken after the change's row locks. Held rows belong to the transaction they
+were held in: one rolled back leaves nothing to write; whatever commits the session with rows
+still held writes them first (a ``before_commit`` listener), so none is lost by a path that
+commits otherwise. An event recorded inside a savepoint is written at once (the savepoint may
+be rolled back alone), before the session holds any: after held ones it would go before them,
+so it is refused (``RuntimeError``); events recorded together (:meth:`Outbox.add_many`) are
+written at once after the held ones. A session's events keep their order."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import bindparam, insert
+from sqlalchemy import bindparam, event, insert
+from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from tread_shared.clock import utcnow
 from tread_shared.context import correlation_id_var, request_id_var, traceparent_var
@@ -58,7 +75,11 @@ class Outbox:
         """
         await session.flush()
         event, row = self._row(payload, subject)
-        await execute_in(session, _INSERT_ONE, row)
+        held = _held(session)
+        if held is not None:
+            held.append(row)
+        else:
+            await execute_in(session, _INSERT_ONE, row)
         session.info[OUTBOX_DIRTY] = True
         return event
 
@@ -103,7 +124,8 @@ class Outbox:
                     "created_at": now,
                 }
             )
-        await session.execute(_INSERT_ROW, rows)
+        # Events held before these go first: a session's events keep their order.
+        await session.execute(_INSERT_ROW, _take_held(session) + rows)
         session.info[OUTBOX_DIRTY] = True
 
     def _row(self, payload: EventPayload, subject: str) -> tuple[CloudEvent, dict[str, Any]]:
@@ -135,6 +157,101 @@ class Outbox:
             "created_at": utcnow(),
         }
         return envelope, row
+
+
+# Where a session that holds its events keeps them: (the root transaction they belong to, rows).
+_HELD = "tread_outbox_held"
+
+
+def hold_events(session: AsyncSession) -> None:
+    """From now on, keep the rows of ``session``'s events for its last statement
+    (:func:`insert_with_held_events`; see the module's notes)."""
+    session.info[_HELD] = (None, [])
+
+
+def _held(session: AsyncSession | Session) -> list[dict[str, Any]] | None:
+    """The rows held for the session's current transaction (a list to add to), or ``None``
+    when its events are written at once."""
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    held = sync.info.get(_HELD)
+    if held is None:
+        return None
+    current = sync.get_transaction()
+    if sync.in_nested_transaction():
+        if held[1] and held[0] is current:
+            # Written at once, this event would go before events recorded earlier.
+            raise RuntimeError(
+                "an event recorded in a savepoint while earlier events are held for the last "
+                "statement: they would be published out of order"
+            )
+        return None
+    if current is None:
+        return None  # nothing begun yet: written at once, which begins the transaction
+    transaction, rows = held
+    if transaction is not current:
+        # Rows held for a transaction that has ended (rolled back: they are void) are dropped.
+        rows = []
+        sync.info[_HELD] = (current, rows)
+    held_rows: list[dict[str, Any]] = rows
+    return held_rows
+
+
+def _take_held(session: AsyncSession | Session) -> list[dict[str, Any]]:
+    rows = _held(session)
+    if not rows:
+        return []
+    session.info[_HELD] = (None, [])
+    return rows
+
+
+async def insert_with_held_events(
+    session: AsyncSession, statement: Any, values: Mapping[str, Any]
+) -> int:
+    """Run ``statement``, an INSERT, with ``values``, and write the events held for
+    ``session``'s transaction in the same statement on PostgreSQL (else just before it); how
+    many rows ``statement`` inserted."""
+    rows = _take_held(session)
+    if rows and isinstance(statement, PostgresInsert):
+        values = {
+            **values,
+            **{f"e{n}_{k}": v for n, row in enumerate(rows) for k, v in row.items()},
+        }
+        statement = _with_events(statement, len(rows))
+    elif rows:
+        await session.execute(_INSERT_ROW, rows)
+    return await execute_in(session, statement, values)
+
+
+@lru_cache(maxsize=64)
+def _with_events(statement: PostgresInsert, count: int) -> PostgresInsert:
+    """``statement`` writing ``count`` outbox rows too (their values named ``e<n>_<column>``)."""
+    events = (
+        insert(outbox_events)
+        .inline()
+        .values(
+            [
+                {
+                    name: bindparam(f"e{n}_{name}", type_=outbox_events.c[name].type)
+                    for name in _ROW_COLUMNS
+                }
+                for n in range(count)
+            ]
+        )
+        .cte("held_events")
+    )
+    return statement.add_cte(events)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_held_events(session: Session) -> None:
+    # A session committed with rows still held (by a path other than its last statement's):
+    # they are written now, after its changes, in the transaction that commits.
+    if session.info.get(_HELD) is None:
+        return
+    rows = _take_held(session)
+    if rows:
+        session.flush()
+        session.execute(_INSERT_ROW, rows)
 
 
 class _Context:

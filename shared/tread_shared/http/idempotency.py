@@ -15,7 +15,10 @@ error answer, and nothing is stored). So the row exists exactly when the effect 
 after any crash either finds the original answer or runs the request for the first time.
 
 The key is not looked at before the route runs: that look was a round trip of every keyed
-write (a twelfth of a keyed ``POST /v1/accounts``), for the rare retry. A retry of an answered
+write (a twelfth of a keyed ``POST /v1/accounts``), for the rare retry. The route's events are
+held for the answer's INSERT (:func:`~tread_shared.events.outbox.hold_events`) and written in
+its statement on PostgreSQL: a keyed ``POST /v1/accounts`` is BEGIN, the account, the answer
+with the event, COMMIT. A retry of an answered
 request runs the route again, in its transaction; its answer's INSERT then meets the stored row
 (the primary key), the retry's effect is rolled back and the stored answer replayed — or 422 if
 the key was used for another request. Should the route fail with a server error this time, the
@@ -47,10 +50,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tread_shared.auth.tokens import TokenVerifier
 from tread_shared.clock import as_utc, utcnow
 from tread_shared.db.engine import Database
-from tread_shared.db.in_transaction import execute_in, fetch_in
+from tread_shared.db.in_transaction import fetch_in
 from tread_shared.db.platform_tables import idempotency_keys
 from tread_shared.db.upsert import insert_on_conflict
 from tread_shared.errors import Conflict, Problem, Unprocessable, send_problem, unexpected_error
+from tread_shared.events.outbox import hold_events, insert_with_held_events
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +143,8 @@ class Claim:
         known. Opened once: a second call answers the same session."""
         if self.session is None:
             self.session = await self.stack.enter_async_context(db.unit_of_work())
+            # The route's events go in with the answer's INSERT: one round trip less.
+            hold_events(self.session)
         return self.session
 
     async def replay_stored(self, session: AsyncSession) -> bool:
@@ -353,7 +359,7 @@ class IdempotencyMiddleware:
         }
         statement = _STORE_ANSWER[db.engine.dialect.name]
         if session is not None:
-            if await execute_in(session, statement, row) == 0:
+            if await insert_with_held_events(session, statement, row) == 0:
                 # The key has a live answer: a retry of an answered request, or a request with
                 # the key that committed first (another replica). This request's effect is
                 # undone and that answer replayed (422 if the key was for another request).
