@@ -3,10 +3,15 @@ committed before the answer is sent, rolled back when anything failed."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.util import await_
+from tread_notes.notes.models import Note
 
 from tread_shared.db.session import DbSession
 from tread_shared.testing.http import Caller, assert_problem
@@ -36,15 +41,48 @@ async def test_a_write_is_kept_and_one_that_fails_leaves_nothing(
 async def test_a_commit_that_fails_is_the_answer_not_a_success(
     notes: httpx.AsyncClient, author: Caller, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def commit_fails(self: AsyncSession) -> None:
+    def commit_fails(self: Session) -> None:
         raise RuntimeError("the disk is full")
 
     with monkeypatch.context() as patched:
-        patched.setattr(AsyncSession, "commit", commit_fails)
+        patched.setattr(Session, "commit", commit_fails)
         answer = await notes.post("/v1/notes", json=DRAFT, headers=author.headers)
 
     assert_problem(answer, 500, "internal-error")
     assert await _titles(notes, author) == []
+
+
+async def test_a_unit_of_work_cancelled_while_committing_still_commits_and_gives_back(
+    notes_app: FastAPI, notes: httpx.AsyncClient, author: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit and the close are one trip that runs to completion: a task cancelled
+    meanwhile (a shutdown, a timeout) is told so only once its connection is given back."""
+    db = notes_app.state.db
+    pool = db.engine.sync_engine.pool
+    held_before = pool.checkedout()  # the relay's own connection
+    committing = asyncio.Event()
+    commit = Session.commit
+
+    def slow_commit(self: Session) -> None:
+        committing.set()
+        await_(asyncio.sleep(0.2))
+        commit(self)
+
+    async def write() -> None:
+        async with db.unit_of_work() as session:
+            session.add(Note(title="Cancelled late", body="", pinned=False, owner=author.sub))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Session, "commit", slow_commit)
+        task = asyncio.create_task(write())
+        await asyncio.wait_for(committing.wait(), timeout=5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    assert pool.checkedout() == held_before
+    async with db.reading() as connection:
+        assert await connection.scalar(select(func.count()).select_from(Note)) == 1
 
 
 async def test_a_session_outside_a_service_route_is_refused_by_name() -> None:

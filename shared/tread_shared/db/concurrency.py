@@ -10,13 +10,14 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from tread_shared.db.flushing import flush_pending
 from tread_shared.errors import PreconditionFailed
 
 
 async def flush_changes(session: AsyncSession) -> None:
     """Flush pending changes; a row changed meanwhile by someone else is a 412 problem."""
     try:
-        await session.flush()
+        await flush_pending(session)
     except StaleDataError as exc:
         raise PreconditionFailed(
             "The resource changed while this request ran; read it again and retry."

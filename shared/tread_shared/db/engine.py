@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.util.concurrency import await_
+from sqlalchemy.util.concurrency import await_, greenlet_spawn
 
 from tread_shared.db.admission import ConnectionQueue
 
@@ -177,6 +177,37 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     return engine
 
 
+def _commit_and_close(session: Session) -> None:
+    try:
+        session.commit()
+    finally:
+        session.close()
+
+
+def _roll_back_and_close(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
+
+
+async def _to_completion(step: Awaitable[None]) -> None:
+    """Await ``step`` in a task of its own until it is done, even if the caller is cancelled
+    meanwhile; a cancellation is raised once it is."""
+    task = asyncio.ensure_future(step)
+    cancelled: asyncio.CancelledError | None = None
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError as exc:
+            if task.done():
+                break
+            cancelled = exc
+    task.result()
+    if cancelled is not None:
+        raise cancelled
+
+
 class Database:
     """A service's engine and session factory. ``unit_of_work`` commits once at the end."""
 
@@ -227,14 +258,21 @@ class Database:
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """A session whose changes commit together when the block ends, or roll back on error.
-        Waits its turn for a connection (:class:`ConnectionQueue`)."""
-        async with self.connections.place(), self.sessions() as session:
+        Waits its turn for a connection (:class:`ConnectionQueue`).
+
+        The commit (or rollback) and the close are one trip into SQLAlchemy's greenlet, not
+        two (``AsyncSession.commit``, then its ``close``): each new greenlet's first frame
+        costs CPython 3.11 a stack of its own (~15 µs, every unit of work). The trip runs to
+        completion even if the task is cancelled meanwhile (then re-raised), as the session's
+        own close does, so a connection is never abandoned half given back."""
+        async with self.connections.place():
+            session = self.sessions()
             try:
                 yield session
             except BaseException:
-                await session.rollback()
+                await _to_completion(greenlet_spawn(_roll_back_and_close, session.sync_session))
                 raise
-            await session.commit()
+            await _to_completion(greenlet_spawn(_commit_and_close, session.sync_session))
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:

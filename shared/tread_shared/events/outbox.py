@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from tread_shared.clock import utcnow
 from tread_shared.context import correlation_id_var, request_id_var, traceparent_var
 from tread_shared.db.engine import OUTBOX_DIRTY
+from tread_shared.db.flushing import flush_pending
 from tread_shared.db.in_transaction import execute_in
 from tread_shared.db.platform_tables import outbox_events
 from tread_shared.events.envelope import CloudEvent, nats_subject_for
@@ -73,7 +74,7 @@ class Outbox:
         Pending ORM changes are flushed first, so the entity's row lock is taken before the
         event's sequence number: two changes of one entity get outbox rows in commit order.
         """
-        await session.flush()
+        await flush_pending(session)
         event, row = self._row(payload, subject)
         held = _held(session)
         if held is not None:
@@ -94,7 +95,7 @@ class Outbox:
         envelope halved."""
         if not events:
             return
-        await session.flush()
+        await flush_pending(session)
         now = utcnow()
         time = to_jsonable_python(now)
         context = _Context.current()
