@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import pytest
 
@@ -65,3 +68,42 @@ async def test_no_place_within_the_wait_is_database_busy_and_frees_nothing() -> 
     await holder
     async with queue.place():
         assert queue.waiting == 0
+
+
+def _task(coroutine: Coroutine[Any, Any, Callable[[], None]]) -> asyncio.Task[Callable[[], None]]:
+    """A task asking for a place in a context of its own (a place held in the test's context
+    would let it in at once, as a nested unit of work)."""
+    return asyncio.create_task(coroutine, context=contextvars.Context())
+
+
+async def test_a_place_handed_to_a_task_cancelled_meanwhile_goes_to_the_next() -> None:
+    queue = ConnectionQueue(capacity=1, wait_seconds=5)
+    leave = await _task(queue.enter())
+    first, second = _task(queue.enter()), _task(queue.enter())
+    await asyncio.sleep(0.01)
+    assert queue.waiting == 2
+
+    leave()  # the place is the first's now…
+    first.cancel()  # …which is cancelled before it runs
+    with pytest.raises(asyncio.CancelledError):
+        await first
+
+    leave_second = await asyncio.wait_for(second, timeout=1)
+    leave_second()
+    again = await asyncio.wait_for(_task(queue.enter()), timeout=0.1)  # the queue is whole
+    again()
+
+
+async def test_a_task_cancelled_while_waiting_takes_no_place_and_holds_no_one_up() -> None:
+    queue = ConnectionQueue(capacity=1, wait_seconds=5)
+    leave = await _task(queue.enter())
+    gone, next_in_line = _task(queue.enter()), _task(queue.enter())
+    await asyncio.sleep(0.01)
+    gone.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    assert queue.waiting == 1
+
+    leave()
+    (await asyncio.wait_for(next_in_line, timeout=1))()
+    (await asyncio.wait_for(_task(queue.enter()), timeout=0.1))()
