@@ -41,7 +41,7 @@ import tread_shared
 from tread_shared.clock import utcnow
 from tread_shared.db.engine import Database
 from tread_shared.db.migrations import upgrade
-from tread_shared.events.broker import Broker
+from tread_shared.events.broker import Broker, dead_letter_stream
 from tread_shared.events.consumer import ConsumerSpec, EventConsumer
 from tread_shared.events.envelope import nats_subject_for
 from tread_shared.events.outbox import Outbox
@@ -227,7 +227,8 @@ async def consume(args: argparse.Namespace) -> dict[str, Any]:
     publisher.wait()
     running.cancel()
     await asyncio.gather(running, return_exceptions=True)
-    await js.delete_stream(settings.nats_stream)
+    for stream in (settings.nats_stream, dead_letter_stream(settings)):
+        await js.delete_stream(stream)
     await broker.close()
     await db.dispose()
     await drop_database(args.pg, name)
