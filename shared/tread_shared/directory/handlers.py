@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tread_shared.auth.principal import Principal
 from tread_shared.auth.scope import account_scope_clause, can_see_account
+from tread_shared.db.flushing import flush_pending
 from tread_shared.db.in_transaction import execute_rows_in, fetch_in
 from tread_shared.db.upsert import upsert_newer
 from tread_shared.directory.models import AccountDirectoryMixin
@@ -96,8 +97,7 @@ async def held_entries(
     ids = sorted(set(account_ids))
     if not ids:
         return {}
-    if session.new or session.dirty or session.deleted:
-        await session.flush()  # what the session's autoflush did before its SELECT
+    await flush_pending(session)  # what the session's autoflush did before its SELECT
     table = _table(model)
     rows = await fetch_in(session, _held(table, session.get_bind().dialect.name), {"ids": ids})
     return {row.account_id: row._asdict() for row in rows}
@@ -113,8 +113,7 @@ async def upsert_entries(
     rows = sorted(entries, key=lambda entry: entry["account_id"])
     if not rows:
         return
-    if session.new or session.dirty or session.deleted:
-        await session.flush()  # the session's own pending changes first, as the ORM path did
+    await flush_pending(session)  # the session's own changes first, as the ORM path did
     # On the driver on PostgreSQL (through the session it cost ~130 us of CPU more, and every
     # service applies every account event).
     upsert = upsert_newer(
