@@ -14,8 +14,8 @@ serialiser, the sub-response's status and headers merged).
 A JSON body is read and validated as FastAPI does it: the same content-type rule (JSON when the
 type is ``application/json`` or ``+json``, or absent where the route is not strict), the same
 validation error for JSON that does not parse (a 400 problem) and 400 for a body that cannot
-be read, then FastAPI's own
-``request_body_to_args`` after the dependencies and parameters, so errors come in its order.
+be read, then FastAPI's own ``request_body_to_args`` after the dependencies and parameters, so
+errors come in its order.
 On a keyed ``POST /v1/accounts`` FastAPI's handler cost ~100 µs of CPU beside the endpoint.
 
 Only routes FastAPI's handler does nothing more for qualify: a JSON body or none (no form, no
