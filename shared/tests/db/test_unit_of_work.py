@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.util import await_
 from tread_notes.notes.models import Note
 
+from tread_shared.db.engine import Database
 from tread_shared.db.session import DbSession
 from tread_shared.testing.http import Caller, assert_problem
 
@@ -57,9 +58,8 @@ async def test_a_unit_of_work_cancelled_while_committing_still_commits_and_gives
 ) -> None:
     """The commit and the close are one trip that runs to completion: a task cancelled
     meanwhile (a shutdown, a timeout) is told so only once its connection is given back."""
-    db = notes_app.state.db
-    pool = db.engine.sync_engine.pool
-    held_before = pool.checkedout()  # the relay's own connection
+    # A pool of its own, which nothing else (the app's relay) takes connections from.
+    db = Database(notes_app.state.db.url)
     committing = asyncio.Event()
     commit = Session.commit
 
@@ -72,17 +72,20 @@ async def test_a_unit_of_work_cancelled_while_committing_still_commits_and_gives
         async with db.unit_of_work() as session:
             session.add(Note(title="Cancelled late", body="", pinned=False, owner=author.sub))
 
-    with monkeypatch.context() as patched:
-        patched.setattr(Session, "commit", slow_commit)
-        task = asyncio.create_task(write())
-        await asyncio.wait_for(committing.wait(), timeout=5)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(Session, "commit", slow_commit)
+            task = asyncio.create_task(write())
+            await asyncio.wait_for(committing.wait(), timeout=5)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
 
-    assert pool.checkedout() == held_before
-    async with db.reading() as connection:
-        assert await connection.scalar(select(func.count()).select_from(Note)) == 1
+        assert db.engine.sync_engine.pool.checkedout() == 0
+        async with db.reading() as connection:
+            assert await connection.scalar(select(func.count()).select_from(Note)) == 1
+    finally:
+        await db.dispose()
 
 
 async def test_a_session_outside_a_service_route_is_refused_by_name() -> None:
