@@ -69,7 +69,7 @@ CONSUMERS = {
 
 
 class BenchSettings(ServiceSettings):
-    pass
+    """The platform's settings alone: what the consumer under test reads (NATS, database)."""
 
 
 def account_events(count: int) -> list[bytes]:
