@@ -4,21 +4,30 @@ rolled back with the session."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from tread_notes import MIGRATIONS_DIR
 from tread_notes.notes.models import Note
 
+from tread_shared.clock import utcnow
 from tread_shared.db.engine import Database
+from tread_shared.db.in_transaction import fetch_in, insert_of
 from tread_shared.db.new_rows import insert_new
+from tread_shared.events.outbox import hold_events, insert_with_held_events
+from tread_shared.ids import new_id
 
 WRITTEN_AS = ("owner", "title", "body", "pinned", "deleted_at", "version")
+_COUNT_OWNED = (
+    select(func.count().label("count")).select_from(Note).where(Note.owner == bindparam("owner"))
+)
 
 
 @pytest.fixture
@@ -111,3 +120,128 @@ async def test_what_the_session_holds_is_flushed_first_and_an_added_entity_is_fl
 
     assert await _stored(db, pending.id) is not None
     assert await _stored(db, added.id) is not None
+
+
+# A row allowed to wait (``hold=True``) for the unit of work's last statement, as a keyed
+# request's answer is: on PostgreSQL it goes in with that statement; everywhere it reads as
+# written and commits or rolls back with the session.
+
+
+def _row(title: str) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "id": new_id(),
+        "owner": "am-9",
+        "title": title,
+        "body": "",
+        "pinned": False,
+        "created_at": now,
+        "updated_at": now,
+        "deleted_at": None,
+        "version": 1,
+    }
+
+
+async def _last(session: AsyncSession, title: str = "Last") -> dict[str, Any]:
+    """The unit of work's own last INSERT: another note's row."""
+    row = _row(title)
+    await insert_with_held_events(session, insert_of(Note.__table__, tuple(row)), row)
+    return row
+
+
+async def _statements(session: AsyncSession) -> list[str] | None:
+    """The statements the session's connection runs from now on, as PostgreSQL receives them
+    (None on SQLite, where nothing is held), but ``BEGIN``."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    seen: list[str] = []
+    fairy = await (await session.connection()).get_raw_connection()
+    fairy.driver_connection.add_query_logger(
+        lambda logged: logged.query == "BEGIN;" or seen.append(logged.query)
+    )
+    return seen
+
+
+async def test_a_held_row_goes_in_with_the_last_statement(db: Database) -> None:
+    async with db.unit_of_work() as session:
+        hold_events(session)
+        statements = await _statements(session)
+        held = Note(owner="am-9", title="Held")
+        await insert_new(session, held, hold=True)
+        assert inspect(held).persistent and held.version == 1
+        await asyncio.sleep(0.01)  # asyncpg calls its query loggers soon after, not at once
+        if statements is not None:
+            assert statements == []  # nothing sent yet
+        last = await _last(session)
+        await asyncio.sleep(0.01)
+        if statements is not None:
+            # One statement wrote both rows.
+            assert len(statements) == 1 and statements[0].count("INSERT INTO notes") == 2
+
+    assert await _stored(db, held.id) is not None
+    assert await _stored(db, last["id"]) is not None
+
+
+async def test_a_held_row_is_written_before_anything_the_session_reads(db: Database) -> None:
+    async with db.unit_of_work() as session:
+        hold_events(session)
+        held = Note(owner="am-10", title="Read back")
+        await insert_new(session, held, hold=True)
+        titles = (await session.scalars(select(Note.title).where(Note.owner == "am-10"))).all()
+        assert titles == ["Read back"]
+        other = Note(owner="am-10", title="Second")
+        await insert_new(session, other, hold=True)
+        counted = await fetch_in(session, _COUNT_OWNED, {"owner": "am-10"})
+        assert counted[0].count == 2
+
+
+async def test_a_held_row_changed_later_is_written_then_updated(db: Database) -> None:
+    async with db.unit_of_work() as session:
+        hold_events(session)
+        note = Note(owner="am-11", title="First")
+        await insert_new(session, note, hold=True)
+        note.title = "Second"
+        await session.flush()
+        assert note.version == 2
+
+    stored = await _stored(db, note.id)
+    assert stored is not None and (stored["title"], stored["version"]) == ("Second", 2)
+
+
+async def test_a_session_committed_with_a_row_held_writes_it(db: Database) -> None:
+    async with db.unit_of_work() as session:
+        hold_events(session)
+        note = Note(owner="am-12", title="Committed without a last statement")
+        await insert_new(session, note, hold=True)
+
+    assert await _stored(db, note.id) is not None
+
+
+async def test_a_held_row_goes_with_a_rollback_and_not_into_the_next_transaction(
+    db: Database,
+) -> None:
+    async with db.sessions() as session:
+        hold_events(session)
+        undone = Note(owner="am-13", title="Undone")
+        await insert_new(session, undone, hold=True)
+        await session.rollback()
+        kept = Note(owner="am-13", title="Kept")
+        await insert_new(session, kept, hold=True)
+        last = await _last(session)
+        await session.commit()
+
+    assert inspect(undone).transient
+    assert await _stored(db, undone.id) is None
+    assert await _stored(db, kept.id) is not None
+    assert await _stored(db, last["id"]) is not None
+
+
+async def test_a_savepoint_while_rows_are_held_is_refused(db: Database) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("rows are held on PostgreSQL only")
+    with pytest.raises(RuntimeError, match="savepoint"):
+        async with db.unit_of_work() as session:
+            hold_events(session)
+            await insert_new(session, Note(owner="am-14", title="Held"), hold=True)
+            async with session.begin_nested():
+                await session.scalar(select(func.count()).select_from(Note))

@@ -25,11 +25,11 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, insert, inspect
+from sqlalchemy import Insert, Table, bindparam, insert, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement
 
-from tread_shared.db.in_transaction import execute_in
+from tread_shared.db.in_transaction import execute_in, hold_new_row, other_before_flush_listeners
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +44,7 @@ class _Column:
 
 @dataclasses.dataclass(frozen=True)
 class _Plan:
+    table: Table
     statement: Insert
     columns: tuple[_Column, ...]
     # The version counter (``version_id_col``): its attribute, its column, its generator.
@@ -117,17 +118,22 @@ def _plan(model: Any) -> _Plan | None:
         .inline()
         .values({column.key: bindparam(column.key, type_=column.type) for column in table.columns})
     )
-    return _Plan(statement, tuple(columns), version)
+    return _Plan(table, statement, tuple(columns), version)
 
 
-async def insert_new(session: AsyncSession, entity: object) -> None:
+async def insert_new(session: AsyncSession, entity: object, *, hold: bool = False) -> None:
     """Write the new ``entity`` now, in ``session``'s transaction, and attach it to the session
     as written (see the module's notes): what ``session.add(entity)`` and a flush do, for less.
-    Pending changes of the session are flushed first, so that rows it refers to exist."""
+    Pending changes of the session are flushed first, so that rows it refers to exist.
+
+    ``hold``: the caller knows no constraint can refuse the row but its new primary key (no
+    unique value, no reference that may be gone), so it may be written with the unit of work's
+    last statement if the session holds new rows (a keyed request on PostgreSQL:
+    :mod:`tread_shared.db.in_transaction`); it reads as written all the same."""
     model: Any = type(entity)
     plan = _plan(model)
     state: Any = inspect(entity)
-    if plan is None or not state.transient or session.sync_session.dispatch.before_flush:
+    if plan is None or not state.transient or other_before_flush_listeners(session.sync_session):
         session.add(entity)
         await session.flush()
         return
@@ -152,7 +158,8 @@ async def insert_new(session: AsyncSession, entity: object) -> None:
         row[key] = values[attribute] = generate(None)
     if session.new or session.dirty or session.deleted:
         await session.flush()
-    await execute_in(session, plan.statement, row)
+    if not (hold and hold_new_row(session, plan.table, row)):
+        await execute_in(session, plan.statement, row)
     # Pending, then persistent as the flush registers what it wrote: in the identity map,
     # unchanged, and new to this transaction (a rollback makes it transient again).
     session.add(entity)

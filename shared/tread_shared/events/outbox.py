@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import bindparam, event, insert
+from sqlalchemy import Table, bindparam, event, insert
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -30,7 +30,12 @@ from tread_shared.clock import utcnow
 from tread_shared.context import correlation_id_var, request_id_var, traceparent_var
 from tread_shared.db.engine import OUTBOX_DIRTY
 from tread_shared.db.flushing import flush_pending
-from tread_shared.db.in_transaction import execute_in
+from tread_shared.db.in_transaction import (
+    execute_in,
+    hold_new_rows,
+    insert_of,
+    take_held_new_rows,
+)
 from tread_shared.db.platform_tables import outbox_events
 from tread_shared.events.envelope import CloudEvent, nats_subject_for
 from tread_shared.events.registry import EventPayload
@@ -165,9 +170,11 @@ _HELD = "tread_outbox_held"
 
 
 def hold_events(session: AsyncSession) -> None:
-    """From now on, keep the rows of ``session``'s events for its last statement
+    """From now on, keep the rows of ``session``'s events, and the new rows its callers allow
+    (:func:`tread_shared.db.in_transaction.hold_new_rows`), for its last statement
     (:func:`insert_with_held_events`; see the module's notes)."""
     session.info[_HELD] = (None, [])
+    hold_new_rows(session)
 
 
 def _held(session: AsyncSession | Session) -> list[dict[str, Any]] | None:
@@ -208,9 +215,16 @@ def _take_held(session: AsyncSession | Session) -> list[dict[str, Any]]:
 async def insert_with_held_events(
     session: AsyncSession, statement: Any, values: Mapping[str, Any]
 ) -> int:
-    """Run ``statement``, an INSERT, with ``values``, and write the events held for
-    ``session``'s transaction in the same statement on PostgreSQL (else just before it); how
-    many rows ``statement`` inserted."""
+    """Run ``statement``, an INSERT, with ``values``, and write the new rows and the events
+    held for ``session``'s transaction in the same statement on PostgreSQL (else just before
+    it); how many rows ``statement`` inserted."""
+    new_rows = take_held_new_rows(session)  # held on PostgreSQL only
+    if new_rows:
+        values = {
+            **values,
+            **{f"n{n}_{k}": v for n, (_table, row) in enumerate(new_rows) for k, v in row.items()},
+        }
+        statement = _with_new_rows(statement, tuple((table, tuple(row)) for table, row in new_rows))
     rows = _take_held(session)
     if rows and isinstance(statement, PostgresInsert):
         values = {
@@ -221,6 +235,17 @@ async def insert_with_held_events(
     elif rows:
         await session.execute(_INSERT_ROW, rows)
     return await execute_in(session, statement, values)
+
+
+@lru_cache(maxsize=64)
+def _with_new_rows(
+    statement: PostgresInsert, rows: tuple[tuple[Table, tuple[str, ...]], ...]
+) -> PostgresInsert:
+    """``statement`` writing ``rows`` too, each a table and its columns (their values named
+    ``n<n>_<column>``), in their order."""
+    for n, (table, columns) in enumerate(rows):
+        statement = statement.add_cte(insert_of(table, columns, f"n{n}_").cte(f"held_new_{n}"))
+    return statement
 
 
 @lru_cache(maxsize=64)

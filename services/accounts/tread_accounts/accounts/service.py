@@ -164,12 +164,15 @@ async def _ensure_billing_number_free(
 
 
 async def _save(session: AsyncSession, new: Account | None = None) -> None:
-    """Write the changes, or the ``new`` account."""
+    """Write the changes, or the ``new`` account. A new account without a billing number (the
+    one unique value) or a group (the one reference) cannot be refused by the database, so it
+    may go with the request's last statement (``insert_new``'s ``hold``)."""
     try:
         if new is None:
             await flush_changes(session)
         else:
-            await insert_new(session, new)
+            free = new.erp_customer_id is None and new.parent_id is None
+            await insert_new(session, new, hold=free)
     except IntegrityError as exc:
         # Two requests raced past the check above with one billing number.
         raise _billing_number_refused() from exc

@@ -13,6 +13,7 @@ from tread_notes.notes.schemas import NoteChanges, NoteDraft
 from tread_shared.auth.principal import Principal
 from tread_shared.clock import utcnow
 from tread_shared.db.concurrency import flush_changes
+from tread_shared.db.new_rows import insert_new
 from tread_shared.errors import NotFound
 from tread_shared.events.outbox import Outbox
 from tread_shared.ids import new_id
@@ -29,7 +30,8 @@ async def create_note(
     session: AsyncSession, outbox: Outbox, author: Principal, draft: NoteDraft
 ) -> Note:
     note = Note(id=new_id(), owner=author.sub, **draft.model_dump())
-    session.add(note)
+    # No unique value, no reference: a keyed create writes it with the answer.
+    await insert_new(session, note, hold=True)
     await outbox.add(
         session,
         NoteCreated(note_id=note.id, owner=note.owner, revision=1, title=note.title),
