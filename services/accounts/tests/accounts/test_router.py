@@ -492,6 +492,36 @@ async def test_group_members_follow_their_groups_key_account_manager(
     assert freed.json()["key_account_manager_id"] is None
 
 
+async def test_keyed_creates_write_each_account_and_its_event_once(
+    client: httpx.AsyncClient, am: Caller, portfolio: Any, events: EventStream
+) -> None:
+    """A keyed create goes in with its answer (no billing number, no group: nothing can refuse
+    it) or by itself (with either): the account and its event are written once either way,
+    read back as answered, and a replay writes nothing more."""
+    group = await portfolio.account(owner_id="am-1")
+    bodies = {
+        "plain": {"kind": "dealer", "name": "Plain", "territory": "north"},
+        "billed": {"kind": "dealer", "name": "Billed", "territory": "north", "erp_customer_id": "C-77"},
+        "member": {"kind": "dealer", "name": "Member", "territory": "north", "parent_id": group["id"]},
+    }  # fmt: skip
+    created = [group["id"]]
+    for name, body in bodies.items():
+        headers = am.with_(**{"Idempotency-Key": f"keyed-{name}"})
+        first = await client.post("/v1/accounts", json=body, headers=headers)
+        assert first.status_code == 201, first.text
+        again = await client.post("/v1/accounts", json=body, headers=headers)
+        assert again.headers["idempotent-replayed"] == "true"
+        assert again.json() == first.json()
+        read = await client.get(f"/v1/accounts/{first.json()['id']}", headers=am.headers)
+        assert read.json() == first.json()
+        created.append(first.json()["id"])
+    # Events are published in the order they were written: a last one after the replays shows
+    # that they wrote none.
+    last = await portfolio.account(owner_id="am-1")
+    found = await events.wait_for(f"{ACCOUNT}.created", len(created) + 1)
+    assert [event["subject"] for event in found] == [*created, last["id"]]
+
+
 async def test_a_repeated_idempotency_key_returns_the_first_account(
     client: httpx.AsyncClient, am: Caller
 ) -> None:
