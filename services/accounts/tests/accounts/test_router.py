@@ -499,11 +499,12 @@ async def test_keyed_creates_write_each_account_and_its_event_once(
     it) or by itself (with either): the account and its event are written once either way,
     read back as answered, and a replay writes nothing more."""
     group = await portfolio.account(owner_id="am-1")
+    dealer = {"kind": "dealer", "territory": "north"}
     bodies = {
-        "plain": {"kind": "dealer", "name": "Plain", "territory": "north"},
-        "billed": {"kind": "dealer", "name": "Billed", "territory": "north", "erp_customer_id": "C-77"},
-        "member": {"kind": "dealer", "name": "Member", "territory": "north", "parent_id": group["id"]},
-    }  # fmt: skip
+        "plain": {**dealer, "name": "Plain"},
+        "billed": {**dealer, "name": "Billed", "erp_customer_id": "C-77"},
+        "member": {**dealer, "name": "Member", "parent_id": group["id"]},
+    }
     created = [group["id"]]
     for name, body in bodies.items():
         headers = am.with_(**{"Idempotency-Key": f"keyed-{name}"})
