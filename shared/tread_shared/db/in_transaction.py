@@ -93,10 +93,9 @@ def hold_new_row(session: AsyncSession, table: Table, row: dict[str, Any]) -> bo
 
 def take_held_new_rows(session: AsyncSession | Session) -> list[HeldRow]:
     """The new rows held for the session's current transaction, no longer held."""
-    held = session.info.get(_HELD_NEW)
-    if held is None or not held[1]:
+    if not _holds_rows(session.info):
         return []
-    transaction, rows = held
+    transaction, rows = session.info[_HELD_NEW]
     held_rows: list[HeldRow] = rows
     session.info[_HELD_NEW] = (None, [])
     sync = session.sync_session if isinstance(session, AsyncSession) else session

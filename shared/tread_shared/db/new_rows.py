@@ -25,11 +25,16 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, Table, bindparam, insert, inspect
+from sqlalchemy import Insert, Table, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement
 
-from tread_shared.db.in_transaction import execute_in, hold_new_row, other_before_flush_listeners
+from tread_shared.db.in_transaction import (
+    execute_in,
+    hold_new_row,
+    insert_of,
+    other_before_flush_listeners,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,11 +118,7 @@ def _plan(model: Any) -> _Plan | None:
             mapper.version_id_col.key,
             mapper.version_id_generator,
         )
-    statement = (
-        insert(table)
-        .inline()
-        .values({column.key: bindparam(column.key, type_=column.type) for column in table.columns})
-    )
+    statement = insert_of(table, tuple(column.key for column in table.columns))
     return _Plan(table, statement, tuple(columns), version)
 
 

@@ -57,11 +57,7 @@ _ROW_COLUMNS = (
 )
 # One event's row, run on the driver in the session's transaction on PostgreSQL
 # (``execute_in``); ``inline``: its sequence number is not read back.
-_INSERT_ONE = (
-    insert(outbox_events)
-    .inline()
-    .values({name: bindparam(name, type_=outbox_events.c[name].type) for name in _ROW_COLUMNS})
-)
+_INSERT_ONE = insert_of(outbox_events, _ROW_COLUMNS)
 
 
 class Outbox:
